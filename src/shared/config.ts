@@ -1,0 +1,163 @@
+import { z } from 'zod';
+
+/**
+ * The service's whole configuration, from environment variables. `loadConfig` is called once at
+ * startup by each entry point; nothing else reads `process.env`. Every key has a unit and a
+ * default that makes `npm start` work on a fresh machine (see "Embedded defaults" in the README).
+ */
+
+const booleanFromEnv = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const commaList = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0),
+);
+
+const positiveInt = z.coerce.number().int().positive();
+
+const configSchema = z
+  .object({
+    /** `production` refuses the in-process simulator: a missing upstream key is an error there. */
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    /** pino level. */
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+
+    /** Intake interface. Default 127.0.0.1; a non-loopback host requires API_KEYS. */
+    HOST: z.string().min(1).optional(),
+    /** Intake port. */
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+
+    /** Comma-separated bearer keys. Unset: auth off and the intake binds to loopback only. */
+    API_KEYS: commaList.optional(),
+    /** Key for `/admin/...` routes (queue control, dashboards). Unset: admin routes are off. */
+    ADMIN_API_KEY: z.string().min(16).optional(),
+
+    /** Redis for BullMQ. Unset: a private redis-server child is started (data under REDIS_DATA_DIR). */
+    REDIS_URL: z.string().url().optional(),
+    /** Data folder of the embedded redis-server (AOF on, noeviction). */
+    REDIS_DATA_DIR: z.string().default('./data/redis'),
+    /** Prefix of every Redis key and queue name: lets several deployments share one Redis. */
+    QUEUE_PREFIX: z
+      .string()
+      .regex(/^[a-zA-Z0-9_-]+$/)
+      .default('audiobatch'),
+
+    /** `s3://bucket/prefix` or `file:///abs/path` (`file://./rel` resolves against the cwd). */
+    STORAGE_URL: z.string().default('file://./data/objects'),
+    /** S3 endpoint for S3-compatible stores (MinIO, R2, …); unset = AWS. */
+    S3_ENDPOINT: z.string().url().optional(),
+    /** S3 region. */
+    S3_REGION: z.string().default('us-east-1'),
+    /** Path-style bucket addressing; most self-hosted S3-compatible stores need it. */
+    S3_FORCE_PATH_STYLE: booleanFromEnv.default(false),
+    /**
+     * When the SDK adds request checksums. WHEN_REQUIRED suits every S3-compatible store; some
+     * (s3rver, older MinIO) store streamed bodies with aws-chunked framing under WHEN_SUPPORTED.
+     */
+    S3_CHECKSUM_MODE: z.enum(['WHEN_REQUIRED', 'WHEN_SUPPORTED']).default('WHEN_REQUIRED'),
+    /** Static S3 credentials; unset = the AWS SDK's default credential chain. */
+    AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+    AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    /** Lifetime of presigned output URLs, seconds. */
+    PRESIGN_TTL_SECONDS: positiveInt.default(900),
+
+    /** Upstream key. Unset: the simulator runs in-process (refused when NODE_ENV=production). */
+    ELEVENLABS_API_KEY: z.string().min(1).optional(),
+    /** Upstream base URL (regional and residency hosts exist). */
+    ELEVENLABS_BASE_URL: z.string().url().default('https://api.elevenlabs.io'),
+
+    /** Account-wide in-flight limit for speech-class calls (speech_to_speech, text_to_dialogue). */
+    UPSTREAM_CONCURRENCY: positiveInt.default(5),
+    /** Account-wide in-flight limit for music-class calls (music, music_plan, stem_separation). */
+    MUSIC_CONCURRENCY: positiveInt.default(2),
+    /** Jobs one worker process runs at once, per class queue. */
+    WORKER_CONCURRENCY: positiveInt.default(10),
+
+    /** Connect timeout of an upstream call, ms. */
+    UPSTREAM_CONNECT_TIMEOUT_MS: positiveInt.default(10_000),
+    /** Time to the response headers, ms: generation happens before them on non-stream endpoints. */
+    UPSTREAM_HEADERS_TIMEOUT_MS: positiveInt.default(300_000),
+    /** Longest silence while the body streams, ms: catches stalled bodies the SDKs hang on. */
+    UPSTREAM_BODY_IDLE_TIMEOUT_MS: positiveInt.default(60_000),
+    /** Whole attempt (request, body, storage), ms. */
+    UPSTREAM_TOTAL_TIMEOUT_MS: positiveInt.default(600_000),
+    /**
+     * How long a worker's lock on a job lasts without renewal, ms. Renewed every half period while
+     * the process lives; it only decides how soon a job held by a killed worker runs again.
+     */
+    WORKER_LOCK_DURATION_MS: positiveInt.default(30_000),
+    /** How often workers look for jobs whose lock expired (stalled), ms. */
+    WORKER_STALLED_INTERVAL_MS: positiveInt.default(15_000),
+    /** Grace period for active jobs on SIGTERM before they are aborted back to the queue, ms. */
+    SHUTDOWN_GRACE_MS: positiveInt.default(25_000),
+    /** Attempts per job for retryable failures (429 concurrency refusals do not count). */
+    JOB_ATTEMPTS: positiveInt.default(5),
+    /** First backoff step, ms; doubles per attempt with full jitter, capped at 60 s. */
+    JOB_BACKOFF_MS: positiveInt.default(2_000),
+
+    /** Largest accepted upload, bytes (the upstream refuses speech-to-speech input over 50 MB). */
+    MAX_UPLOAD_BYTES: positiveInt.default(50 * 1024 * 1024),
+    /** Allow http: and private, loopback or link-local addresses for input and webhook URLs. */
+    ALLOW_PRIVATE_URLS: booleanFromEnv.default(false),
+  })
+  .superRefine((config, ctx) => {
+    if (config.NODE_ENV === 'production' && !config.ELEVENLABS_API_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ELEVENLABS_API_KEY'],
+        message: 'is required in production: the simulator only runs in development and tests',
+      });
+    }
+    const host = config.HOST ?? '127.0.0.1';
+    if (!config.API_KEYS?.length && !isLoopbackHost(host)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HOST'],
+        message: `is ${host}, a non-loopback interface, but API_KEYS is unset: never serve without auth`,
+      });
+    }
+  });
+
+export type Config = z.output<typeof configSchema>;
+
+/** Thrown at startup with every problem at once, so one restart fixes them all. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses and checks the environment; throws ConfigError listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = configSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`),
+    );
+  }
+  return parsed.data;
+}
+
+/** The interface the intake binds to: loopback unless configured (and only with auth). */
+export function intakeHost(config: Config): string {
+  return config.HOST ?? '127.0.0.1';
+}
+
+/** True when auth is off: no API keys configured. */
+export function authDisabled(config: Config): boolean {
+  return !config.API_KEYS?.length;
+}
+
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}

@@ -1,0 +1,150 @@
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../redis/keys.ts';
+import { jobRecordSchema, type JobRecord } from './job-record.ts';
+import type { JobStatus, JobType } from './job-types.ts';
+
+/**
+ * Job records in Redis: one hash per job (each field JSON-encoded) plus sorted sets that index a
+ * key's jobs for listing. Members are job ids with score 0, so they sort lexicographically,
+ * which for ULID-based ids is creation order: a cursor is just the last id seen.
+ *
+ * BullMQ holds the work; this record holds what the API reports. Status changes go through
+ * `transition`, a compare-and-set, because the worker and the cancel route race for them.
+ */
+
+export type JobPatch = Partial<Omit<JobRecord, 'id' | 'owner' | 'type' | 'created_at'>>;
+
+export type TransitionResult =
+  | { outcome: 'applied'; previous: JobStatus }
+  | { outcome: 'rejected'; current: JobStatus }
+  | { outcome: 'missing' };
+
+export interface ListJobsQuery {
+  owner: string;
+  type?: JobType;
+  status?: JobStatus;
+  limit: number;
+  /** The last id of the previous page; the next page holds older jobs. */
+  cursor?: string;
+}
+
+export interface JobPage {
+  records: JobRecord[];
+  nextCursor: string | null;
+}
+
+// Compare-and-set on the status field; applies the patch only when the current status is allowed.
+const transitionScript = `
+local current = redis.call('HGET', KEYS[1], 'status')
+if not current then return {'missing', ''} end
+local allowed = cjson.decode(ARGV[1])
+local ok = #allowed == 0
+for _, status in ipairs(allowed) do
+  if status == current then ok = true end
+end
+if not ok then return {'rejected', current} end
+if #ARGV > 1 then redis.call('HSET', KEYS[1], unpack(ARGV, 2)) end
+return {'applied', current}
+`;
+
+/** How many records one list call reads at most while filtering by status. */
+const LIST_SCAN_BUDGET = 2_000;
+
+export class JobStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  async create(record: JobRecord): Promise<void> {
+    await this.redis
+      .multi()
+      .hset(this.keys.job(record.id), encode(record))
+      .zadd(this.keys.ownerJobs(record.owner), 0, record.id)
+      .zadd(this.keys.ownerJobsByType(record.owner, record.type), 0, record.id)
+      .exec();
+  }
+
+  async get(id: string): Promise<JobRecord | null> {
+    const fields = await this.redis.hgetall(this.keys.job(id));
+    return Object.keys(fields).length === 0 ? null : decode(fields);
+  }
+
+  /** The job when it exists and belongs to `owner`; null otherwise (others' jobs are 404). */
+  async getOwned(id: string, owner: string): Promise<JobRecord | null> {
+    const record = await this.get(id);
+    return record?.owner === owner ? record : null;
+  }
+
+  async patch(id: string, patch: JobPatch): Promise<void> {
+    await this.redis.hset(this.keys.job(id), encode(patch));
+  }
+
+  /** Applies `patch` only if the job's status is one of `from` (any, when empty). */
+  async transition(id: string, from: JobStatus[], patch: JobPatch): Promise<TransitionResult> {
+    const args = Object.entries(encode(patch)).flat();
+    const [outcome, status] = (await this.redis.eval(
+      transitionScript,
+      1,
+      this.keys.job(id),
+      JSON.stringify(from.map((s) => JSON.stringify(s))),
+      ...args,
+    )) as [string, string];
+    if (outcome === 'missing') return { outcome: 'missing' };
+    const parsed = JSON.parse(status) as JobStatus;
+    return outcome === 'applied'
+      ? { outcome: 'applied', previous: parsed }
+      : { outcome: 'rejected', current: parsed };
+  }
+
+  /** Newest first. Filtering by status reads at most LIST_SCAN_BUDGET records per call. */
+  async list(query: ListJobsQuery): Promise<JobPage> {
+    const index = query.type
+      ? this.keys.ownerJobsByType(query.owner, query.type)
+      : this.keys.ownerJobs(query.owner);
+    const records: JobRecord[] = [];
+    let upper = query.cursor ? `(${query.cursor}` : '+';
+    let scanned = 0;
+    while (records.length < query.limit && scanned < LIST_SCAN_BUDGET) {
+      const want = query.status
+        ? Math.min(200, LIST_SCAN_BUDGET - scanned)
+        : query.limit - records.length;
+      const ids = await this.redis.zrevrangebylex(index, upper, '-', 'LIMIT', 0, want);
+      if (ids.length === 0) return { records, nextCursor: null };
+      scanned += ids.length;
+      for (const [i, record] of (await this.getMany(ids)).entries()) {
+        upper = `(${ids[i]}`;
+        if (record && (!query.status || record.status === query.status)) records.push(record);
+        if (records.length === query.limit) break;
+      }
+      if (ids.length < want && records.length < query.limit) return { records, nextCursor: null };
+    }
+    return { records, nextCursor: upper.slice(1) };
+  }
+
+  private async getMany(ids: string[]): Promise<(JobRecord | null)[]> {
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(this.keys.job(id));
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([error, fields]) => {
+      if (error) throw error;
+      const hash = fields as Record<string, string>;
+      return Object.keys(hash).length === 0 ? null : decode(hash);
+    });
+  }
+}
+
+function encode(fields: object): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(fields)
+      .filter(([, value]) => value !== undefined)
+      .map(([key, value]) => [key, JSON.stringify(value)]),
+  );
+}
+
+function decode(fields: Record<string, string>): JobRecord {
+  const raw = Object.fromEntries(
+    Object.entries(fields).map(([key, value]) => [key, JSON.parse(value) as unknown]),
+  );
+  return jobRecordSchema.parse(raw);
+}

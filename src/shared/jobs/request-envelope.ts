@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+/**
+ * The fields every job request shares, whatever its type. Type-specific `params`, `input` and
+ * `options` live in the type's own schema module.
+ */
+
+/** Upstream seeds outside the music endpoints: 0 – 4,294,967,295 (upstream.md). */
+export const UINT32_MAX = 4_294_967_295;
+export const seedSchema = z.number().int().min(0).max(UINT32_MAX);
+
+/**
+ * Caller's id for the item. It becomes a folder name in CLI downloads (`DIR/<custom_id>/…`), so
+ * path tricks are refused here rather than escaped later.
+ */
+export const customIdSchema = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[\w\-.:@+=/ ]+$/, 'may hold letters, digits, spaces and - _ . : @ + = / only')
+  .refine(
+    (value) =>
+      !value.startsWith('/') && value.split('/').every((s) => s !== '..' && s !== '.' && s !== ''),
+    'must be a relative path without empty, "." or ".." segments',
+  );
+
+const metadataValue = z.union([z.string().max(1_000), z.number(), z.boolean(), z.null()]);
+
+/** Caller's free-form labels, kept small: they travel with every job read. */
+export const metadataSchema = z
+  .record(z.string().min(1).max(64), metadataValue)
+  .refine((value) => Object.keys(value).length <= 50, 'may hold at most 50 keys')
+  .refine((value) => JSON.stringify(value).length <= 16_384, 'may be at most 16 KiB as JSON');
+
+export const cacheModeSchema = z
+  .enum(['use', 'bypass'])
+  .default('use')
+  .describe(
+    'use: answer from a stored result with the same fingerprint; bypass: always call upstream',
+  );
+
+/**
+ * Input audio: an upload of the caller's, or an https URL the worker fetches (private and
+ * loopback addresses refused unless configured).
+ */
+export const audioInputSchema = z
+  .object({
+    upload_id: z
+      .string()
+      .regex(/^upl_[0-9a-z]{26}$/, 'must be an upload id (upl_…)')
+      .optional(),
+    url: z
+      .url({ protocol: /^https?$/ })
+      .max(2_048)
+      .optional(),
+  })
+  .strict()
+  .refine((input) => (input.upload_id === undefined) !== (input.url === undefined), {
+    message: 'give exactly one of upload_id or url',
+  });
+export type AudioInput = z.infer<typeof audioInputSchema>;
+
+export const envelopeFields = {
+  custom_id: customIdSchema.optional(),
+  metadata: metadataSchema.optional(),
+  cache: cacheModeSchema,
+};

@@ -1,0 +1,57 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { JOB_CLASSES, type JobClass } from '../jobs/job-types.ts';
+
+/**
+ * One BullMQ queue per upstream concurrency class, so each class's account limit can be held
+ * by its own queue (speech-class and music-class calls do not block each other).
+ */
+
+/** What a queued BullMQ job carries: references only. The job record holds the rest. */
+export const queuePayloadSchema = z.object({
+  job_id: z.string(),
+});
+export type QueuePayload = z.infer<typeof queuePayloadSchema>;
+
+/** Name of the backoff strategy the workers implement (full jitter, Retry-After honoured). */
+export const UPSTREAM_BACKOFF = 'upstream';
+
+export interface QueueSettings {
+  prefix: string;
+  attempts: number;
+  backoffMs: number;
+}
+
+export function queueName(jobClass: JobClass): string {
+  return `jobs-${jobClass}`;
+}
+
+export function defaultJobOptions(settings: QueueSettings): JobsOptions {
+  return {
+    attempts: settings.attempts,
+    backoff: { type: UPSTREAM_BACKOFF, delay: settings.backoffMs },
+    // The durable record is the job hash and job.json in storage; BullMQ's copy is only work.
+    removeOnComplete: { age: 24 * 3600 },
+    removeOnFail: { age: 7 * 24 * 3600 },
+  };
+}
+
+export type ClassQueues = Record<JobClass, Queue<QueuePayload>>;
+
+/** Producer-side queues; `connection` should be an intake (fail-fast) connection. */
+export function createQueues(connection: Redis, settings: QueueSettings): ClassQueues {
+  const entries = JOB_CLASSES.map((jobClass) => [
+    jobClass,
+    new Queue<QueuePayload>(queueName(jobClass), {
+      connection,
+      prefix: settings.prefix,
+      defaultJobOptions: defaultJobOptions(settings),
+    }),
+  ]);
+  return Object.fromEntries(entries) as ClassQueues;
+}
+
+export async function closeQueues(queues: ClassQueues): Promise<void> {
+  await Promise.all(Object.values(queues).map((queue) => queue.close()));
+}
