@@ -46,7 +46,7 @@ export function isWavFormat(format: string): boolean {
 
 /** Content type and file extension an output in this format is stored and served with. */
 export function describeOutputFormat(format: string): { contentType: string; extension: string } {
-  const codec = format.split('_')[0];
+  const codec = format.split('_')[0] ?? '';
   switch (codec) {
     case 'mp3':
       return { contentType: 'audio/mpeg', extension: 'mp3' };

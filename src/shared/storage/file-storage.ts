@@ -1,0 +1,204 @@
+import { constants, createWriteStream } from 'node:fs';
+import { access, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ObjectNotFoundError } from '../errors.ts';
+import { toReadable } from './body-stream.ts';
+import { listFileKeys } from './file-list.ts';
+import { keyOfTempFile, MAX_FILE_KEY_BYTES, TEMP_DIR, tempFileName } from './file-temp-name.ts';
+import { isFsError } from './fs-error.ts';
+import { MeasureStream } from './measure-stream.ts';
+import { assertValidKey, assertValidPrefix, InvalidObjectKeyError } from './object-key.ts';
+import type {
+  ObjectHead,
+  ObjectStorage,
+  PresignOptions,
+  PutOptions,
+  StoredObject,
+} from './object-storage.ts';
+
+/** Where a {@link FileStorage} keeps its objects. */
+export interface FileStorageOptions {
+  /** Absolute path of the folder holding the objects; created on first write or ping. */
+  root: string;
+}
+
+/**
+ * Object storage in a local folder: key `a/b` is the file `<root>/a/b`.
+ *
+ * Writes stream into `<root>/.tmp/` and are renamed into place once complete (atomic on one
+ * filesystem), so a reader sees the old object or the new one, never a partial one. Limits:
+ * no content type is stored (`head` returns `contentType: undefined`), `presignGet` returns
+ * null (serve the bytes), keys are at most {@link MAX_FILE_KEY_BYTES} bytes, their first
+ * segment cannot be `.tmp`, and a key cannot be both an object and a folder (`a` and `a/b`).
+ */
+export class FileStorage implements ObjectStorage {
+  readonly driver = 'file' as const;
+  readonly root: string;
+  readonly #tempDir: string;
+
+  constructor(options: FileStorageOptions) {
+    if (!isAbsolute(options.root)) {
+      throw new Error(`FileStorage root must be an absolute path, got ${options.root}`);
+    }
+    this.root = resolve(options.root);
+    this.#tempDir = join(this.root, TEMP_DIR);
+  }
+
+  /**
+   * Takes ownership of `body`: it is consumed, and destroyed if the write fails. Once the
+   * rename has begun an abort no longer applies and the write completes.
+   */
+  async put(
+    key: string,
+    body: Readable | Buffer | string,
+    options: PutOptions = {},
+  ): Promise<StoredObject> {
+    const source = toReadable(body);
+    const { signal, maxBytes } = options;
+    let tempPath: string | undefined;
+    try {
+      const path = this.#path(key);
+      signal?.throwIfAborted();
+      const measure = new MeasureStream({ maxBytes });
+      await mkdir(this.#tempDir, { recursive: true });
+      tempPath = join(this.#tempDir, tempFileName(key));
+      // `flush` fsyncs before close: the rename must never publish a file whose bytes are
+      // still only in the page cache.
+      const file = createWriteStream(tempPath, { flags: 'wx', flush: true });
+      await pipeline(source, measure, file, signal ? { signal } : {});
+      signal?.throwIfAborted();
+      await this.#commit(key, tempPath, path);
+      return { key, ...measure.result() };
+    } catch (error) {
+      source.destroy();
+      if (tempPath !== undefined) await rm(tempPath, { force: true });
+      // Report the caller's reason (cancel, timeout) rather than the stream's generic AbortError.
+      signal?.throwIfAborted();
+      throw error;
+    }
+  }
+
+  async get(key: string, options: { signal?: AbortSignal } = {}): Promise<Readable> {
+    const handle = await this.#openObject(key);
+    return handle.createReadStream(options.signal ? { signal: options.signal } : {});
+  }
+
+  async head(key: string): Promise<ObjectHead | null> {
+    const path = this.#path(key);
+    try {
+      const stats = await stat(path);
+      return stats.isFile() ? { bytes: stats.size, contentType: undefined } : null;
+    } catch (error) {
+      if (isFsError(error, 'ENOENT', 'ENOTDIR')) return null;
+      throw error;
+    }
+  }
+
+  /** Copies through a temp file and a rename, like `put`: the target is never partial. */
+  async copy(fromKey: string, toKey: string): Promise<void> {
+    this.#path(toKey);
+    const handle = await this.#openObject(fromKey);
+    await this.put(toKey, handle.createReadStream());
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await unlink(this.#path(key));
+    } catch (error) {
+      // A folder (EISDIR) or a path through a file (ENOTDIR) is not an object either.
+      if (isFsError(error, 'ENOENT', 'ENOTDIR', 'EISDIR')) return;
+      throw error;
+    }
+  }
+
+  async *list(prefix: string): AsyncGenerator<string> {
+    yield* listFileKeys(this.root, assertValidPrefix(prefix), TEMP_DIR);
+  }
+
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so bad keys reject
+  async presignGet(key: string, _options: PresignOptions): Promise<string | null> {
+    this.#path(key);
+    return null;
+  }
+
+  /**
+   * Keys of the temp files under `.tmp/` whose destination starts with `prefix`: writes in
+   * progress, and those a crashed process abandoned (the counterpart of S3's pending multipart
+   * uploads). Sorted; a key appears once per temp file.
+   */
+  async listPendingUploads(prefix: string): Promise<string[]> {
+    assertValidPrefix(prefix);
+    let names: string[];
+    try {
+      names = await readdir(this.#tempDir);
+    } catch (error) {
+      if (isFsError(error, 'ENOENT')) return [];
+      throw error;
+    }
+    return names
+      .map(keyOfTempFile)
+      .filter((key): key is string => key !== undefined && key.startsWith(prefix))
+      .sort();
+  }
+
+  /** Creates the root if needed, then checks that it is readable and writable. */
+  async ping(): Promise<void> {
+    await mkdir(this.root, { recursive: true });
+    await access(this.root, constants.R_OK | constants.W_OK);
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  #path(key: string): string {
+    assertValidKey(key);
+    const segments = key.split('/');
+    if (segments[0] === TEMP_DIR) {
+      throw new InvalidObjectKeyError(key, `"${TEMP_DIR}" is reserved by the file driver`);
+    }
+    if (Buffer.byteLength(key, 'utf8') > MAX_FILE_KEY_BYTES) {
+      throw new InvalidObjectKeyError(
+        key,
+        `the file driver takes at most ${MAX_FILE_KEY_BYTES} bytes`,
+      );
+    }
+    return join(this.root, ...segments);
+  }
+
+  async #commit(key: string, tempPath: string, path: string): Promise<void> {
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      await rename(tempPath, path);
+    } catch (error) {
+      if (isFsError(error, 'EISDIR', 'ENOTDIR', 'EEXIST', 'ENOTEMPTY')) {
+        throw new InvalidObjectKeyError(key, 'it collides with a folder or file of another key');
+      }
+      throw error;
+    }
+  }
+
+  /** Opens a regular file for reading; anything else is ObjectNotFoundError. */
+  async #openObject(key: string): Promise<FileHandle> {
+    const path = this.#path(key);
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r');
+    } catch (error) {
+      if (isFsError(error, 'ENOENT', 'ENOTDIR')) throw new ObjectNotFoundError(key);
+      throw error;
+    }
+    const stats = await handle.stat().catch(async (error: unknown) => {
+      await handle.close();
+      throw error;
+    });
+    if (!stats.isFile()) {
+      await handle.close();
+      throw new ObjectNotFoundError(key);
+    }
+    return handle;
+  }
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalJson, computeFingerprint } from '../../../src/shared/jobs/fingerprint.ts';
+import { jobRequestSchema } from '../../../src/shared/jobs/job-request.ts';
+
+const base = {
+  type: 'speech_to_speech',
+  params: { voice_id: 'JBFqnCBsd6RMkjVDRZzb' },
+  input: { upload_id: 'upl_01jz0000000000000000000000' },
+};
+
+describe('computeFingerprint', () => {
+  it('is the same for requests that differ only in labels, defaults or key order', () => {
+    const a = jobRequestSchema.parse(base);
+    const b = jobRequestSchema.parse({
+      custom_id: 'x',
+      metadata: { k: 1 },
+      cache: 'bypass',
+      input: base.input,
+      params: {
+        output_format: 'mp3_44100_128',
+        voice_id: 'JBFqnCBsd6RMkjVDRZzb',
+        model_id: 'eleven_english_sts_v2',
+      },
+      type: 'speech_to_speech',
+    });
+    expect(computeFingerprint(a, 1, 'abc')).toBe(computeFingerprint(b, 1, 'abc'));
+  });
+
+  it('changes with the seed, the input, the variant and any parameter', () => {
+    const request = jobRequestSchema.parse(base);
+    const reference = computeFingerprint(request, 1, 'abc');
+    expect(computeFingerprint(request, 2, 'abc')).not.toBe(reference);
+    expect(computeFingerprint(request, 1, 'abd')).not.toBe(reference);
+    const stream = jobRequestSchema.parse({ ...base, options: { stream: true } });
+    expect(computeFingerprint(stream, 1, 'abc')).not.toBe(reference);
+    const other = jobRequestSchema.parse({
+      ...base,
+      params: { ...base.params, output_format: 'pcm_16000' },
+    });
+    expect(computeFingerprint(other, 1, 'abc')).not.toBe(reference);
+    expect(reference).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+});
+
+describe('canonicalJson', () => {
+  it('sorts keys at every depth and drops undefined', () => {
+    expect(canonicalJson({ b: 1, a: { d: [{ z: 1, y: 2 }], c: undefined } })).toBe(
+      '{"a":{"d":[{"y":2,"z":1}]},"b":1}',
+    );
+  });
+});
