@@ -1,0 +1,35 @@
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../shared/redis/keys.ts';
+
+/** One attempt as job.json records it: when, what the upstream said, what was kept. */
+export interface AttemptEntry {
+  attempt: number;
+  started_at: string;
+  finished_at: string;
+  outcome: 'succeeded' | 'cache_hit' | 'retry' | 'requeued_concurrency' | 'failed' | 'canceled';
+  upstream_status: number | null;
+  upstream_code: string | null;
+  request_id: string | null;
+  headers: Record<string, string>;
+  error: string | null;
+}
+
+/**
+ * The attempt log lives in a Redis list while the job runs (attempts may happen on different
+ * worker processes) and is copied into job.json when the job finishes.
+ */
+export class AttemptLog {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  async append(jobId: string, entry: AttemptEntry): Promise<void> {
+    await this.redis.rpush(this.keys.jobAttempts(jobId), JSON.stringify(entry));
+  }
+
+  async read(jobId: string): Promise<AttemptEntry[]> {
+    const raw = await this.redis.lrange(this.keys.jobAttempts(jobId), 0, -1);
+    return raw.map((line) => JSON.parse(line) as AttemptEntry);
+  }
+}

@@ -1,0 +1,32 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../shared/config.ts';
+import type { JobStore } from '../shared/jobs/job-store.ts';
+import type { JobClass } from '../shared/jobs/job-types.ts';
+import type { Logger } from '../shared/logger.ts';
+import type { QueuePayload } from '../shared/queue/queues.ts';
+import type { RedisKeys } from '../shared/redis/keys.ts';
+import type { ObjectStorage } from '../shared/storage/object-storage.ts';
+import type { AttemptLog } from './attempt-log.ts';
+import type { InputFetcher } from './inputs/fetch-input-url.ts';
+import type { UpstreamClient } from './upstream/upstream-client.ts';
+
+/** What the workers are built from: a plain typed object, assembled by the entry point. */
+export interface WorkerDeps {
+  config: Config;
+  logger: Logger;
+  /** A worker-role connection (waits out Redis outages). */
+  redis: Redis;
+  keys: RedisKeys;
+  jobs: JobStore;
+  attempts: AttemptLog;
+  storage: ObjectStorage;
+  upstream: UpstreamClient;
+  inputs: InputFetcher;
+  /** The class queues, for rate-limiting a class after a 429 concurrency refusal. */
+  queues: Record<JobClass, Queue<QueuePayload>>;
+}
+
+/** Reasons passed to BullMQ's cancelJob, read back from the abort signal. */
+export const ABORT_CANCELED = 'canceled';
+export const ABORT_SHUTDOWN = 'shutdown';
