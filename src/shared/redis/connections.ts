@@ -14,6 +14,8 @@ export function createRedis(url: string, role: RedisRole, name: string): Redis {
     maxRetriesPerRequest: role === 'worker' ? null : 1,
     // The intake refuses commands while disconnected instead of queueing them in memory.
     enableOfflineQueue: role === 'worker',
+    // A Redis that hangs without closing must not hang requests either: fail them with 503.
+    ...(role === 'intake' && { commandTimeout: 2_000, connectTimeout: 2_000 }),
     retryStrategy: (times) => Math.min(times * 200, 2_000),
   });
 }

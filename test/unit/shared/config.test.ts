@@ -12,13 +12,12 @@ describe('loadConfig', () => {
   });
 
   it('lists every problem at once', () => {
-    const error = (() => {
-      try {
-        loadConfig({ PORT: 'abc', UPSTREAM_CONCURRENCY: '0', S3_FORCE_PATH_STYLE: 'maybe' });
-      } catch (e) {
-        return e;
-      }
-    })();
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'abc', UPSTREAM_CONCURRENCY: '0', S3_FORCE_PATH_STYLE: 'maybe' });
+    } catch (e) {
+      error = e;
+    }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
     expect(problems).toContain('PORT');

@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serializerCompiler } from 'fastify-type-provider-zod';
+import { registerAuth } from './auth.ts';
+import type { ApiDeps } from './deps.ts';
+import { registerErrorHandler } from './error-handler.ts';
+import { registerOpenApi } from './openapi.ts';
+import { healthRoutes } from './routes/health.ts';
+import { jobCreateRoutes } from './routes/jobs-create.ts';
+import { jobRoutes } from './routes/jobs.ts';
+import { uploadRoutes } from './routes/uploads.ts';
+import { createServices } from './services/api-services.ts';
+import { REQUEST_PART_LIMIT } from './services/multipart-forms.ts';
+import { zodValidatorCompiler } from './validation.ts';
+
+export type { ApiDeps } from './deps.ts';
+
+/**
+ * Builds the intake: routes, auth, validation, error envelope and OpenAPI. Never listens (the
+ * caller does, or tests use `app.inject()`), and never closes `deps`, which the caller owns;
+ * `app.close()` releases only what the app opened itself (the `?wait=` subscriber).
+ */
+export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
+  const logger: FastifyBaseLogger = deps.logger;
+  const app = Fastify({
+    loggerInstance: logger,
+    // JSON bodies are job requests: 1 MiB is generous. Uploads stream past this limit.
+    bodyLimit: REQUEST_PART_LIMIT,
+    // Our own ids: a client-supplied request id must not be able to forge log correlation.
+    genReqId: () => `req_${randomUUID().replaceAll('-', '')}`,
+  });
+  app.setValidatorCompiler(zodValidatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  const services = createServices(deps);
+  app.addHook('onClose', async () => services.waiter.close());
+
+  registerErrorHandler(app);
+  registerAuth(app, deps.config);
+  await registerOpenApi(app);
+  await app.register(healthRoutes, { services });
+  await app.register(uploadRoutes, { services, config: deps.config });
+  await app.register(jobCreateRoutes, { services, config: deps.config });
+  await app.register(jobRoutes, { services });
+  return app;
+}

@@ -1,0 +1,45 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { describeError, type ErrorEnvelope } from './error-envelope.ts';
+
+/**
+ * The one place errors become responses: every route, the 404 handler, body parsing and
+ * validation end here, so every failure has the same envelope. 5xx details go to the log only.
+ */
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => {
+    const described = describeError(error);
+    if (described.status === 503) {
+      // An outage, not a bug: one line per request, the cause kept for diagnosis.
+      request.log.warn({ err: error, code: described.code }, 'backend unavailable');
+    } else if (described.status >= 500) {
+      request.log.error({ err: error, code: described.code }, 'request failed');
+    } else {
+      request.log.info({ code: described.code, status: described.status }, 'request refused');
+    }
+    // After a 413 the rest of the body is still on the wire: close rather than read it all.
+    if (described.status === 413) reply.header('connection', 'close');
+    return sendError(request, reply, described.status, {
+      code: described.code,
+      message: described.message,
+      details: described.details,
+    });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendError(request, reply, 404, {
+      code: 'not_found',
+      message: `No route ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}.`,
+      details: [],
+    }),
+  );
+}
+
+function sendError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  error: Omit<ErrorEnvelope['error'], 'request_id'>,
+): FastifyReply {
+  const body: ErrorEnvelope = { error: { ...error, request_id: request.id } };
+  return reply.code(status).type('application/json; charset=utf-8').send(body);
+}

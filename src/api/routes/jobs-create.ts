@@ -1,0 +1,64 @@
+import multipart from '@fastify/multipart';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Config } from '../../shared/config.ts';
+import { jobRequestSchema } from '../../shared/jobs/job-request.ts';
+import { jobViewSchema } from '../../shared/jobs/job-record.ts';
+import { errorResponses } from '../schemas.ts';
+import type { ApiServices } from '../services/api-services.ts';
+import { formLimits, readOneShotForm } from '../services/multipart-forms.ts';
+import type { StagedUpload } from '../services/upload-service.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The audio part of a one-shot job form, stored before the request part is validated. */
+    stagedAudio: StagedUpload | null;
+  }
+}
+
+/** Services, and config for the form's size limits. */
+export interface JobCreateRoutesOptions {
+  services: ApiServices;
+  config: Config;
+}
+
+/**
+ * `POST /v1/jobs`: a JSON job request, or a one-shot multipart form (`request` + `audio`).
+ * The form is turned into the same JSON body before validation, so both go through one
+ * schema; if anything then refuses the request, the stored audio is deleted again.
+ */
+export const jobCreateRoutes: FastifyPluginAsyncZod<JobCreateRoutesOptions> = async (
+  app,
+  { services, config },
+) => {
+  // JSON or multipart only: a text/plain body is a client error (415), not a string to validate.
+  app.removeContentTypeParser('text/plain');
+  await app.register(multipart, { limits: formLimits(config.MAX_UPLOAD_BYTES) });
+  app.decorateRequest('stagedAudio', null);
+
+  app.post(
+    '/v1/jobs',
+    {
+      schema: {
+        summary: 'Create a job',
+        description:
+          'A JSON job request; or multipart/form-data with a `request` part (JSON, without `input`) and an `audio` file part.',
+        tags: ['jobs'],
+        consumes: ['application/json', 'multipart/form-data'],
+        body: jobRequestSchema,
+        response: { 202: jobViewSchema, ...errorResponses },
+      },
+      preValidation: async (request) => {
+        if (!request.isMultipart()) return;
+        const form = await readOneShotForm(request.parts(), services.uploads);
+        request.stagedAudio = form.audio;
+        // Validated next, like a JSON body, against the route's body schema.
+        (request as { body: unknown }).body = form.request;
+      },
+      onError: async (request) => services.uploads.discard(request.stagedAudio),
+    },
+    async (request, reply) => {
+      const record = await services.intake.create(request.owner, request.body, request.stagedAudio);
+      return reply.code(202).send(await services.reads.view(record));
+    },
+  );
+};

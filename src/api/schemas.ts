@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { jobViewSchema } from '../shared/jobs/job-record.ts';
+import { JOB_STATUSES, JOB_TYPES } from '../shared/jobs/job-types.ts';
+import { errorEnvelopeSchema } from './error-envelope.ts';
+
+/** Route-level schemas: what `/openapi.json` documents and what the validator enforces. */
+
+export const uploadViewSchema = z.object({
+  id: z.string(),
+  object: z.literal('upload'),
+  bytes: z.number().int(),
+  sha256: z.string().describe('Lowercase hex sha256 of the stored bytes'),
+  content_type: z.string(),
+  created_at: z.string(),
+});
+export type UploadView = z.infer<typeof uploadViewSchema>;
+
+/** `{id}` of the job routes; any string, so a malformed id is a 404 like an unknown one. */
+export const jobIdParamsSchema = z.object({ id: z.string().max(64) }).strict();
+
+/** `{id}` and `{name}` of the output route. */
+export const outputParamsSchema = z
+  .object({ id: z.string().max(64), name: z.string().max(128) })
+  .strict();
+
+/** `GET /v1/jobs/{id}` query: the optional long poll. */
+export const getJobQuerySchema = z
+  .object({
+    wait: z.coerce
+      .number()
+      .min(0)
+      .max(60)
+      .optional()
+      .describe('Seconds to hold the request until the job finishes (long poll)'),
+  })
+  .strict();
+
+/** `GET /v1/jobs` query: filters and cursor pagination. */
+export const listJobsQuerySchema = z
+  .object({
+    status: z.enum(JOB_STATUSES).optional(),
+    type: z.enum(JOB_TYPES).optional(),
+    batch_id: z.string().optional().describe('Not supported yet: answers 422'),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: z.string().max(64).optional().describe('next_cursor of the previous page'),
+  })
+  .strict();
+export type ListJobsQuery = z.infer<typeof listJobsQuerySchema>;
+
+/** A page of jobs, newest first. */
+export const jobListSchema = z.object({
+  object: z.literal('list'),
+  data: z.array(jobViewSchema),
+  next_cursor: z.string().nullable(),
+});
+export type JobList = z.infer<typeof jobListSchema>;
+
+/** Every route may answer with the error envelope. */
+export const errorResponses = {
+  '4xx': errorEnvelopeSchema,
+  '5xx': errorEnvelopeSchema,
+};

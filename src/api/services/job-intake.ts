@@ -1,0 +1,116 @@
+import type { Config } from '../../shared/config.ts';
+import { AppError, ValidationError, type ErrorDetail } from '../../shared/errors.ts';
+import { newId } from '../../shared/ids.ts';
+import { computeFingerprint } from '../../shared/jobs/fingerprint.ts';
+import type { JobRequest } from '../../shared/jobs/job-request.ts';
+import type { JobRecord, ResolvedInput } from '../../shared/jobs/job-record.ts';
+import type { JobStore } from '../../shared/jobs/job-store.ts';
+import { randomSeed } from '../../shared/jobs/seeds.ts';
+import { checkUrlSyntax } from '../../shared/net/url-guard.ts';
+import type { UploadStore } from '../../shared/uploads/upload-store.ts';
+import type { JobQueue } from './job-queue.ts';
+import type { StagedUpload, UploadService } from './upload-service.ts';
+
+/** What intake needs: the URL policy, the stores, upload staging and the queue. */
+export type JobIntakeDeps = {
+  config: Config;
+  jobs: JobStore;
+  uploads: UploadStore;
+  uploadService: UploadService;
+  queue: JobQueue;
+};
+
+/**
+ * `POST /v1/jobs` once the body has passed its schema: checks what a schema cannot (the
+ * upload exists and is the caller's, the URL is allowed), fixes the seed, records the job and
+ * queues it. Every check runs before the first write, so a refused request leaves nothing.
+ */
+export class JobIntake {
+  constructor(private readonly deps: JobIntakeDeps) {}
+
+  /** `staged`: the audio of a one-shot form, recorded here once the request is accepted. */
+  async create(
+    owner: string,
+    request: JobRequest,
+    staged: StagedUpload | null,
+  ): Promise<JobRecord> {
+    const input = await this.resolveInput(owner, request, staged);
+    if (staged) await this.deps.uploadService.commit(owner, staged);
+    const record = newJobRecord(owner, request, input);
+    await this.deps.jobs.create(record);
+    await this.deps.queue.enqueue(record);
+    return record;
+  }
+
+  /** The input as the worker needs it, or a 422 listing what is wrong with it. */
+  private async resolveInput(
+    owner: string,
+    request: JobRequest,
+    staged: StagedUpload | null,
+  ): Promise<ResolvedInput | null> {
+    // Not every job type takes input audio (dialogue and music do not).
+    const input = 'input' in request ? request.input : undefined;
+    if (!input) return null;
+    const problems: ErrorDetail[] = [];
+    let resolved: ResolvedInput | null = null;
+    if (input.upload_id !== undefined) {
+      const upload =
+        staged?.id === input.upload_id
+          ? {
+              key: staged.key,
+              sha256: staged.sha256,
+              bytes: staged.bytes,
+              content_type: staged.contentType,
+            }
+          : await this.deps.uploads.getOwned(input.upload_id, owner);
+      if (upload) {
+        const { key, sha256, bytes, content_type } = upload;
+        resolved = { key, url: null, sha256, bytes, content_type };
+      } else {
+        // Another key's upload is "not found" too: existence must not leak across keys.
+        problems.push({ field: 'input.upload_id', message: 'upload not found', code: 'not_found' });
+      }
+    } else if (input.url !== undefined) {
+      try {
+        const policy = { allowPrivate: this.deps.config.ALLOW_PRIVATE_URLS };
+        checkUrlSyntax(input.url, policy, 'input.url');
+        resolved = { key: null, url: input.url, sha256: null, bytes: null, content_type: null };
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        problems.push(...error.details);
+      }
+    }
+    if (problems.length) throw new ValidationError('The job input is invalid.', problems);
+    return resolved;
+  }
+}
+
+/** A fresh `queued` record for an accepted request, its seed fixed now. */
+function newJobRecord(owner: string, request: JobRequest, input: ResolvedInput | null): JobRecord {
+  const seed = request.params.seed ?? randomSeed();
+  // The seed goes into the normalized request too, so a rerun of `request` is this job.
+  const normalized: JobRequest = { ...request, params: { ...request.params, seed } };
+  return {
+    id: newId('job'),
+    owner,
+    type: normalized.type,
+    status: 'queued',
+    batch_id: null,
+    custom_id: normalized.custom_id ?? null,
+    metadata: normalized.metadata ?? {},
+    created_at: new Date().toISOString(),
+    started_at: null,
+    finished_at: null,
+    attempts: 0,
+    seed,
+    // A URL input is hashed by the worker once fetched; it fills the fingerprint in then.
+    fingerprint: input?.url ? null : computeFingerprint(normalized, seed, input?.sha256 ?? null),
+    cache: null,
+    request: normalized,
+    input,
+    outputs: [],
+    upstream: null,
+    error: null,
+    cancel_requested: false,
+  };
+}
