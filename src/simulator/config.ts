@@ -1,0 +1,138 @@
+import { z } from 'zod';
+
+/**
+ * The simulator's configuration: one zod schema, defaults in one constant, patches (from
+ * `configure()`, `POST /_simulator/config` or the environment) merged over the current config.
+ */
+
+/** Faults the simulator can inject into upstream responses (see faults.ts). */
+export const FAULT_KINDS = [
+  'concurrency_429',
+  'system_busy',
+  'error_500',
+  'reset_mid_body',
+  'truncated_body',
+  'stall_headers',
+  'stall_body',
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+export const faultKindSchema = z.enum(FAULT_KINDS);
+
+/** Concurrency classes the account limits separately (upstream.md, "Concurrency"). */
+export const CONCURRENCY_CLASSES = ['speech', 'music'] as const;
+export type ConcurrencyClass = (typeof CONCURRENCY_CLASSES)[number];
+
+const concurrencySchema = z.strictObject({
+  /** Speech-class calls in flight (speech-to-speech, dialogue). Default 5: the Creator plan. */
+  speech: z.number().int().min(1),
+  /** Music-class calls in flight (music, plans, stems). Default 2: Starter to Pro plans. */
+  music: z.number().int().min(1),
+});
+
+const faultsSchema = z.strictObject({
+  /** Seed of the PRNG that draws `rates`, so a run's fault sequence can be replayed. Default 1. */
+  seed: z.number().int().min(0),
+  /** Probability per upstream request of each fault kind; their sum must be ≤ 1. Default {}. */
+  rates: z.partialRecord(faultKindSchema, z.number().min(0).max(1)),
+  /**
+   * Faults for the next requests, one consumed per request in order, ahead of `rates`; `none`
+   * lets one request through untouched. A patch replaces the queue. Default [].
+   */
+  next: z.array(z.union([faultKindSchema, z.literal('none')])),
+});
+
+const limitsSchema = z.strictObject({
+  /** Largest accepted input audio file, bytes. Default 50 MiB (the upstream's 50 MB). */
+  maxInputBytes: z.number().int().min(1),
+  /** Longest accepted input audio, seconds. Default 300 (the upstream's 5 minutes). */
+  maxInputSeconds: z.number().positive(),
+});
+
+export const simulatorConfigSchema = z.strictObject({
+  /** Required `xi-api-key`; null accepts any key or none (local runs). Default null. */
+  apiKey: z.string().min(1).nullable(),
+  /** Fixed delay before a response starts, ms: the upstream's time to first byte. Default 0. */
+  latencyMs: z.number().min(0),
+  /** Extra delay per second of output audio, ms: generation time grows with length. Default 0. */
+  latencyPerAudioSecondMs: z.number().min(0),
+  /** Account concurrency limits per class. */
+  concurrency: concurrencySchema,
+  /** 429 body shape: the two live shapes, or `alternate` to switch on each 429. Default current. */
+  errorShape: z.enum(['current', 'legacy', 'alternate']),
+  /** Voice ids answered with 404 voice_not_found: a deterministic upstream 4xx. Default []. */
+  rejectVoiceIds: z.array(z.string()),
+  /** `Retry-After` seconds on injected 429/500 faults; null sends none (as upstream). Default null. */
+  retryAfterSeconds: z.number().int().min(0).nullable(),
+  /**
+   * Account credits (characters) left; each success spends its character-cost, and a request
+   * that costs more than is left gets 401 quota_exceeded. null = unlimited. Default null.
+   */
+  credits: z.number().int().min(0).nullable(),
+  faults: faultsSchema,
+  limits: limitsSchema,
+});
+
+/** The full simulator configuration. */
+export type SimulatorConfig = z.infer<typeof simulatorConfigSchema>;
+
+export const simulatorConfigPatchSchema = simulatorConfigSchema
+  .extend({
+    concurrency: concurrencySchema.partial(),
+    faults: faultsSchema.partial(),
+    limits: limitsSchema.partial(),
+  })
+  .partial();
+
+/** A partial configuration: top-level keys replace, nested objects merge one level deep. */
+export type SimulatorConfigPatch = z.infer<typeof simulatorConfigPatchSchema>;
+
+/** Defaults: an open, fast, fault-free simulator with the upstream's limits. */
+export const DEFAULT_SIMULATOR_CONFIG: SimulatorConfig = {
+  apiKey: null,
+  latencyMs: 0,
+  latencyPerAudioSecondMs: 0,
+  concurrency: { speech: 5, music: 2 },
+  errorShape: 'current',
+  rejectVoiceIds: [],
+  retryAfterSeconds: null,
+  credits: null,
+  faults: { seed: 1, rates: {}, next: [] },
+  limits: { maxInputBytes: 50 * 1024 * 1024, maxInputSeconds: 300 },
+};
+
+/** Thrown with every problem of an invalid config or patch. */
+export class SimulatorConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`invalid simulator config: ${issues.join('; ')}`);
+    this.name = 'SimulatorConfigError';
+  }
+}
+
+function issuesOf(error: z.ZodError): string[] {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+}
+
+/** Validates a patch from an untrusted source (HTTP body, test code, environment). */
+export function parseConfigPatch(input: unknown): SimulatorConfigPatch {
+  const parsed = simulatorConfigPatchSchema.safeParse(input);
+  if (!parsed.success) throw new SimulatorConfigError(issuesOf(parsed.error));
+  return parsed.data;
+}
+
+/** `base` with `patch` applied, validated as a whole (e.g. fault rates summing above 1). */
+export function mergeConfig(base: SimulatorConfig, patch: SimulatorConfigPatch): SimulatorConfig {
+  const merged = {
+    ...base,
+    ...patch,
+    concurrency: { ...base.concurrency, ...patch.concurrency },
+    faults: { ...base.faults, ...patch.faults },
+    limits: { ...base.limits, ...patch.limits },
+  };
+  const issues: string[] = [];
+  const parsed = simulatorConfigSchema.safeParse(merged);
+  if (!parsed.success) issues.push(...issuesOf(parsed.error));
+  const rateSum = Object.values(merged.faults.rates).reduce((sum, rate) => sum + (rate ?? 0), 0);
+  if (rateSum > 1 + 1e-9) issues.push(`faults.rates: sum to ${rateSum}, at most 1`);
+  if (!parsed.success || issues.length > 0) throw new SimulatorConfigError(issues);
+  return parsed.data;
+}
