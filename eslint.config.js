@@ -17,7 +17,10 @@ export default tseslint.config(
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'no-console': 'error',
     },
   },
@@ -25,13 +28,19 @@ export default tseslint.config(
     // api and workers share only src/shared: they are deployed apart.
     files: ['src/api/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['**/workers/**', '**/simulator/**', '**/cli/**'] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['**/workers/**', '**/simulator/**', '**/cli/**'] },
+      ],
     },
   },
   {
     files: ['src/workers/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['**/api/**', '**/simulator/**', '**/cli/**'] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['**/api/**', '**/simulator/**', '**/cli/**'] },
+      ],
     },
   },
   {

@@ -1,0 +1,45 @@
+import { ConfigError, loadConfig } from './shared/config.ts';
+import { createLogger } from './shared/logger.ts';
+import { startService, type Role } from './runtime/start-service.ts';
+
+/**
+ * `npm start` (api + workers), `npm run start:api`, `npm run start:worker`. Owns the process:
+ * config, signals and exit codes.
+ */
+const roles: Role[] = ['all', 'api', 'worker'];
+const role = (process.argv[2] ?? 'all') as Role;
+if (!roles.includes(role)) {
+  console.error(`Unknown role "${role}": use one of ${roles.join(', ')}.`);
+  process.exit(2);
+}
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+}
+
+const logger = createLogger({ level: config.LOG_LEVEL });
+try {
+  const service = await startService(config, role, logger);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: no new jobs are fetched, active ones may finish');
+    service.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+} catch (error) {
+  logger.fatal({ err: error }, error instanceof Error ? error.message : 'startup failed');
+  process.exit(1);
+}

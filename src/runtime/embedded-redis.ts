@@ -1,0 +1,37 @@
+import { resolve } from 'node:path';
+import type { Config } from '../shared/config.ts';
+import type { Logger } from '../shared/logger.ts';
+import { startRedisServer } from '../shared/redis/redis-process.ts';
+import { forgetRedisPid, rememberRedisPid, stopStaleRedis } from './stale-redis.ts';
+
+/**
+ * The Redis to use: REDIS_URL when set; otherwise, for the all-in-one process only, a private
+ * redis-server child with AOF and noeviction under REDIS_DATA_DIR, stopped on exit. Split
+ * processes (api, worker) must share one Redis, so they require REDIS_URL.
+ */
+export async function resolveRedis(
+  config: Config,
+  role: 'all' | 'api' | 'worker',
+  logger: Logger,
+): Promise<{ url: string; stop: (() => Promise<void>) | null }> {
+  if (config.REDIS_URL) return { url: config.REDIS_URL, stop: null };
+  if (role !== 'all') {
+    throw new Error(
+      `REDIS_URL is required for "${role}": split processes must share one Redis. ` +
+        'Run `npm start` for the all-in-one process with an embedded Redis.',
+    );
+  }
+  const dir = resolve(config.REDIS_DATA_DIR);
+  await stopStaleRedis(dir, logger);
+  const child = await startRedisServer({ dir, appendOnly: true });
+  await rememberRedisPid(dir, child.pid);
+  logger.info(
+    { url: child.url, dir },
+    'REDIS_URL unset: started an embedded redis-server (AOF on, noeviction)',
+  );
+  const stop = async () => {
+    await child.stop();
+    await forgetRedisPid(dir);
+  };
+  return { url: child.url, stop };
+}

@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../shared/config.ts';
+import type { Logger } from '../shared/logger.ts';
+import { startSimulator, type RunningSimulator } from '../simulator/index.ts';
+
+export interface UpstreamTarget {
+  baseUrl: string;
+  apiKey: string;
+  simulator: RunningSimulator | null;
+}
+
+/**
+ * Where workers send upstream calls: the real API when ELEVENLABS_API_KEY is set, otherwise the
+ * simulator in this process (config already refused that in production), with a loud banner
+ * because its audio is synthetic.
+ */
+export async function resolveUpstream(config: Config, logger: Logger): Promise<UpstreamTarget> {
+  if (config.ELEVENLABS_API_KEY) {
+    return {
+      baseUrl: config.ELEVENLABS_BASE_URL,
+      apiKey: config.ELEVENLABS_API_KEY,
+      simulator: null,
+    };
+  }
+  const apiKey = randomBytes(16).toString('hex');
+  const simulator = await startSimulator({
+    apiKey,
+    host: '127.0.0.1',
+    port: 0,
+    concurrency: { speech: config.UPSTREAM_CONCURRENCY, music: config.MUSIC_CONCURRENCY },
+  });
+  logger.warn(
+    { simulator_url: simulator.url },
+    [
+      '',
+      '*****************************************************************************',
+      '*  ELEVENLABS_API_KEY is unset: upstream calls go to the built-in SIMULATOR. *',
+      '*  Outputs are SYNTHETIC test audio. Set ELEVENLABS_API_KEY for real audio.  *',
+      '*****************************************************************************',
+    ].join('\n'),
+  );
+  return { baseUrl: simulator.url, apiKey, simulator };
+}
