@@ -48,6 +48,19 @@ const limitsSchema = z.strictObject({
   maxInputSeconds: z.number().positive(),
 });
 
+const stemsSchema = z.strictObject({
+  /**
+   * Entry names (without extension) of `two_stems_v1` archives. The upstream's are unconfirmed,
+   * so tests change them to prove clients read names from the archive. Any text is accepted, so
+   * tests can also send unsafe or duplicate names. Default ['vocals', 'instrumental'].
+   */
+  twoStemNames: z.tuple([z.string().min(1).max(200), z.string().min(1).max(200)]),
+  /** Stem archives still to corrupt, one per successful response; counts down. Default 0. */
+  corruptNext: z.number().int().min(0),
+  /** How: `truncate` cuts the central directory off; `bit_flip` breaks the last entry's CRC. */
+  corruption: z.enum(['truncate', 'bit_flip']),
+});
+
 export const simulatorConfigSchema = z.strictObject({
   /** Required `xi-api-key`; null accepts any key or none (local runs). Default null. */
   apiKey: z.string().min(1).nullable(),
@@ -68,8 +81,20 @@ export const simulatorConfigSchema = z.strictObject({
    * that costs more than is left gets 401 quota_exceeded. null = unlimited. Default null.
    */
   credits: z.number().int().min(0).nullable(),
+  /**
+   * The account's subscription: `free` answers the music endpoints with 402 limited_access, as
+   * the upstream does for free plans (upstream.md, "Errors"). Default paid.
+   */
+  plan: z.enum(['free', 'paid']),
   faults: faultsSchema,
   limits: limitsSchema,
+  /**
+   * Times in `/v1/text-to-dialogue/stream/with-timestamps` lines: absolute, or relative to each
+   * chunk (unconfirmed upstream; clients must take both). Default absolute.
+   */
+  dialogueChunkTimes: z.enum(['absolute', 'relative']),
+  /** Stem separation: two-stem names and corrupt-archive injection. */
+  stems: stemsSchema,
 });
 
 /** The full simulator configuration. */
@@ -80,6 +105,7 @@ export const simulatorConfigPatchSchema = simulatorConfigSchema
     concurrency: concurrencySchema.partial(),
     faults: faultsSchema.partial(),
     limits: limitsSchema.partial(),
+    stems: stemsSchema.partial(),
   })
   .partial();
 
@@ -96,8 +122,11 @@ export const DEFAULT_SIMULATOR_CONFIG: SimulatorConfig = {
   rejectVoiceIds: [],
   retryAfterSeconds: null,
   credits: null,
+  plan: 'paid',
   faults: { seed: 1, rates: {}, next: [] },
   limits: { maxInputBytes: 50 * 1024 * 1024, maxInputSeconds: 300 },
+  dialogueChunkTimes: 'absolute',
+  stems: { twoStemNames: ['vocals', 'instrumental'], corruptNext: 0, corruption: 'truncate' },
 };
 
 /** Thrown with every problem of an invalid config or patch. */
@@ -127,6 +156,7 @@ export function mergeConfig(base: SimulatorConfig, patch: SimulatorConfigPatch):
     concurrency: { ...base.concurrency, ...patch.concurrency },
     faults: { ...base.faults, ...patch.faults },
     limits: { ...base.limits, ...patch.limits },
+    stems: { ...base.stems, ...patch.stems },
   };
   const issues: string[] = [];
   const parsed = simulatorConfigSchema.safeParse(merged);

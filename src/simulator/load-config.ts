@@ -33,6 +33,10 @@ const envSchema = z.object({
   SIMULATOR_REJECT_VOICE_IDS: z.string().optional(),
   SIMULATOR_RETRY_AFTER_SECONDS: number.optional(),
   SIMULATOR_CREDITS: number.optional(),
+  /** `free` or `paid` (default): a free plan gets 402 limited_access from the music endpoints. */
+  SIMULATOR_PLAN: z.string().optional(),
+  /** `absolute` (default) or `relative`: the times in stream-with-timestamps dialogue chunks. */
+  SIMULATOR_DIALOGUE_CHUNK_TIMES: z.string().optional(),
   SIMULATOR_FAULT_SEED: number.optional(),
   /** `kind=probability` pairs, comma-separated, e.g. `error_500=0.1,reset_mid_body=0.05`. */
   SIMULATOR_FAULT_RATES: z.string().optional(),
@@ -69,6 +73,8 @@ function patchFromEnv(env: SimulatorEnv, issues: string[]): Record<string, unkno
     rejectVoiceIds: list?.filter((id) => id !== ''),
     retryAfterSeconds: env.SIMULATOR_RETRY_AFTER_SECONDS,
     credits: env.SIMULATOR_CREDITS,
+    plan: env.SIMULATOR_PLAN,
+    dialogueChunkTimes: env.SIMULATOR_DIALOGUE_CHUNK_TIMES,
     faults: {
       seed: env.SIMULATOR_FAULT_SEED,
       rates:

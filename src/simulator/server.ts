@@ -1,12 +1,20 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { CONTROL_PREFIX, handleControlRequest } from './control-routes.ts';
 import { matchTemplate, type UpstreamRoute } from './routes/route.ts';
+import { musicRoutes } from './routes/music.ts';
 import { speechToSpeechRoutes } from './routes/speech-to-speech.ts';
+import { stemSeparationRoutes } from './routes/stem-separation.ts';
+import { textToDialogueRoutes } from './routes/text-to-dialogue.ts';
 import type { SimulatorState } from './state.ts';
 import { handleUpstreamRequest } from './upstream-pipeline.ts';
 
 /** Every simulated upstream endpoint. New endpoints add their route modules here. */
-export const UPSTREAM_ROUTES: readonly UpstreamRoute[] = [...speechToSpeechRoutes];
+export const UPSTREAM_ROUTES: readonly UpstreamRoute[] = [
+  ...speechToSpeechRoutes,
+  ...textToDialogueRoutes,
+  ...musicRoutes,
+  ...stemSeparationRoutes,
+];
 
 function sendDetail(res: ServerResponse, status: number, detail: string): void {
   // FastAPI's own answers for unknown paths and methods.

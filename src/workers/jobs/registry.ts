@@ -1,6 +1,10 @@
 import type { JobType } from '../../shared/jobs/job-types.ts';
 import type { JobDefinition } from './job-definition.ts';
+import { musicPlan } from './music-plan.ts';
+import { music } from './music.ts';
 import { speechToSpeech } from './speech-to-speech.ts';
+import { stemSeparation } from './stem-separation.ts';
+import { textToDialogue } from './text-to-dialogue.ts';
 
 /**
  * One module per job type. Typed from the catalog: a type without a module fails `tsc`, and
@@ -8,6 +12,10 @@ import { speechToSpeech } from './speech-to-speech.ts';
  */
 export const jobRegistry = {
   speech_to_speech: speechToSpeech,
+  text_to_dialogue: textToDialogue,
+  music,
+  music_plan: musicPlan,
+  stem_separation: stemSeparation,
 } satisfies { [T in JobType]: JobDefinition<T> };
 
 export function definitionFor<T extends JobType>(type: T): JobDefinition<T> {

@@ -120,7 +120,7 @@ describe('POST /v1/jobs and GET /v1/jobs/{id}', () => {
       const response = await api.call({ method: 'POST', url: '/v1/jobs', ...form });
       expect(response.statusCode).toBe(202);
       const job = response.json<JobView>();
-      const input = job.request.input as { upload_id: string };
+      const input = ('input' in job.request ? job.request.input : {}) as { upload_id: string };
       const upload = await api.deps.uploads.getOwned(input.upload_id, 'local');
       expect(upload).toMatchObject({ bytes: 1000, content_type: 'audio/mpeg' });
       expect(job.fingerprint).toMatch(/^sha256:/);

@@ -20,7 +20,9 @@ describe('jobs on S3 storage', () => {
     const created = await api.call({ method: 'POST', url: '/v1/jobs', ...form });
     expect(created.statusCode).toBe(202);
     const job = created.json<JobView>();
-    const { upload_id } = job.request.input as { upload_id: string };
+    const { upload_id } = ('input' in job.request ? job.request.input : {}) as {
+      upload_id: string;
+    };
     expect(await api.deps.storage.head(`uploads/${upload_id}`)).toMatchObject({ bytes: 300 });
 
     const bytes = Buffer.from('fake mp3 bytes');

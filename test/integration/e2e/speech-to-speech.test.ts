@@ -1,73 +1,10 @@
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodedDurationSeconds, sineWav } from './audio-fixtures.ts';
+import { download, sha256, submit, until, upload, waitFinished, type Job } from './e2e-helpers.ts';
 import { SIMULATOR_KEY, startTestService, type TestService } from './service-harness.ts';
-
-type Job = {
-  id: string;
-  status: string;
-  seed: number;
-  attempts: number;
-  cache: string | null;
-  fingerprint: string | null;
-  outputs: {
-    name: string;
-    bytes: number;
-    sha256: string;
-    duration_ms: number | null;
-    url?: string;
-    content_type: string;
-  }[];
-  upstream: { calls: number; request_id: string | null; endpoint: string } | null;
-  error: {
-    code: string;
-    upstream_status: number | null;
-    upstream_code: string | null;
-    retryable: boolean;
-  } | null;
-};
 
 const VOICE = 'JBFqnCBsd6RMkjVDRZzb';
 const input = sineWav(2);
-
-async function upload(service: TestService, body: Buffer = input): Promise<string> {
-  const { status, body: created } = await service.json<{ id: string }>('/v1/uploads', {
-    method: 'POST',
-    headers: { 'content-type': 'audio/wav' },
-    body,
-  });
-  expect(status).toBe(201);
-  return created.id;
-}
-
-async function submit(service: TestService, request: object): Promise<Job> {
-  const { status, body } = await service.json<Job>('/v1/jobs', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(request),
-  });
-  expect(status, JSON.stringify(body)).toBe(202);
-  return body;
-}
-
-async function waitFinished(service: TestService, id: string): Promise<Job> {
-  for (let i = 0; i < 30; i++) {
-    const { body } = await service.json<Job>(`/v1/jobs/${id}?wait=10`);
-    if (['succeeded', 'failed', 'canceled'].includes(body.status)) return body;
-  }
-  throw new Error(`job ${id} did not finish`);
-}
-
-async function download(service: TestService, job: Job, name = 'audio'): Promise<Buffer> {
-  let response = await service.request(`/v1/jobs/${job.id}/outputs/${name}`);
-  if (response.status === 302) response = await fetch(response.headers.get('location') as string);
-  expect(response.status).toBe(200);
-  return Buffer.from(await response.arrayBuffer());
-}
-
-function sha256(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
 
 function stsRequest(uploadId: string, params: object = {}, options: object = {}) {
   return {
@@ -347,13 +284,4 @@ function totalRequests(service: TestService): number {
 
 function inFlight(service: TestService): number {
   return service.simulator.counters().in_flight;
-}
-
-async function until(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error('condition not met in time');
 }

@@ -76,6 +76,8 @@ describe('loadSimulatorConfig', () => {
       SIMULATOR_REJECT_VOICE_IDS: 'a, b,,',
       SIMULATOR_RETRY_AFTER_SECONDS: '3',
       SIMULATOR_CREDITS: '5000',
+      SIMULATOR_PLAN: 'free',
+      SIMULATOR_DIALOGUE_CHUNK_TIMES: 'relative',
       SIMULATOR_FAULT_SEED: '99',
       SIMULATOR_FAULT_RATES: 'error_500=0.1, reset_mid_body=0.05',
       SIMULATOR_MAX_INPUT_BYTES: '1000',
@@ -91,6 +93,9 @@ describe('loadSimulatorConfig', () => {
       rejectVoiceIds: ['a', 'b'],
       retryAfterSeconds: 3,
       credits: 5000,
+      plan: 'free',
+      dialogueChunkTimes: 'relative',
+      stems: DEFAULT_SIMULATOR_CONFIG.stems,
       faults: { seed: 99, rates: { error_500: 0.1, reset_mid_body: 0.05 }, next: [] },
       limits: { maxInputBytes: 1000, maxInputSeconds: 10 },
     });

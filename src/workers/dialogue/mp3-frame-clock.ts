@@ -1,0 +1,79 @@
+/**
+ * Counts the playing time of an MP3 byte stream fed in arbitrary pieces, by walking MPEG audio
+ * frame headers. Frames may straddle pieces: the incomplete tail waits for the next piece.
+ */
+
+const BITRATES_V1 = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320];
+const BITRATES_V2 = [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160];
+const SAMPLE_RATES_V1 = [44100, 48000, 32000];
+
+interface FrameHeader {
+  bytes: number;
+  seconds: number;
+}
+
+/** The Layer III frame header at `offset`, or null when the bytes there are not one. */
+function frameAt(bytes: Buffer, offset: number): FrameHeader | null {
+  if (offset + 4 > bytes.length) return null;
+  const b1 = bytes[offset + 1] ?? 0;
+  const b2 = bytes[offset + 2] ?? 0;
+  if (bytes[offset] !== 0xff || (b1 & 0xe0) !== 0xe0) return null;
+  const version = (b1 >> 3) & 0x03; // 3 = MPEG-1, 2 = MPEG-2, 0 = MPEG-2.5
+  const layer = (b1 >> 1) & 0x03; // 1 = Layer III
+  const bitrateIndex = b2 >> 4;
+  const rateIndex = (b2 >> 2) & 0x03;
+  if (version === 1 || layer !== 1 || bitrateIndex === 0 || bitrateIndex === 15) return null;
+  if (rateIndex === 3) return null;
+  const mpeg1 = version === 3;
+  const sampleRate = (SAMPLE_RATES_V1[rateIndex] ?? 0) / (mpeg1 ? 1 : version === 2 ? 2 : 4);
+  const kbps = (mpeg1 ? BITRATES_V1 : BITRATES_V2)[bitrateIndex] ?? 0;
+  const padding = (b2 >> 1) & 0x01;
+  const frameBytes = Math.floor(((mpeg1 ? 144 : 72) * kbps * 1000) / sampleRate) + padding;
+  return { bytes: frameBytes, seconds: (mpeg1 ? 1152 : 576) / sampleRate };
+}
+
+/** Bytes of an ID3v2 tag starting at `offset` (syncsafe size), or 0 when there is none. */
+function id3Length(bytes: Buffer, offset: number): number {
+  if (offset + 10 > bytes.length || bytes.toString('latin1', offset, offset + 3) !== 'ID3')
+    return 0;
+  const size = bytes
+    .subarray(offset + 6, offset + 10)
+    .reduce((sum, b) => (sum << 7) | (b & 0x7f), 0);
+  return 10 + size;
+}
+
+/** Seconds of MP3 audio in the bytes pushed so far (whole frames only). */
+export class Mp3FrameClock {
+  private tail: Buffer = Buffer.alloc(0);
+  private skip = 0;
+  private total = 0;
+
+  push(piece: Buffer): void {
+    let bytes = this.tail.length > 0 ? Buffer.concat([this.tail, piece]) : piece;
+    const skipped = Math.min(this.skip, bytes.length);
+    bytes = bytes.subarray(skipped);
+    this.skip -= skipped;
+    let offset = 0;
+    while (offset + 10 <= bytes.length || frameAt(bytes, offset) !== null) {
+      const tag = id3Length(bytes, offset);
+      if (tag > 0) {
+        this.skip = Math.max(0, offset + tag - bytes.length);
+        offset = Math.min(offset + tag, bytes.length);
+        continue;
+      }
+      const frame = frameAt(bytes, offset);
+      if (frame === null) {
+        offset += 1; // resynchronise on the next frame header
+        continue;
+      }
+      if (offset + frame.bytes > bytes.length) break;
+      this.total += frame.seconds;
+      offset += frame.bytes;
+    }
+    this.tail = Buffer.from(bytes.subarray(offset));
+  }
+
+  seconds(): number {
+    return this.total;
+  }
+}

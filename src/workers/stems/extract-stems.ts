@@ -1,0 +1,65 @@
+import type { StoredOutput } from '../../shared/jobs/job-record.ts';
+import { outputKey, type OutputTarget } from '../outputs/write-output.ts';
+import { probeDurationMs } from '../outputs/probe-duration.ts';
+import type { PlannedStem } from './stem-entries.ts';
+import { describeStemEntry } from './stem-format.ts';
+import { openEntry, openStemsArchive } from './stems-archive.ts';
+import type { Entry, ZipFile } from 'yauzl';
+
+/**
+ * Stores every stem of the stored `stems.zip` as its own output `stem.<name>`, names and count
+ * from the archive. The archive is verified whole first (see stems-archive.ts); if storing a
+ * stem then fails, the stems already stored are deleted, so an attempt leaves all or none.
+ */
+export async function extractStems(
+  target: OutputTarget,
+  archive: { key: string; sha256: string },
+  outputFormat: string,
+): Promise<StoredOutput[]> {
+  const opened = await openStemsArchive(target.storage, archive, target.signal);
+  const written: StoredOutput[] = [];
+  try {
+    for (const stem of opened.stems) {
+      written.push(await storeStem(target, opened.zip, stem, outputFormat));
+    }
+    return written;
+  } catch (error) {
+    await Promise.all(written.map((output) => target.storage.delete(output.key).catch(() => {})));
+    throw error;
+  } finally {
+    await opened.close();
+  }
+}
+
+async function storeStem(
+  target: OutputTarget,
+  zip: ZipFile,
+  stem: PlannedStem<Entry>,
+  outputFormat: string,
+): Promise<StoredOutput> {
+  const format = describeStemEntry(stem.extension, outputFormat);
+  const name = `stem.${stem.stem}`;
+  const key = outputKey(target.job.id, name, format.extension);
+  const body = await openEntry(zip, stem.entry, target.signal);
+  const stored = await target.storage.put(key, body, {
+    contentType: format.contentType,
+    signal: target.signal,
+  });
+  const durationMs =
+    format.probeFormat === null
+      ? null
+      : await probeDurationMs(
+          format.probeFormat,
+          stored.bytes,
+          () => target.storage.get(key, { signal: target.signal }),
+          format.contentType,
+        );
+  return {
+    name,
+    key,
+    content_type: format.contentType,
+    bytes: stored.bytes,
+    sha256: stored.sha256,
+    duration_ms: durationMs,
+  };
+}

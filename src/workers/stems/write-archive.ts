@@ -1,0 +1,33 @@
+import { pipeline, type Readable } from 'node:stream';
+import type { StoredOutput } from '../../shared/jobs/job-record.ts';
+import { outputKey, type OutputTarget } from '../outputs/write-output.ts';
+import { expectLength } from '../upstream/expect-length.ts';
+
+/** The archive as the upstream sent it: output `stems.zip`. */
+export const ARCHIVE_OUTPUT_NAME = 'stems.zip';
+const ARCHIVE_CONTENT_TYPE = 'application/zip';
+
+/**
+ * Streams the upstream's ZIP body, byte for byte, to `jobs/{id}/stems.zip` (hashed and counted
+ * on the way; a body short of its Content-Length fails the write, as for audio).
+ */
+export async function writeArchiveOutput(
+  target: OutputTarget,
+  response: { body: Readable; contentLength: number | null },
+): Promise<StoredOutput> {
+  // The key is `stems.zip`: the output name already carries its extension.
+  const key = outputKey(target.job.id, 'stems', 'zip');
+  const checked = pipeline(response.body, expectLength(response.contentLength), () => {});
+  const stored = await target.storage.put(key, checked, {
+    contentType: ARCHIVE_CONTENT_TYPE,
+    signal: target.signal,
+  });
+  return {
+    name: ARCHIVE_OUTPUT_NAME,
+    key,
+    content_type: ARCHIVE_CONTENT_TYPE,
+    bytes: stored.bytes,
+    sha256: stored.sha256,
+    duration_ms: null,
+  };
+}
