@@ -52,7 +52,13 @@ export const jobRoutes: FastifyPluginCallbackZod<JobRoutesOptions> = (app, { ser
         response: { 200: jobListSchema, ...errorResponses },
       },
     },
-    async (request) => services.reads.list(request.owner, request.query),
+    async (request) => {
+      const { batch_id: batchId, ...query } = request.query;
+      // One listing, two indexes: a batch's jobs are read from the batch's own index.
+      return batchId === undefined
+        ? services.reads.list(request.owner, query)
+        : services.batches.reads.jobs(request.owner, batchId, query);
+    },
   );
 
   app.get(

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { JobEvents } from '../../shared/batches/job-events.ts';
 import { ConflictError, NotFoundError } from '../../shared/errors.ts';
 import type { JobRecord } from '../../shared/jobs/job-record.ts';
 import type { JobStore, TransitionResult } from '../../shared/jobs/job-store.ts';
@@ -13,6 +14,8 @@ export type JobControlDeps = {
   jobs: JobStore;
   queue: JobQueue;
   reads: JobReads;
+  /** Batch counts, batch completion and job webhooks after a cancel or a retry. */
+  events: JobEvents;
 };
 
 /** What a cancel did: finished the job at once, or asked its worker to stop it. */
@@ -42,7 +45,9 @@ export class JobControl {
         });
         if (result.outcome === 'applied') {
           await this.deps.redis.publish(this.deps.keys.jobFinishedChannel, id);
-          return { outcome: 'canceled', record: await this.deps.reads.record(owner, id) };
+          const canceled = await this.deps.reads.record(owner, id);
+          await this.deps.events.finished(canceled);
+          return { outcome: 'canceled', record: canceled };
         }
       }
     }
@@ -78,6 +83,7 @@ export class JobControl {
       error: null,
       outputs: [],
       cancel_requested: false,
+      result: null,
       started_at: null,
       finished_at: null,
       cache: null,
@@ -88,6 +94,7 @@ export class JobControl {
       'The job changed status meanwhile; only failed or canceled jobs can be retried.',
     );
     const queued = await this.deps.reads.record(owner, id);
+    await this.deps.events.changed(queued);
     await this.deps.queue.enqueue(queued);
     return queued;
   }

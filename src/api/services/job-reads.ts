@@ -58,12 +58,6 @@ export class JobReads {
 
   /** A page of the caller's jobs, newest first. */
   async list(owner: string, query: ListJobsQuery): Promise<JobList> {
-    if (query.batch_id !== undefined) {
-      // Batches are not built yet; an empty page would look like an answer, so say so.
-      throw new ValidationError('Filtering by batch is not supported yet.', [
-        { field: 'batch_id', message: 'is not supported yet', code: 'not_supported' },
-      ]);
-    }
     if (query.cursor !== undefined && !isId('job', query.cursor)) {
       throw new ValidationError('Invalid cursor.', [
         { field: 'cursor', message: 'must be the next_cursor of a previous page' },

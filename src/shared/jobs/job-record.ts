@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { webhookDeliverySchema } from '../webhooks/webhook-deliveries.ts';
 import { JOB_STATUSES, JOB_TYPES } from './job-types.ts';
 import { jobRequestSchema } from './job-request.ts';
 
@@ -68,7 +69,11 @@ export const jobRecordSchema = z.object({
   outputs: z.array(storedOutputSchema),
   upstream: upstreamSummarySchema.nullable(),
   error: jobErrorSchema.nullable(),
+  /** A small JSON answer shown inline (the composition plan of `music_plan`); null otherwise. */
+  result: z.unknown().default(null),
   cancel_requested: z.boolean(),
+  /** Webhook delivery attempts, the last 20 (written by the webhook worker). */
+  webhook_deliveries: z.array(webhookDeliverySchema).optional(),
 });
 export type JobRecord = z.infer<typeof jobRecordSchema>;
 

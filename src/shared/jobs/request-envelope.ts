@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { webhookTargetSchema } from '../webhooks/webhook-target.ts';
 
 /**
  * The fields every job request shares, whatever its type. Type-specific `params`, `input` and
@@ -64,4 +65,6 @@ export const envelopeFields = {
   custom_id: customIdSchema.optional(),
   metadata: metadataSchema.optional(),
   cache: cacheModeSchema,
+  /** Receives job.succeeded / job.failed / job.canceled (not part of the fingerprint). */
+  webhook: webhookTargetSchema.optional(),
 };

@@ -67,12 +67,19 @@ describe('GET /v1/jobs', () => {
     ['status=done', 'status'],
     ['type=music_video', 'type'],
     ['cursor=abc', 'cursor'],
-    ['batch_id=bat_01jabcdefghjkmnpqrstvwxyz0', 'batch_id'],
     ['sort=asc', 'sort'],
   ])('refuses %s naming %s', async (query, field) => {
     const response = await api.call({ method: 'GET', url: `/v1/jobs?${query}` });
     expect(response.statusCode).toBe(422);
     const { error } = response.json<{ error: { details: { field: string }[] } }>();
     expect(error.details.map((detail) => detail.field)).toEqual([field]);
+  });
+
+  it('answers 404 for the jobs of a batch that is not the caller’s (or does not exist)', async () => {
+    const response = await api.call({
+      method: 'GET',
+      url: '/v1/jobs?batch_id=bat_01jabcdefghjkmnpqrstvwxyz0',
+    });
+    expect(response.statusCode).toBe(404);
   });
 });

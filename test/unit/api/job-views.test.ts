@@ -37,6 +37,7 @@ const record: JobRecord = {
   ],
   upstream: null,
   error: null,
+  result: null,
   cancel_requested: false,
 };
 

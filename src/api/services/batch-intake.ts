@@ -1,0 +1,114 @@
+import type { BatchRecord } from '../../shared/batches/batch-record.ts';
+import type { BatchStore, StoredBatch } from '../../shared/batches/batch-store.ts';
+import type { Config } from '../../shared/config.ts';
+import { ValidationError } from '../../shared/errors.ts';
+import { newId } from '../../shared/ids.ts';
+import { randomSeed } from '../../shared/jobs/seeds.ts';
+import type { JobType } from '../../shared/jobs/job-types.ts';
+import type { UploadStore } from '../../shared/uploads/upload-store.ts';
+import { webhookProblems, type WebhookPolicy } from '../../shared/webhooks/webhook-target.ts';
+import { resolveInputs } from './batch-inputs.ts';
+import { validateItems, type BatchItem } from './batch-items.ts';
+import { BatchProblems } from './batch-problems.ts';
+import { itemRecord } from './batch-records.ts';
+import type { BatchDryRun, BatchSubmission } from './batch-schemas.ts';
+import { writeBatch, type BatchWriterDeps } from './batch-writer.ts';
+
+export type BatchIntakeDeps = BatchWriterDeps & {
+  config: Config;
+  uploads: UploadStore;
+  batches: BatchStore;
+};
+
+/** A submission's fate: stored and queued, or (dry run) only validated. */
+export type IntakeOutcome =
+  { kind: 'created'; batch: StoredBatch } | { kind: 'validated'; result: BatchDryRun };
+
+/**
+ * `POST /v1/batches` once the envelope passed its schema: validates every item (defaults
+ * merged, custom_ids unique, uploads the caller's, URLs allowed), fixes every seed, and only
+ * then writes anything. A refused batch leaves nothing; a dry run stops before the first write.
+ */
+export class BatchIntake {
+  constructor(private readonly deps: BatchIntakeDeps) {}
+
+  async create(
+    owner: string,
+    submission: BatchSubmission,
+    dryRun: boolean,
+  ): Promise<IntakeOutcome> {
+    const items = await this.validate(owner, submission);
+    const types: Partial<Record<JobType, number>> = {};
+    for (const { request } of items) types[request.type] = (types[request.type] ?? 0) + 1;
+    if (dryRun) {
+      const result: BatchDryRun = {
+        object: 'batch_validation',
+        valid: true,
+        total: items.length,
+        types,
+        seed: submission.seed ?? null,
+      };
+      return { kind: 'validated', result };
+    }
+
+    const batch: BatchRecord = {
+      id: newId('bat'),
+      owner,
+      name: submission.name ?? null,
+      seed: submission.seed ?? randomSeed(),
+      metadata: submission.metadata ?? {},
+      webhook: submission.webhook ?? null,
+      created_at: new Date().toISOString(),
+      results: null,
+      webhook_deliveries: [],
+    };
+    const context = {
+      owner,
+      batchId: batch.id,
+      batchSeed: batch.seed,
+      createdAt: batch.created_at,
+    };
+    await writeBatch(this.deps, batch, items, ({ request, input }) =>
+      itemRecord(context, request, input),
+    );
+    const stored = await this.deps.batches.get(batch.id);
+    if (!stored) throw new Error(`batch ${batch.id} vanished right after it was written`);
+    return { kind: 'created', batch: stored };
+  }
+
+  /** Every item valid, with its resolved input; or a 422 listing every problem found. */
+  private async validate(owner: string, submission: BatchSubmission) {
+    const { config } = this.deps;
+    if (submission.items.length > config.MAX_BATCH_ITEMS) {
+      throw new ValidationError('The batch is too large.', [
+        {
+          field: 'items',
+          message: `may hold at most ${config.MAX_BATCH_ITEMS} items`,
+          code: 'too_big',
+        },
+      ]);
+    }
+    const policy: WebhookPolicy = {
+      allowPrivate: config.ALLOW_PRIVATE_URLS,
+      signingConfigured: config.WEBHOOK_SECRET !== undefined,
+    };
+    const problems = new BatchProblems();
+    for (const detail of webhookProblems(submission.webhook, policy, 'webhook.url'))
+      problems.add(null, detail);
+    if (submission.defaults && 'custom_id' in submission.defaults) {
+      problems.add(null, {
+        field: 'defaults.custom_id',
+        message: 'must be unique per item, so it cannot be a default',
+        code: 'not_allowed',
+      });
+    }
+    const requests = validateItems(submission.items, submission.defaults, policy, problems);
+    const inputs = await resolveInputs(this.deps.uploads, owner, requests, problems);
+    problems.throwIfAny();
+    // Without problems every request is set: validateItems nulls only refused items.
+    return requests.map((request, i) => ({
+      request: request as BatchItem,
+      input: inputs[i] ?? null,
+    }));
+  }
+}

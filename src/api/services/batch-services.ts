@@ -1,0 +1,57 @@
+import { BatchCounts } from '../../shared/batches/batch-counts.ts';
+import { batchKeys } from '../../shared/batches/batch-keys.ts';
+import { BatchStore } from '../../shared/batches/batch-store.ts';
+import type { ApiDeps } from '../deps.ts';
+import { BatchControl } from './batch-control.ts';
+import { BatchIntake } from './batch-intake.ts';
+import { BatchReads } from './batch-reads.ts';
+import { BatchSubmit } from './batch-submit.ts';
+import { IdempotencyStore } from './idempotency.ts';
+import type { JobControl } from './job-control.ts';
+import type { JobReads } from './job-reads.ts';
+import { createOutputUrl } from './job-views.ts';
+
+/** What the batch routes call. */
+export interface BatchServices {
+  /** `POST /v1/batches`, with its optional Idempotency-Key (scope `batches`). */
+  submit: BatchSubmit;
+  reads: BatchReads;
+  control: BatchControl;
+}
+
+/** The single-job services batches are built on. */
+export interface BatchServiceParts {
+  reads: JobReads;
+  /** Must run the job events on cancel and retry (see JobEvents). */
+  control: JobControl;
+}
+
+/** Wires the batch services from the intake's deps; opens nothing of its own. */
+export function createBatchServices(deps: ApiDeps, parts: BatchServiceParts): BatchServices {
+  const keys = batchKeys(deps.config.QUEUE_PREFIX);
+  const batches = new BatchStore(deps.redis, keys);
+  const reads = new BatchReads({
+    redis: deps.redis,
+    batchKeys: keys,
+    batches,
+    jobs: deps.jobs,
+    jobReads: parts.reads,
+    outputUrl: createOutputUrl(deps.storage, deps.config),
+  });
+  return {
+    submit: new BatchSubmit({
+      intake: new BatchIntake({ ...deps, batches }),
+      idempotency: new IdempotencyStore(deps.redis, deps.keys, {
+        ttlSeconds: deps.config.IDEMPOTENCY_TTL_SECONDS,
+      }),
+      reads,
+    }),
+    reads,
+    control: new BatchControl({
+      batches,
+      counts: new BatchCounts(deps.redis, deps.keys, keys),
+      control: parts.control,
+      reads,
+    }),
+  };
+}

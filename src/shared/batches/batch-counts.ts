@@ -1,0 +1,120 @@
+import type { Redis } from 'ioredis';
+import type { JobStatus } from '../jobs/job-types.ts';
+import type { RedisKeys } from '../redis/keys.ts';
+import type { BatchKeys } from './batch-keys.ts';
+
+/**
+ * A batch's counts, kept in Redis as jobs move, never by scanning its jobs.
+ *
+ * Callers do not send deltas. The members hash remembers, per job, the status the counts
+ * currently hold it in; a sync reads the job's real status from its hash and moves the job
+ * from one count to the other only if they differ, all in one script. So a sync is idempotent
+ * (a retried finish, a duplicate delivery, a hook called twice count once), order does not
+ * matter (a late sync writes the then-current truth), and a transition nobody announced (a
+ * worker's backoff back to `queued`) is corrected by the job's next sync.
+ *
+ * The same script notices completion: when every job has finished it bumps `generation` once
+ * (the 0 → 1 edge of `complete`), and it reports "finalize generation g" on every sync until
+ * the finalizer marks g done, so a lost finalize enqueue is retried by the next sync. A retry
+ * that re-queues a finished job drops `complete` again and starts a new run.
+ */
+
+// KEYS: job hash, members, state. ARGV: job id, now (ms).
+// Returns {finalize (0|1), generation}.
+const syncScript = `
+local raw = redis.call('HGET', KEYS[1], 'status')
+if not raw then return {0, 0} end
+local status = string.sub(raw, 2, -2)
+local previous = redis.call('HGET', KEYS[2], ARGV[1])
+if not previous then return {0, 0} end
+local final = {succeeded = true, failed = true, canceled = true}
+if previous ~= status then
+  redis.call('HSET', KEYS[2], ARGV[1], status)
+  redis.call('HINCRBY', KEYS[3], previous, -1)
+  redis.call('HINCRBY', KEYS[3], status, 1)
+  -- A finished job queued again (retry) leaves the current run's baseline.
+  if final[previous] and not final[status] then
+    local base = tonumber(redis.call('HGET', KEYS[3], 'run_base') or '0')
+    if base > 0 then redis.call('HSET', KEYS[3], 'run_base', tostring(base - 1)) end
+  end
+end
+if status == 'running' then redis.call('HSETNX', KEYS[3], 'started_at', ARGV[2]) end
+local s = redis.call('HMGET', KEYS[3], 'total', 'succeeded', 'failed', 'canceled', 'complete', 'generation', 'finalized')
+local total = tonumber(s[1]) or 0
+local finished = (tonumber(s[2]) or 0) + (tonumber(s[3]) or 0) + (tonumber(s[4]) or 0)
+local generation = tonumber(s[6]) or 0
+if total > 0 and finished >= total then
+  if s[5] ~= '1' then
+    generation = redis.call('HINCRBY', KEYS[3], 'generation', 1)
+    redis.call('HSET', KEYS[3], 'complete', '1', 'finished_at', ARGV[2])
+  end
+  if (tonumber(s[7]) or 0) < generation then return {1, generation} end
+elseif s[5] == '1' then
+  -- Reopened by a retry: a new run starts now, from what is still finished.
+  redis.call('HSET', KEYS[3], 'complete', '0', 'started_at', ARGV[2], 'run_base', tostring(finished))
+  redis.call('HDEL', KEYS[3], 'finished_at')
+end
+return {0, generation}
+`;
+
+// KEYS: state. ARGV: generation. Marks a generation finalized unless a later one already is.
+const finalizedScript = `
+local current = tonumber(redis.call('HGET', KEYS[1], 'finalized') or '0')
+if current < tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'finalized', ARGV[1]) end
+return 1
+`;
+
+/** What a sync found: whether the batch's results are due, and for which completion. */
+export interface SyncResult {
+  finalize: boolean;
+  generation: number;
+}
+
+export class BatchCounts {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly batch: BatchKeys,
+  ) {}
+
+  /** Brings the batch's counts in line with the job's current status (idempotent). */
+  async sync(batchId: string, jobId: string): Promise<SyncResult> {
+    const [finalize, generation] = (await this.redis.eval(
+      syncScript,
+      3,
+      this.keys.job(jobId),
+      this.batch.members(batchId),
+      this.batch.state(batchId),
+      jobId,
+      Date.now(),
+    )) as [number, number];
+    return { finalize: finalize === 1, generation };
+  }
+
+  /** Records that `generation`'s results and batch.completed have been produced. */
+  async markFinalized(batchId: string, generation: number): Promise<void> {
+    await this.redis.eval(finalizedScript, 1, this.batch.state(batchId), generation);
+  }
+
+  /**
+   * The batch's job ids whose counted status is one of `statuses`, a page at a time (HSCAN of
+   * the members: for cancel and retry, which must visit them, never for polling).
+   */
+  async *members(batchId: string, statuses: readonly JobStatus[]): AsyncGenerator<string[]> {
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.hscan(
+        this.batch.members(batchId),
+        cursor,
+        'COUNT',
+        1_000,
+      );
+      const ids: string[] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        if (statuses.includes(flat[i + 1] as JobStatus)) ids.push(flat[i] as string);
+      }
+      if (ids.length) yield ids;
+      cursor = next;
+    } while (cursor !== '0');
+  }
+}

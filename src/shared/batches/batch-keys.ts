@@ -1,0 +1,26 @@
+/**
+ * The Redis keys of batches, beside the job keys of `redis/keys.ts` and under the same prefix.
+ * A batch is four keys: its record, its live state (counts and lifecycle, plain integers so
+ * scripts can HINCRBY them), its members (job id → status last counted) and its job index.
+ */
+export function batchKeys(prefix: string) {
+  return {
+    /** The batch record: one JSON-encoded field per attribute, like a job hash. */
+    batch: (id: string) => `${prefix}:batch:${id}`,
+    /** Counts per status, total, generation, timestamps (ms): what polling reads. */
+    state: (id: string) => `${prefix}:batch:${id}:state`,
+    /** Job id → the status the counts hold it in; what makes recounting idempotent. */
+    members: (id: string) => `${prefix}:batch:${id}:members`,
+    /** The batch's job ids (score 0, lexicographic = creation = item order). */
+    jobs: (id: string) => `${prefix}:batch:${id}:jobs`,
+    /** An owner's batches, like the owner's job index. */
+    ownerBatches: (owner: string) => `${prefix}:idx:owner:${owner}:batches`,
+  };
+}
+export type BatchKeys = ReturnType<typeof batchKeys>;
+
+/** Storage keys (relative to the storage prefix) of what a finished batch leaves behind. */
+export const batchObjectKeys = {
+  results: (id: string) => `batches/${id}/results.ndjson`,
+  manifest: (id: string) => `batches/${id}/manifest.json`,
+};

@@ -1,0 +1,127 @@
+import type { ChainableCommander, Redis } from 'ioredis';
+import type { BatchKeys } from './batch-keys.ts';
+import {
+  batchRecordSchema,
+  batchStateSchema,
+  type BatchRecord,
+  type BatchState,
+} from './batch-record.ts';
+
+/** A batch as read: its record and its live state, fetched together. */
+export interface StoredBatch {
+  record: BatchRecord;
+  state: BatchState;
+}
+
+export interface BatchPage {
+  batches: StoredBatch[];
+  nextCursor: string | null;
+}
+
+/**
+ * Batch records and states in Redis (see batch-keys.ts). Records are written once at intake;
+ * states move through BatchCounts. Reading a batch is two HGETALLs in one round trip.
+ */
+export class BatchStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: BatchKeys,
+  ) {}
+
+  /**
+   * Adds the commands creating a batch of `total` queued jobs to `pipeline`: the record, a
+   * state with every job counted queued, and the owner's index entry.
+   */
+  create(pipeline: ChainableCommander, record: BatchRecord, total: number): void {
+    pipeline
+      .hset(this.keys.batch(record.id), encode(record))
+      .hset(this.keys.state(record.id), { total, queued: total, generation: 0, finalized: 0 })
+      .zadd(this.keys.ownerBatches(record.owner), 0, record.id);
+  }
+
+  /** Adds the commands registering jobs as members (counted queued) to `pipeline`. */
+  addMembers(pipeline: ChainableCommander, batchId: string, jobs: readonly { id: string }[]): void {
+    if (jobs.length === 0) return;
+    const members: string[] = [];
+    const index: (string | number)[] = [];
+    for (const { id } of jobs) {
+      members.push(id, 'queued');
+      index.push(0, id);
+    }
+    pipeline.hset(this.keys.members(batchId), ...members).zadd(this.keys.jobs(batchId), ...index);
+  }
+
+  /** Adds the commands deleting every key of the batch (a failed intake's rollback). */
+  remove(pipeline: ChainableCommander, record: BatchRecord): void {
+    const id = record.id;
+    pipeline
+      .unlink(this.keys.batch(id), this.keys.state(id), this.keys.members(id), this.keys.jobs(id))
+      .zrem(this.keys.ownerBatches(record.owner), id);
+  }
+
+  async get(id: string): Promise<StoredBatch | null> {
+    const [found] = await this.getMany([id]);
+    return found ?? null;
+  }
+
+  /** The batch when it exists and belongs to `owner`; null otherwise (others' are 404). */
+  async getOwned(id: string, owner: string): Promise<StoredBatch | null> {
+    const found = await this.get(id);
+    return found?.record.owner === owner ? found : null;
+  }
+
+  async patch(id: string, fields: Partial<Pick<BatchRecord, 'results'>>): Promise<void> {
+    await this.redis.hset(this.keys.batch(id), encode(fields));
+  }
+
+  /** Sets or clears the cancel flag: it decides whether a complete batch reads `canceled`. */
+  async setCancelRequested(id: string, requested: boolean): Promise<void> {
+    await this.redis.hset(this.keys.state(id), 'cancel_requested', requested ? '1' : '0');
+  }
+
+  /** The owner's batches, newest first; `cursor` is the last id of the previous page. */
+  async list(owner: string, limit: number, cursor?: string): Promise<BatchPage> {
+    const upper = cursor ? `(${cursor}` : '+';
+    const ids = await this.redis.zrevrangebylex(
+      this.keys.ownerBatches(owner),
+      upper,
+      '-',
+      'LIMIT',
+      0,
+      limit + 1,
+    );
+    const page = ids.slice(0, limit);
+    const batches = (await this.getMany(page)).filter((b): b is StoredBatch => b !== null);
+    return { batches, nextCursor: ids.length > limit ? (page.at(-1) ?? null) : null };
+  }
+
+  private async getMany(ids: readonly string[]): Promise<(StoredBatch | null)[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(this.keys.batch(id)).hgetall(this.keys.state(id));
+    const replies = (await pipeline.exec()) ?? [];
+    return ids.map((_, i) => {
+      const [recordError, record] = replies[2 * i] ?? [];
+      const [stateError, state] = replies[2 * i + 1] ?? [];
+      if (recordError) throw recordError;
+      if (stateError) throw stateError;
+      const fields = record as Record<string, string>;
+      if (Object.keys(fields).length === 0) return null;
+      return { record: decode(fields), state: batchStateSchema.parse(state) };
+    });
+  }
+}
+
+function encode(fields: object): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(fields)
+      .filter(([, value]) => value !== undefined)
+      .map(([key, value]) => [key, JSON.stringify(value)]),
+  );
+}
+
+function decode(fields: Record<string, string>): BatchRecord {
+  return batchRecordSchema.parse(
+    Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, JSON.parse(v) as unknown])),
+  );
+}

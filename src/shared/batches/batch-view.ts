@@ -1,0 +1,50 @@
+import type { BatchRecord, BatchState, BatchStatus, BatchView } from './batch-record.ts';
+
+/**
+ * The public view of a batch: the record without its owner, the counts as they stand, and
+ * progress derived from them (no job is read: polling costs the same for 10 or 100,000 items).
+ */
+export function toBatchView(record: BatchRecord, state: BatchState, now = Date.now()): BatchView {
+  const { owner: _owner, ...shown } = record;
+  const { total, queued, running, succeeded, failed, canceled } = state;
+  const finished = succeeded + failed + canceled;
+  return {
+    ...shown,
+    object: 'batch',
+    status: batchStatus(state, finished),
+    started_at: iso(state.started_at),
+    finished_at: state.complete ? iso(state.finished_at) : null,
+    cancel_requested: state.cancel_requested,
+    counts: { total, queued, running, succeeded, failed, canceled },
+    progress: progress(state, finished, now),
+    completions: state.generation,
+    results_url: `/v1/batches/${encodeURIComponent(record.id)}/results`,
+  };
+}
+
+function batchStatus(state: BatchState, finished: number): BatchStatus {
+  if (state.complete) return state.cancel_requested ? 'canceled' : 'completed';
+  if (state.running > 0 || finished > 0 || state.started_at !== undefined) return 'running';
+  return 'queued';
+}
+
+function progress(state: BatchState, finished: number, now: number): BatchView['progress'] {
+  const fraction = state.total === 0 ? 1 : finished / state.total;
+  const doneThisRun = finished - state.run_base;
+  const end = state.complete ? (state.finished_at ?? now) : now;
+  const elapsedSeconds = state.started_at === undefined ? 0 : (end - state.started_at) / 1000;
+  const rate = doneThisRun > 0 && elapsedSeconds > 0 ? doneThisRun / elapsedSeconds : null;
+  let eta: number | null = null;
+  if (state.complete) eta = 0;
+  else if (rate !== null) eta = Math.ceil((state.total - finished) / rate);
+  return {
+    finished,
+    fraction: Math.round(fraction * 10_000) / 10_000,
+    rate_per_second: rate === null ? null : Math.round(rate * 100) / 100,
+    eta_seconds: eta,
+  };
+}
+
+function iso(ms: number | undefined): string | null {
+  return ms === undefined ? null : new Date(ms).toISOString();
+}

@@ -1,0 +1,109 @@
+import type { Redis } from 'ioredis';
+import type { JobRecord } from '../jobs/job-record.ts';
+import { redisKeys } from '../redis/keys.ts';
+import { eventBody, jobEventData, jobEventOf } from '../webhooks/webhook-events.ts';
+import { enqueueDelivery, messageId } from '../webhooks/webhook-queue.ts';
+import { webhookTargetSchema, type WebhookTarget } from '../webhooks/webhook-target.ts';
+import { BatchCounts } from './batch-counts.ts';
+import { batchKeys } from './batch-keys.ts';
+import {
+  closeEventQueues,
+  createEventQueues,
+  enqueueFinalize,
+  type EventQueueConfig,
+  type EventQueues,
+} from './event-queues.ts';
+
+export interface JobEventsDeps {
+  redis: Redis;
+  /** QUEUE_PREFIX: the batch keys live beside the job keys. */
+  prefix: string;
+  queues: EventQueues;
+}
+
+/** The record fields the status hooks read. */
+export type JobRef = Pick<JobRecord, 'id' | 'batch_id'>;
+
+/**
+ * What follows a job's status changes, for the two places that change them (the worker and the
+ * API's cancel/retry): batch counts, batch completion, job webhooks. Every method is idempotent
+ * (counts are synced, not incremented; deliveries and finalizations have ids derived from the
+ * event), so calling one twice, or again after it threw, is always safe: that is the recovery.
+ * Jobs outside a batch and without a webhook cost nothing (no Redis call).
+ */
+export class JobEvents {
+  readonly #counts: BatchCounts;
+
+  constructor(private readonly deps: JobEventsDeps) {
+    this.#counts = new BatchCounts(deps.redis, redisKeys(deps.prefix), batchKeys(deps.prefix));
+  }
+
+  /** queued → running (the worker's claim): the batch's `running` count and start time. */
+  async started(record: JobRef): Promise<void> {
+    await this.changed(record);
+  }
+
+  /**
+   * Any other status change of a job that did not finish it (back to `queued` for a retry or a
+   * backoff): the counts move, and a completed batch reopens when one of its jobs is re-queued.
+   */
+  async changed(record: JobRef): Promise<void> {
+    if (record.batch_id === null) return;
+    const sync = await this.#counts.sync(record.batch_id, record.id);
+    if (sync.finalize)
+      await enqueueFinalize(this.deps.queues, {
+        batch_id: record.batch_id,
+        generation: sync.generation,
+      });
+  }
+
+  /**
+   * The job reached succeeded, failed or canceled. `record` is the job as it is now (read after
+   * the transition): the event announces that state.
+   */
+  async finished(record: JobRecord): Promise<void> {
+    await Promise.all([this.changed(record), this.announce(record)]);
+  }
+
+  private async announce(record: JobRecord): Promise<void> {
+    const target = jobWebhook(record);
+    const event = jobEventOf(record.status);
+    if (target === null || event === null) return;
+    // One event per finish: a job retried and finished again announces again, a duplicate
+    // announcement of the same finish is the same message.
+    const occurrence = String(Date.parse(record.finished_at ?? '') || 0);
+    await enqueueDelivery(this.deps.queues.webhooks, {
+      message_id: messageId(event, record.id, occurrence),
+      event,
+      subject: { kind: 'job', id: record.id },
+      url: target.url,
+      body: eventBody(event, jobEventData(record)),
+    });
+  }
+}
+
+/** The job's webhook, if its request named one (batch items inherit `defaults.webhook`). */
+export function jobWebhook(record: JobRecord): WebhookTarget | null {
+  const parsed = webhookTargetSchema.safeParse((record.request as { webhook?: unknown }).webhook);
+  return parsed.success ? parsed.data : null;
+}
+
+/** JobEvents with the event queues it produces to, opened on `redis`; close them with it. */
+export interface OpenJobEvents {
+  events: JobEvents;
+  queues: EventQueues;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the event queues on `redis` and a JobEvents producing to them: one per process role
+ * (the intake's fail-fast connection, or a worker connection).
+ */
+export function openJobEvents(redis: Redis, config: EventQueueConfig): OpenJobEvents {
+  const queues = createEventQueues(redis, config);
+  return {
+    events: new JobEvents({ redis, prefix: config.QUEUE_PREFIX, queues }),
+    queues,
+    close: () => closeEventQueues(queues),
+  };
+}

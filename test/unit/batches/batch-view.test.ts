@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { batchStateSchema, type BatchRecord } from '../../../src/shared/batches/batch-record.ts';
+import { toBatchView } from '../../../src/shared/batches/batch-view.ts';
+
+const record: BatchRecord = {
+  id: 'bat_01jz0000000000000000000000',
+  owner: 'local',
+  name: null,
+  seed: 1,
+  metadata: {},
+  webhook: null,
+  created_at: '2025-01-01T00:00:00.000Z',
+  results: null,
+  webhook_deliveries: [],
+};
+const state = (fields: Record<string, string>) => batchStateSchema.parse(fields);
+
+describe('batch view', () => {
+  it('derives status, progress, rate and ETA from the counts alone', () => {
+    expect(toBatchView(record, state({ total: '10', queued: '10' })).status).toBe('queued');
+    const running = toBatchView(
+      record,
+      state({
+        total: '10',
+        queued: '4',
+        running: '2',
+        succeeded: '3',
+        failed: '1',
+        started_at: '1000',
+      }),
+      3_000,
+    );
+    expect(running).toMatchObject({
+      object: 'batch',
+      status: 'running',
+      counts: { total: 10, queued: 4, running: 2, succeeded: 3, failed: 1, canceled: 0 },
+      progress: { finished: 4, fraction: 0.4, rate_per_second: 2, eta_seconds: 3 },
+      started_at: new Date(1000).toISOString(),
+      finished_at: null,
+    });
+    expect(running).not.toHaveProperty('owner');
+  });
+
+  it('reads completed, or canceled when a cancel was asked, once every job finished', () => {
+    const done = {
+      total: '2',
+      succeeded: '1',
+      canceled: '1',
+      complete: '1',
+      generation: '1',
+      started_at: '0',
+      finished_at: '2000',
+    };
+    expect(toBatchView(record, state(done))).toMatchObject({
+      status: 'completed',
+      completions: 1,
+      progress: { eta_seconds: 0, rate_per_second: 1 },
+    });
+    expect(toBatchView(record, state({ ...done, cancel_requested: '1' })).status).toBe('canceled');
+  });
+});
