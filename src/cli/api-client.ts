@@ -1,0 +1,182 @@
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import type { z } from 'zod';
+import {
+  batchListSchema,
+  batchSchema,
+  errorEnvelopeSchema,
+  jobListSchema,
+  jobSchema,
+  resultLineSchema,
+  uploadSchema,
+  type Batch,
+  type Job,
+  type ResultLine,
+  type Upload,
+} from './api-schemas.ts';
+import type { CliConfig } from './cli-config.ts';
+import { ApiError, NetworkError } from './cli-errors.ts';
+
+/** A JSON call's whole budget: the API answers in milliseconds unless something is wrong. */
+const JSON_TIMEOUT_MS = 60_000;
+/** An upload or a download streams up to 50 MB; a slow link still finishes within this. */
+const TRANSFER_TIMEOUT_MS = 15 * 60_000;
+
+/**
+ * The audiobatch REST API as the CLI uses it: fetch, the bearer key when configured, error
+ * envelopes turned into ApiError and unreachable hosts into NetworkError.
+ */
+export class ApiClient {
+  constructor(private readonly config: CliConfig) {}
+
+  get baseUrl(): string {
+    return this.config.baseUrl;
+  }
+
+  /** Streams a local file to `POST /v1/uploads`. */
+  async upload(path: string, contentType: string): Promise<Upload> {
+    const body = Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>;
+    return this.json('POST', '/v1/uploads', uploadSchema, {
+      body,
+      headers: { 'content-type': contentType },
+      duplex: 'half',
+      signal: AbortSignal.timeout(TRANSFER_TIMEOUT_MS),
+    });
+  }
+
+  /** `POST /v1/batches` with a JSON body. */
+  createBatch(submission: object): Promise<Batch> {
+    return this.json('POST', '/v1/batches', batchSchema, {
+      body: JSON.stringify(submission),
+      headers: { 'content-type': 'application/json' },
+    });
+  }
+
+  getBatch(id: string): Promise<Batch> {
+    return this.json('GET', `/v1/batches/${encodeURIComponent(id)}`, batchSchema);
+  }
+
+  listBatches(query: { limit: number; cursor?: string | undefined }) {
+    const params = new URLSearchParams({ limit: String(query.limit) });
+    if (query.cursor) params.set('cursor', query.cursor);
+    return this.json('GET', `/v1/batches?${params.toString()}`, batchListSchema);
+  }
+
+  getJob(id: string): Promise<Job> {
+    return this.json('GET', `/v1/jobs/${encodeURIComponent(id)}`, jobSchema);
+  }
+
+  /** Every job of the batch in item order, a page of 100 at a time. */
+  async *batchJobs(id: string): AsyncGenerator<Job> {
+    let cursor: string | null = null;
+    do {
+      const params = new URLSearchParams({ limit: '100' });
+      if (cursor) params.set('cursor', cursor);
+      const path = `/v1/batches/${encodeURIComponent(id)}/jobs?${params.toString()}`;
+      const page = await this.json('GET', path, jobListSchema);
+      yield* page.data;
+      cursor = page.next_cursor;
+    } while (cursor);
+  }
+
+  /** The batch's result lines, parsed as they stream in (never the whole body in memory). */
+  async *results(id: string): AsyncGenerator<ResultLine> {
+    const response = await this.send('GET', `/v1/batches/${encodeURIComponent(id)}/results`, {
+      signal: AbortSignal.timeout(TRANSFER_TIMEOUT_MS),
+    });
+    if (!response.body) return;
+    let pending = '';
+    const decoder = new TextDecoder();
+    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+      pending += decoder.decode(chunk, { stream: true });
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) if (line.trim()) yield resultLineSchema.parse(JSON.parse(line));
+    }
+    pending += decoder.decode();
+    if (pending.trim()) yield resultLineSchema.parse(JSON.parse(pending));
+  }
+
+  /**
+   * An output's bytes. `url` is the API's output route (relative) or a presigned URL: the key
+   * goes only to the API, and a redirect is followed without it, since a presigned URL carries
+   * its own authorization and must not receive ours.
+   */
+  async download(url: string): Promise<Response> {
+    const ours = url.startsWith('/');
+    let response = ours
+      ? await this.send('GET', url, {
+          redirect: 'manual',
+          signal: AbortSignal.timeout(TRANSFER_TIMEOUT_MS),
+        })
+      : await this.fetchOrThrow(url, { signal: AbortSignal.timeout(TRANSFER_TIMEOUT_MS) });
+    const location = response.headers.get('location');
+    if (response.status >= 300 && response.status < 400 && location) {
+      await response.body?.cancel();
+      response = await this.fetchOrThrow(new URL(location, this.baseUrl).href, {
+        signal: AbortSignal.timeout(TRANSFER_TIMEOUT_MS),
+      });
+    }
+    if (!response.ok) throw await toApiError(response);
+    return response;
+  }
+
+  private async json<S extends z.ZodType>(
+    method: string,
+    path: string,
+    schema: S,
+    init: RequestInit = {},
+  ): Promise<z.infer<S>> {
+    const response = await this.send(method, path, {
+      signal: AbortSignal.timeout(JSON_TIMEOUT_MS),
+      ...init,
+    });
+    return schema.parse(await response.json());
+  }
+
+  /** A request to the API; any status but 2xx/3xx becomes an ApiError. */
+  private async send(method: string, path: string, init: RequestInit): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.config.apiKey) headers.set('authorization', `Bearer ${this.config.apiKey}`);
+    const response = await this.fetchOrThrow(`${this.config.baseUrl}${path}`, {
+      ...init,
+      method,
+      headers,
+    });
+    if (response.status >= 400) throw await toApiError(response);
+    return response;
+  }
+
+  private async fetchOrThrow(url: string, init: RequestInit): Promise<Response> {
+    try {
+      return await fetch(url, init);
+    } catch (error) {
+      throw new NetworkError(this.config.baseUrl, error);
+    }
+  }
+}
+
+/** The error envelope of a failed response, or what can be said without one. */
+async function toApiError(response: Response): Promise<ApiError> {
+  const text = await response.text().catch(() => '');
+  let parsed: unknown = null;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // Not JSON: a proxy's page or a storage error; described by its status below.
+  }
+  const envelope = errorEnvelopeSchema.safeParse(parsed);
+  if (envelope.success) {
+    const { code, message, details, request_id } = envelope.data.error;
+    return new ApiError(response.status, code, message, details, request_id ?? null);
+  }
+  const snippet = text.slice(0, 200).replace(/\s+/g, ' ').trim();
+  const message = `Unexpected HTTP ${response.status} from ${new URL(response.url).host}`;
+  return new ApiError(
+    response.status,
+    'http_error',
+    snippet ? `${message}: ${snippet}` : message,
+    [],
+    null,
+  );
+}
