@@ -7,6 +7,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          // Some unit tests encode real MP3 in pure JS: generous on a loaded 2-core machine.
+          testTimeout: 30_000,
         },
       },
       {
@@ -19,6 +21,20 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
           globalSetup: ['test/support/global-setup.ts'],
+        },
+      },
+      {
+        test: {
+          // reliability.md's fault scenarios with real worker processes, Redis restarts and
+          // kill -9. One file at a time: they measure limits and timeouts, so they must not
+          // compete with each other (or the integration tests) for two cores.
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          pool: 'forks',
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+          globalSetup: ['test/faults/support/report-setup.ts'],
         },
       },
     ],

@@ -23,10 +23,16 @@ try {
 
 const logger = createLogger({ level: config.LOG_LEVEL });
 try {
-  const service = await startService(config, role, logger);
+  const service = await startService(config, role, logger, { defaultMetrics: true });
   let stopping = false;
   const shutdown = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      logger.warn(
+        { signal },
+        'second signal: exiting now; active jobs come back when their locks expire',
+      );
+      process.exit(1);
+    }
     stopping = true;
     logger.info({ signal }, 'shutting down: no new jobs are fetched, active ones may finish');
     service.stop().then(

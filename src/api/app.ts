@@ -4,10 +4,15 @@ import { serializerCompiler } from 'fastify-type-provider-zod';
 import { registerAuth } from './auth.ts';
 import type { ApiDeps } from './deps.ts';
 import { registerErrorHandler } from './error-handler.ts';
+import { createMetrics } from '../shared/metrics/metrics.ts';
+import { registerQueueMetrics } from '../shared/metrics/queue-metrics.ts';
 import { registerOpenApi } from './openapi.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { batchRoutes } from './routes/batches.ts';
 import { healthRoutes } from './routes/health.ts';
 import { jobCreateRoutes } from './routes/jobs-create.ts';
 import { jobRoutes } from './routes/jobs.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import { createServices } from './services/api-services.ts';
 import { REQUEST_PART_LIMIT } from './services/multipart-forms.ts';
@@ -35,15 +40,20 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
 
-  const services = createServices(deps);
-  app.addHook('onClose', async () => services.waiter.close());
+  const metrics = deps.metrics ?? createMetrics();
+  registerQueueMetrics(metrics, deps);
+  const services = createServices({ ...deps, metrics });
+  app.addHook('onClose', async () => services.close());
 
   registerErrorHandler(app);
   registerAuth(app, deps.config);
   await registerOpenApi(app);
   await app.register(healthRoutes, { services });
+  await app.register(metricsRoutes, { metrics });
   await app.register(uploadRoutes, { services, config: deps.config });
   await app.register(jobCreateRoutes, { services, config: deps.config });
   await app.register(jobRoutes, { services });
+  await app.register(batchRoutes, { batches: services.batches, config: deps.config });
+  if (deps.config.ADMIN_API_KEY) await app.register(adminRoutes, { services, queues: deps.queues });
   return app;
 }

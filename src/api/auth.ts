@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authDisabled, type Config } from '../shared/config.ts';
 import { UnauthorizedError } from '../shared/errors.ts';
+import type { ErrorEnvelope } from './error-envelope.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -54,16 +55,69 @@ export function createKeyResolver(
   };
 }
 
+/** Owner of what an admin request touches (admin routes act on queues, not on resources). */
+export const ADMIN_OWNER = 'admin';
+
+/** Operator routes: they take ADMIN_API_KEY, never an API key (matched on the route pattern). */
+function isAdminRoute(routeUrl: string | undefined): boolean {
+  return (
+    routeUrl !== undefined && (routeUrl.startsWith('/admin/') || routeUrl.startsWith('/v1/admin/'))
+  );
+}
+
+/**
+ * Checks an `Authorization` header against the admin key: `Bearer <key>`, or HTTP Basic with
+ * the key as password (any user name) so the queue dashboard works in a browser. Digests are
+ * compared in constant time.
+ */
+export function createAdminCheck(adminKey: string): (header: string | undefined) => boolean {
+  const expected = sha256(adminKey);
+  return (header) => {
+    const bearer = /^Bearer +(\S+) *$/i.exec(header ?? '')?.[1];
+    const basic = /^Basic +(\S+) *$/i.exec(header ?? '')?.[1];
+    let presented: string | undefined = bearer;
+    if (basic !== undefined) {
+      const decoded = Buffer.from(basic, 'base64').toString('utf8');
+      presented = decoded.slice(decoded.indexOf(':') + 1);
+    }
+    return presented !== undefined && timingSafeEqual(sha256(presented), expected);
+  };
+}
+
 /**
  * Sets `request.owner` on every request, refusing non-public routes without a valid key (401).
- * With auth off every request is `local` and Authorization headers are ignored.
+ * With auth off every request is `local` and Authorization headers are ignored. Admin routes
+ * (only registered when ADMIN_API_KEY is set) always require the admin key, auth on or off.
  */
 export function registerAuth(app: FastifyInstance, config: Config): void {
   app.decorateRequest('owner', LOCAL_OWNER);
-  if (authDisabled(config)) return;
-  const resolve = createKeyResolver(config.API_KEYS ?? []);
-  app.addHook('onRequest', (request: FastifyRequest, _reply, done) => {
-    if (isPublicRoute(request.routeOptions.url)) return done();
+  const isAdmin = config.ADMIN_API_KEY ? createAdminCheck(config.ADMIN_API_KEY) : () => false;
+  const resolve = authDisabled(config) ? null : createKeyResolver(config.API_KEYS ?? []);
+  app.addHook('onRequest', (request: FastifyRequest, reply, done) => {
+    const route = request.routeOptions.url;
+    if (isAdminRoute(route)) {
+      if (isAdmin(request.headers.authorization)) {
+        request.owner = ADMIN_OWNER;
+        return done();
+      }
+      // Answered here, not thrown: the dashboard's plugin has an error handler of its own.
+      const body: ErrorEnvelope = {
+        error: {
+          code: 'unauthorized',
+          message: 'The admin key is required: send Authorization: Bearer <admin key>.',
+          details: [],
+          request_id: request.id,
+        },
+      };
+      request.log.info({ code: 'unauthorized', status: 401 }, 'request refused');
+      void reply
+        .code(401)
+        .header('www-authenticate', 'Basic realm="audiobatch admin", charset="UTF-8"')
+        .type('application/json; charset=utf-8')
+        .send(body);
+      return;
+    }
+    if (resolve === null || isPublicRoute(route)) return done();
     const owner = resolve(request.headers.authorization);
     if (owner === null) return done(new UnauthorizedError());
     request.owner = owner;

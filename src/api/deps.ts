@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../shared/config.ts';
 import type { JobStore } from '../shared/jobs/job-store.ts';
 import type { Logger } from '../shared/logger.ts';
+import type { Metrics } from '../shared/metrics/metrics.ts';
 import type { ClassQueues } from '../shared/queue/queues.ts';
 import type { RedisKeys } from '../shared/redis/keys.ts';
 import type { ObjectStorage } from '../shared/storage/object-storage.ts';
@@ -23,4 +24,6 @@ export interface ApiDeps {
   queues: ClassQueues;
   storage: ObjectStorage;
   keys: RedisKeys;
+  /** Where `/metrics` and the intake's counters go; a fresh registry when absent. */
+  metrics?: Metrics;
 }

@@ -15,6 +15,21 @@ export const uploadViewSchema = z.object({
 });
 export type UploadView = z.infer<typeof uploadViewSchema>;
 
+/**
+ * Headers of the resource-creating routes. An `Idempotency-Key` makes a retried submission
+ * return the resource the first one created (kept IDEMPOTENCY_TTL_SECONDS, at least 24 h).
+ */
+// Loose: the validated headers replace request.headers, and every other header must survive.
+export const idempotencyHeadersSchema = z.looseObject({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+    .optional()
+    .describe('Any unique string per intended submission, e.g. a UUID'),
+});
+
 /** `{id}` of the job routes; any string, so a malformed id is a 404 like an unknown one. */
 export const jobIdParamsSchema = z.object({ id: z.string().max(64) }).strict();
 
@@ -40,7 +55,7 @@ export const listJobsQuerySchema = z
   .object({
     status: z.enum(JOB_STATUSES).optional(),
     type: z.enum(JOB_TYPES).optional(),
-    batch_id: z.string().optional().describe('Not supported yet: answers 422'),
+    batch_id: z.string().optional().describe("Only this batch's jobs, in item order"),
     limit: z.coerce.number().int().min(1).max(100).default(20),
     cursor: z.string().max(64).optional().describe('next_cursor of the previous page'),
   })

@@ -1,5 +1,6 @@
 import { buildApp } from '../api/app.ts';
 import { intakeHost, authDisabled, type Config } from '../shared/config.ts';
+import { openJobEvents } from '../shared/batches/job-events.ts';
 import { JobStore } from '../shared/jobs/job-store.ts';
 import type { Logger } from '../shared/logger.ts';
 import { closeQueues, createQueues } from '../shared/queue/queues.ts';
@@ -9,17 +10,33 @@ import { createStorage } from '../shared/storage/create-storage.ts';
 import { UploadStore } from '../shared/uploads/upload-store.ts';
 import { AttemptLog } from '../workers/attempt-log.ts';
 import { createWorkers } from '../workers/create-workers.ts';
+import { startEventWorkers } from '../workers/webhooks/start-event-workers.ts';
 import { createInputFetcher } from '../workers/inputs/fetch-input-url.ts';
+import { UpstreamSlots } from '../workers/slots/upstream-slots.ts';
 import { createUpstreamClient } from '../workers/upstream/upstream-client.ts';
+import { createMetrics, type Metrics } from '../shared/metrics/metrics.ts';
+import { registerQueueMetrics } from '../shared/metrics/queue-metrics.ts';
+import { logConnectionState } from './connection-log.ts';
 import { resolveRedis } from './embedded-redis.ts';
+import { warnUnlessDurable } from './redis-durability.ts';
 import { resolveUpstream } from './embedded-upstream.ts';
+import { startMetricsServer } from './metrics-server.ts';
 
 export type Role = 'all' | 'api' | 'worker';
 
 export interface RunningService {
   /** The intake's address, when this process serves it. */
   url: string | null;
+  /** The worker role's own metrics listener, when METRICS_PORT is set. */
+  metricsUrl: string | null;
+  /** This process's instruments (tests read them). */
+  metrics: Metrics;
   stop(): Promise<void>;
+}
+
+export interface StartServiceOptions {
+  /** Process metrics (CPU, memory, event loop): on in a real process, off in tests. */
+  defaultMetrics?: boolean;
 }
 
 /**
@@ -30,6 +47,7 @@ export async function startService(
   config: Config,
   role: Role,
   logger: Logger,
+  options: StartServiceOptions = {},
 ): Promise<RunningService> {
   const stops: (() => Promise<unknown>)[] = [];
   const stop = async () => {
@@ -52,6 +70,9 @@ export async function startService(
     });
     stops.push(() => storage.close());
     const keys = redisKeys(config.QUEUE_PREFIX);
+    // One registry per process: in `all`, the intake's /metrics shows the workers' too.
+    const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? false });
+    let metricsUrl: string | null = null;
     const queueSettings = {
       prefix: config.QUEUE_PREFIX,
       attempts: config.JOB_ATTEMPTS,
@@ -60,8 +81,10 @@ export async function startService(
 
     if (role !== 'api') {
       const workerRedis = createRedis(redis.url, 'worker', 'worker');
+      logConnectionState(workerRedis, logger, 'worker');
       stops.push(() => workerRedis.quit());
       await warnUnlessNoEviction(workerRedis, logger);
+      await warnUnlessDurable(workerRedis, logger);
       const upstreamTarget = await resolveUpstream(config, logger);
       if (upstreamTarget.simulator) stops.push(() => upstreamTarget.simulator!.close());
       const upstream = createUpstreamClient({
@@ -79,25 +102,70 @@ export async function startService(
       stops.push(() => inputs.close());
       const queues = createQueues(workerRedis, queueSettings);
       stops.push(() => closeQueues(queues));
+      const slots = new UpstreamSlots({
+        redis: workerRedis,
+        keys,
+        limits: { speech: config.UPSTREAM_CONCURRENCY, music: config.MUSIC_CONCURRENCY },
+        // A killed worker's slots come back when its jobs do: when their locks expire.
+        leaseMs: config.WORKER_LOCK_DURATION_MS,
+        maxWaitMs: config.UPSTREAM_SLOT_WAIT_MS,
+        logger,
+        metrics,
+      });
+      await slots.start();
+      stops.push(() => slots.close());
+      const jobEvents = openJobEvents(workerRedis, config);
+      stops.push(() => jobEvents.close());
+      const jobs = new JobStore(workerRedis, keys);
       const workers = await createWorkers({
         config,
         logger,
         redis: workerRedis,
         keys,
-        jobs: new JobStore(workerRedis, keys),
+        jobs,
         attempts: new AttemptLog(workerRedis, keys),
         storage,
         upstream,
         inputs,
         queues,
+        slots,
+        metrics,
+        events: jobEvents.events,
       });
       stops.push(() => workers.close());
-      logger.info({ concurrency: config.WORKER_CONCURRENCY }, 'workers consuming');
+      const eventWorkers = await startEventWorkers({
+        config,
+        logger,
+        redis: workerRedis,
+        keys,
+        jobs,
+        storage,
+        queues: jobEvents.queues,
+      });
+      stops.push(() => eventWorkers.close());
+      logger.info(
+        {
+          concurrency: config.WORKER_CONCURRENCY,
+          limits: { speech: config.UPSTREAM_CONCURRENCY, music: config.MUSIC_CONCURRENCY },
+        },
+        'workers consuming',
+      );
+      if (role === 'worker') {
+        // Where the intake runs, buildApp registers these; a lone worker does it here.
+        registerQueueMetrics(metrics, { queues, redis: workerRedis, keys });
+        if (config.METRICS_PORT !== undefined) {
+          const server = await startMetricsServer(metrics, intakeHost(config), config.METRICS_PORT);
+          stops.push(() => server.close());
+          metricsUrl = server.url;
+          logger.info({ url: server.url }, 'worker metrics listening');
+        }
+      }
     }
 
     let url: string | null = null;
     if (role !== 'worker') {
       const intakeRedis = createRedis(redis.url, 'intake', 'api');
+      logConnectionState(intakeRedis, logger, 'intake');
       stops.push(() => intakeRedis.quit());
       const queues = createQueues(intakeRedis, queueSettings);
       stops.push(() => closeQueues(queues));
@@ -110,14 +178,24 @@ export async function startService(
         uploads: new UploadStore(intakeRedis, keys),
         queues,
         storage,
+        metrics,
       });
-      stops.push(() => app.close());
+      // Idle keep-alive connections close at once; requests still running (a long ?wait=)
+      // get a few seconds, then their connections are closed so shutdown never hangs.
+      stops.push(async () => {
+        const force = setTimeout(() => app.server.closeAllConnections(), 5_000);
+        try {
+          await app.close();
+        } finally {
+          clearTimeout(force);
+        }
+      });
       url = await app.listen({ host: intakeHost(config), port: config.PORT });
       if (authDisabled(config))
         logger.warn('API_KEYS is unset: auth is off and the intake listens on loopback only');
       logger.info({ url }, 'intake listening');
     }
-    return { url, stop };
+    return { url, metricsUrl, metrics, stop };
   } catch (error) {
     await stop();
     throw error;

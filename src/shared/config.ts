@@ -94,6 +94,16 @@ const configSchema = z
     WORKER_LOCK_DURATION_MS: positiveInt.default(30_000),
     /** How often workers look for jobs whose lock expired (stalled), ms. */
     WORKER_STALLED_INTERVAL_MS: positiveInt.default(15_000),
+    /**
+     * Stalls (lock lost: worker killed, deploy) a job survives before it fails, count. Two, so
+     * two deploys in a row during one multi-minute job do not fail it.
+     */
+    WORKER_MAX_STALLED_COUNT: positiveInt.default(2),
+    /**
+     * Longest wait for a free account slot before a job goes back to the queue (no attempt
+     * spent), ms. Bounds how long a job shows `running` without calling the upstream.
+     */
+    UPSTREAM_SLOT_WAIT_MS: positiveInt.default(60_000),
     /** Grace period for active jobs on SIGTERM before they are aborted back to the queue, ms. */
     SHUTDOWN_GRACE_MS: positiveInt.default(25_000),
     /** Attempts per job for retryable failures (429 concurrency refusals do not count). */
@@ -101,10 +111,42 @@ const configSchema = z
     /** First backoff step, ms; doubles per attempt with full jitter, capped at 60 s. */
     JOB_BACKOFF_MS: positiveInt.default(2_000),
 
+    /**
+     * How long an `Idempotency-Key` is remembered, seconds; at least 24 h (clients retry a
+     * failed submission for up to a day).
+     */
+    IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().min(86_400).default(86_400),
+    /**
+     * Port of the `worker` role's own `/metrics` + `/healthz` listener (on HOST). Unset: none;
+     * the `all` role serves its worker metrics on the intake's `/metrics`.
+     */
+    METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+
     /** Largest accepted upload, bytes (the upstream refuses speech-to-speech input over 50 MB). */
     MAX_UPLOAD_BYTES: positiveInt.default(50 * 1024 * 1024),
     /** Allow http: and private, loopback or link-local addresses for input and webhook URLs. */
     ALLOW_PRIVATE_URLS: booleanFromEnv.default(false),
+
+    /**
+     * Standard Webhooks signing secret: `whsec_` + base64 of 24–64 random bytes. Unset: requests
+     * naming a webhook are refused (422), since nothing could be signed.
+     */
+    WEBHOOK_SECRET: z
+      .string()
+      .regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, 'must be whsec_ followed by base64 (≥ 24 bytes)')
+      .optional(),
+    /** Delivery attempts per webhook event before it is given up, count. */
+    WEBHOOK_ATTEMPTS: positiveInt.default(10),
+    /** First retry delay of a failed delivery, ms; doubles per attempt, with jitter. */
+    WEBHOOK_BACKOFF_MS: positiveInt.default(5_000),
+    /** Time limit of one delivery attempt (connect, send, response), ms. */
+    WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
+    /** Deliveries one worker process sends at once. */
+    WEBHOOK_CONCURRENCY: positiveInt.default(10),
+    /** Items per batch at most. */
+    MAX_BATCH_ITEMS: positiveInt.default(50_000),
+    /** Largest `POST /v1/batches` body (JSON or NDJSON), bytes; other routes keep 1 MiB. */
+    MAX_BATCH_BODY_BYTES: positiveInt.default(64 * 1024 * 1024),
   })
   .superRefine((config, ctx) => {
     if (config.NODE_ENV === 'production' && !config.ELEVENLABS_API_KEY) {

@@ -6,7 +6,15 @@ export interface AttemptEntry {
   attempt: number;
   started_at: string;
   finished_at: string;
-  outcome: 'succeeded' | 'cache_hit' | 'retry' | 'requeued_concurrency' | 'failed' | 'canceled';
+  outcome:
+    | 'succeeded'
+    | 'cache_hit'
+    | 'retry'
+    | 'requeued_concurrency'
+    | 'requeued_quota'
+    | 'interrupted'
+    | 'failed'
+    | 'canceled';
   upstream_status: number | null;
   upstream_code: string | null;
   request_id: string | null;

@@ -1,79 +1,138 @@
-import { Worker } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import { JOB_CLASSES, type JobClass } from '../shared/jobs/job-types.ts';
 import { queueName, type QueuePayload } from '../shared/queue/queues.ts';
+import { createCancelListener } from './cancel-listener.ts';
+import { startHeartbeats } from './heartbeats.ts';
+import { finishJob } from './job-lifecycle.ts';
 import { createProcessor } from './processor.ts';
-import { backoffDelayMs } from './retry-policy.ts';
+import { backoffCeilingMs, backoffDelayMs } from './retry-policy.ts';
 import { UpstreamError } from './upstream/upstream-error.ts';
-import { ABORT_CANCELED, ABORT_SHUTDOWN, type WorkerDeps } from './worker-deps.ts';
+import { ABORT_SHUTDOWN, type WorkerDeps } from './worker-deps.ts';
 
 export interface RunningWorkers {
   workers: Record<JobClass, Worker<QueuePayload>>;
-  /** Stops fetching, lets active jobs finish within the grace period, aborts the rest. */
+  /**
+   * Stops fetching, returns jobs still waiting for a slot to the queue at once, lets the others
+   * finish within SHUTDOWN_GRACE_MS, then aborts them back to the queue (no attempt spent).
+   */
   close(): Promise<void>;
 }
 
 /**
- * One BullMQ worker per class queue in this process, plus the cancel listener: BullMQ's cancel
- * is local to the worker holding the job, so cancels are broadcast on a Redis channel and every
- * process aborts the job if it holds it.
+ * Active jobs a class queue may hold across every worker process, per account slot. The slot
+ * pool is the real limit; this cap only keeps jobs from showing `running` while they wait for a
+ * slot. Two per slot lets one job finish its storage work while the next already holds the
+ * slot: the account stays saturated without a crowd of waiters.
+ */
+const ACTIVE_JOBS_PER_SLOT = 2;
+/** After the grace period and the abort, how long jobs get to get back to the queue. */
+const ABORT_SETTLE_MS = 10_000;
+
+/**
+ * One BullMQ worker per class queue in this process, plus the cancel listener (BullMQ's cancel
+ * is local to the worker holding the job) and the heartbeats readiness reads.
  */
 export async function createWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
-  const { config } = deps;
+  const { config, logger } = deps;
   const processor = createProcessor(deps);
   const limits: Record<JobClass, number> = {
     speech: config.UPSTREAM_CONCURRENCY,
     music: config.MUSIC_CONCURRENCY,
   };
+  const active = new Map<string, JobClass>();
+  const lastFetchAt: Record<JobClass, number | null> = { speech: null, music: null };
+
   const entries = await Promise.all(
     JOB_CLASSES.map(async (jobClass) => {
-      // Account-wide limit: BullMQ counts active jobs of the queue across every worker process.
-      await deps.queues[jobClass].setGlobalConcurrency(limits[jobClass]);
-      const worker = new Worker<QueuePayload>(queueName(jobClass), processor, {
+      await deps.queues[jobClass].setGlobalConcurrency(limits[jobClass] * ACTIVE_JOBS_PER_SLOT);
+      // Three declared parameters: BullMQ only creates the abort signal for such processors.
+      const tracked = async (job: Job<QueuePayload>, token?: string, signal?: AbortSignal) => {
+        const id = job.id ?? '';
+        active.set(id, jobClass);
+        lastFetchAt[jobClass] = Date.now();
+        try {
+          return await processor(job, token, signal);
+        } finally {
+          active.delete(id);
+        }
+      };
+      const worker = new Worker<QueuePayload>(queueName(jobClass), tracked, {
         connection: deps.redis,
         prefix: config.QUEUE_PREFIX,
         concurrency: config.WORKER_CONCURRENCY,
+        // Renewed every half period while the process lives: only a dead holder loses it.
         lockDuration: config.WORKER_LOCK_DURATION_MS,
         stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
-        // Two deploys in a row must not fail a long job: allow two stalls before giving up.
-        maxStalledCount: 2,
+        // Two deploys in a row must not fail a long job: allow stalls before giving up.
+        maxStalledCount: config.WORKER_MAX_STALLED_COUNT,
         settings: {
-          backoffStrategy: (attemptsMade, _type, error) =>
-            backoffDelayMs(
-              attemptsMade,
-              config.JOB_BACKOFF_MS,
-              error instanceof UpstreamError ? error.retryAfterMs : null,
-            ),
+          backoffStrategy: (attemptsMade, _type, error, job) => {
+            const retryAfterMs = error instanceof UpstreamError ? error.retryAfterMs : null;
+            const delayMs = backoffDelayMs(attemptsMade, config.JOB_BACKOFF_MS, retryAfterMs);
+            logger.info(
+              {
+                job_id: job?.id,
+                attempts_made: attemptsMade,
+                delay_ms: delayMs,
+                ceiling_ms: backoffCeilingMs(attemptsMade, config.JOB_BACKOFF_MS),
+                retry_after_ms: retryAfterMs,
+              },
+              'retry scheduled',
+            );
+            return delayMs;
+          },
         },
       });
-      worker.on('error', (error) =>
-        deps.logger.error({ err: error, class: jobClass }, 'worker error'),
+      worker.on('error', (error) => logger.error({ err: error, class: jobClass }, 'worker error'));
+      worker.on('lockRenewalFailed', (ids) =>
+        logger.warn({ job_ids: ids, class: jobClass }, 'lost the lock of jobs: they may run twice'),
       );
       worker.on('failed', (job, error) => {
         if (job && error.message.includes('stalled'))
-          void markStalledOut(deps, job.data.job_id, error.message);
+          markStalledOut(deps, job.data.job_id, error.message).catch((err: unknown) =>
+            logger.error({ err, job_id: job.data.job_id }, 'could not mark a stalled job failed'),
+          );
       });
       return [jobClass, worker] as const;
     }),
   );
   const workers = Object.fromEntries(entries) as Record<JobClass, Worker<QueuePayload>>;
+  const all = Object.values(workers);
 
-  const subscriber = deps.redis.duplicate();
-  await subscriber.subscribe(deps.keys.cancelChannel);
-  subscriber.on('message', (_channel, jobId: string) => {
-    for (const worker of Object.values(workers)) worker.cancelJob(jobId, ABORT_CANCELED);
+  const cancels = await createCancelListener(deps, {
+    activeJobIds: () => [...active.keys()],
+    cancel: (jobId, reason) => {
+      for (const worker of all) worker.cancelJob(jobId, reason);
+    },
   });
+  const heartbeats = startHeartbeats(deps, (jobClass) => ({
+    last_fetch_at: lastFetchAt[jobClass],
+    active: [...active.values()].filter((c) => c === jobClass).length,
+    concurrency: config.WORKER_CONCURRENCY,
+  }));
 
   async function close(): Promise<void> {
-    const all = Object.values(workers);
-    const timer = setTimeout(() => {
-      deps.logger.warn('grace period over: aborting active jobs, they return to the queue');
+    deps.slots.stopWaiting();
+    let settleTimer: NodeJS.Timeout | undefined;
+    const settled = new Promise<'timeout'>((resolve) => {
+      settleTimer = setTimeout(
+        () => resolve('timeout'),
+        config.SHUTDOWN_GRACE_MS + ABORT_SETTLE_MS,
+      );
+    });
+    const grace = setTimeout(() => {
+      logger.warn('grace period over: aborting active jobs, they return to the queue');
       for (const worker of all) worker.cancelAllJobs(ABORT_SHUTDOWN);
     }, config.SHUTDOWN_GRACE_MS);
     try {
-      await Promise.all(all.map((worker) => worker.close()));
+      const outcome = await Promise.race([Promise.all(all.map((w) => w.close())), settled]);
+      if (outcome === 'timeout')
+        logger.error('jobs did not return in time: they come back when their locks expire');
     } finally {
-      clearTimeout(timer);
-      subscriber.disconnect();
+      clearTimeout(grace);
+      clearTimeout(settleTimer);
+      await cancels.close();
+      await heartbeats.stop();
     }
   }
 
@@ -82,17 +141,16 @@ export async function createWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
 
 /** BullMQ failed a job that stalled too often: the record must not stay `running` forever. */
 async function markStalledOut(deps: WorkerDeps, jobId: string, message: string): Promise<void> {
-  await deps.jobs.transition(jobId, ['running', 'queued'], {
-    status: 'failed',
-    finished_at: new Date().toISOString(),
-    error: {
-      code: 'stalled',
-      message,
-      retryable: true,
-      upstream_status: null,
-      upstream_code: null,
-      suggestion: null,
-    },
-  });
-  await deps.redis.publish(deps.keys.jobFinishedChannel, jobId);
+  const error = {
+    code: 'stalled',
+    message,
+    retryable: true,
+    upstream_status: null,
+    upstream_code: null,
+    suggestion: null,
+  };
+  if (await finishJob(deps, jobId, 'failed', { error }, ['running', 'queued'])) {
+    const record = await deps.jobs.get(jobId);
+    if (record) deps.metrics.jobs.inc({ type: record.type, status: 'failed' });
+  }
 }

@@ -1,5 +1,6 @@
 import { AppError } from '../shared/errors.ts';
 import type { JobError } from '../shared/jobs/job-record.ts';
+import { isRetryableNetworkError } from './retry-policy.ts';
 import { UpstreamError } from './upstream/upstream-error.ts';
 
 /** The job's `error` field for any thrown value. Unknown errors are retryable: they may pass. */
@@ -21,6 +22,19 @@ export function toJobError(error: unknown): JobError {
       retryable: error.retryable,
       upstream_status: null,
       upstream_code: null,
+      suggestion: null,
+    };
+  }
+  if (isRetryableNetworkError(error)) {
+    // The connection failed while the body streamed (reset, idle timeout): the call's own
+    // errors are UpstreamErrors already, these come out of the body stream.
+    const code = (error as { code: string }).code;
+    return {
+      code,
+      message: `the upstream body failed: ${error instanceof Error ? error.message : String(error)}`,
+      retryable: true,
+      upstream_status: null,
+      upstream_code: code,
       suggestion: null,
     };
   }

@@ -22,6 +22,7 @@ export async function finishJob(
   const record = await deps.jobs.get(id);
   if (record) await writeJobJson(deps.storage, record, await deps.attempts.read(id));
   await deps.redis.publish(deps.keys.jobFinishedChannel, id);
+  if (record) await deps.events.finished(record);
   return true;
 }
 

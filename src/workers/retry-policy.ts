@@ -52,9 +52,13 @@ export function backoffDelayMs(
   retryAfterMs: number | null,
   random: () => number = Math.random,
 ): number {
-  const ceiling = Math.min(MAX_BACKOFF_MS, baseMs * 2 ** Math.max(0, attemptsMade - 1));
-  const jittered = Math.floor(random() * ceiling);
+  const jittered = Math.floor(random() * backoffCeilingMs(attemptsMade, baseMs));
   return Math.max(jittered, retryAfterMs ?? 0);
+}
+
+/** The upper bound of the jittered delay after `attemptsMade` attempts: base·2^(n−1), capped. */
+export function backoffCeilingMs(attemptsMade: number, baseMs: number): number {
+  return Math.min(MAX_BACKOFF_MS, baseMs * 2 ** Math.max(0, attemptsMade - 1));
 }
 
 /** `Retry-After` as seconds or an HTTP date, in ms; null when absent or unreadable. */

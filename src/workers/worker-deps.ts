@@ -1,14 +1,17 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { JobEvents } from '../shared/batches/job-events.ts';
 import type { Config } from '../shared/config.ts';
 import type { JobStore } from '../shared/jobs/job-store.ts';
 import type { JobClass } from '../shared/jobs/job-types.ts';
 import type { Logger } from '../shared/logger.ts';
+import type { Metrics } from '../shared/metrics/metrics.ts';
 import type { QueuePayload } from '../shared/queue/queues.ts';
 import type { RedisKeys } from '../shared/redis/keys.ts';
 import type { ObjectStorage } from '../shared/storage/object-storage.ts';
 import type { AttemptLog } from './attempt-log.ts';
 import type { InputFetcher } from './inputs/fetch-input-url.ts';
+import type { UpstreamSlots } from './slots/upstream-slots.ts';
 import type { UpstreamClient } from './upstream/upstream-client.ts';
 
 /** What the workers are built from: a plain typed object, assembled by the entry point. */
@@ -23,8 +26,13 @@ export interface WorkerDeps {
   storage: ObjectStorage;
   upstream: UpstreamClient;
   inputs: InputFetcher;
-  /** The class queues, for rate-limiting a class after a 429 concurrency refusal. */
+  /** The class queues: rate-limited after a 429 concurrency refusal, paused on quota_exceeded. */
   queues: Record<JobClass, Queue<QueuePayload>>;
+  /** The account-wide upstream slot pool, shared with every other worker process via Redis. */
+  slots: UpstreamSlots;
+  metrics: Metrics;
+  /** Batch counts, batch completion and job webhooks, after every status change. */
+  events: JobEvents;
 }
 
 /** Reasons passed to BullMQ's cancelJob, read back from the abort signal. */

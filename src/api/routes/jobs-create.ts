@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Config } from '../../shared/config.ts';
 import { jobRequestSchema } from '../../shared/jobs/job-request.ts';
 import { jobViewSchema } from '../../shared/jobs/job-record.ts';
-import { errorResponses } from '../schemas.ts';
+import { errorResponses, idempotencyHeadersSchema } from '../schemas.ts';
 import type { ApiServices } from '../services/api-services.ts';
 import { formLimits, readOneShotForm } from '../services/multipart-forms.ts';
 import type { StagedUpload } from '../services/upload-service.ts';
@@ -41,10 +41,12 @@ export const jobCreateRoutes: FastifyPluginAsyncZod<JobCreateRoutesOptions> = as
       schema: {
         summary: 'Create a job',
         description:
-          'A JSON job request; or multipart/form-data with a `request` part (JSON, without `input`) and an `audio` file part.',
+          'A JSON job request; or multipart/form-data with a `request` part (JSON, without `input`) and an `audio` file part. ' +
+          'With an `Idempotency-Key`, repeating the request (same key, same body) returns the original job (header `idempotent-replayed: true`); the same key with another body is a 409.',
         tags: ['jobs'],
         consumes: ['application/json', 'multipart/form-data'],
         body: jobRequestSchema,
+        headers: idempotencyHeadersSchema,
         response: { 202: jobViewSchema, ...errorResponses },
       },
       preValidation: async (request) => {
@@ -57,8 +59,15 @@ export const jobCreateRoutes: FastifyPluginAsyncZod<JobCreateRoutesOptions> = as
       onError: async (request) => services.uploads.discard(request.stagedAudio),
     },
     async (request, reply) => {
-      const record = await services.intake.create(request.owner, request.body, request.stagedAudio);
-      return reply.code(202).send(await services.reads.view(record));
+      const { owner, body, stagedAudio, headers } = request;
+      const { resource, replayed } = await services.idempotentIntake.create(
+        owner,
+        body,
+        stagedAudio,
+        headers['idempotency-key'],
+      );
+      if (replayed) void reply.header('idempotent-replayed', 'true');
+      return reply.code(202).send(await services.reads.view(resource));
     },
   );
 };

@@ -1,26 +1,38 @@
+import { openJobEvents } from '../../shared/batches/job-events.ts';
+import type { Metrics } from '../../shared/metrics/metrics.ts';
 import type { ApiDeps } from '../deps.ts';
+import { QueueAdmin } from './admin-queues.ts';
+import { createBatchServices, type BatchServices } from './batch-services.ts';
+import { IdempotencyStore } from './idempotency.ts';
+import { IdempotentIntake } from './idempotency-intake.ts';
 import { JobControl } from './job-control.ts';
 import { JobIntake } from './job-intake.ts';
 import { JobQueue } from './job-queue.ts';
 import { JobReads } from './job-reads.ts';
 import { createOutputUrl } from './job-views.ts';
 import { JobWaiter } from './job-waiter.ts';
-import { checkReadiness, type Readiness } from './readiness.ts';
+import { createReadiness, type Readiness } from './readiness.ts';
 import { UploadService } from './upload-service.ts';
 
 /** What the route handlers call: one object per concern, all built from ApiDeps. */
 export interface ApiServices {
   uploads: UploadService;
   intake: JobIntake;
+  /** `POST /v1/jobs` with its optional Idempotency-Key. */
+  idempotentIntake: IdempotentIntake;
   reads: JobReads;
   control: JobControl;
   /** Owns the `?wait=` subscriber connection: close it with the app. */
   waiter: JobWaiter;
   readiness: () => Promise<Readiness>;
+  admin: QueueAdmin;
+  batches: BatchServices;
+  /** Closes what the services opened themselves (the waiter, the event queues). */
+  close(): Promise<void>;
 }
 
 /** Wires the services; opens nothing until used (the waiter subscribes on the first wait). */
-export function createServices(deps: ApiDeps): ApiServices {
+export function createServices(deps: ApiDeps & { metrics: Metrics }): ApiServices {
   const uploads = new UploadService(deps);
   const queue = new JobQueue(deps.queues, deps.jobs, deps.logger);
   const waiter = new JobWaiter(deps.redis, deps.keys.jobFinishedChannel, deps.logger);
@@ -31,12 +43,31 @@ export function createServices(deps: ApiDeps): ApiServices {
     outputUrl: createOutputUrl(deps.storage, deps.config),
     presignTtlSeconds: deps.config.PRESIGN_TTL_SECONDS,
   });
+  const intake = new JobIntake({ ...deps, uploadService: uploads, queue });
+  const jobEvents = openJobEvents(deps.redis, deps.config);
+  const control = new JobControl({ ...deps, queue, reads, events: jobEvents.events });
+  const idempotency = new IdempotencyStore(deps.redis, deps.keys, {
+    ttlSeconds: deps.config.IDEMPOTENCY_TTL_SECONDS,
+  });
   return {
     uploads,
-    intake: new JobIntake({ ...deps, uploadService: uploads, queue }),
+    intake,
+    idempotentIntake: new IdempotentIntake({
+      idempotency,
+      intake,
+      reads,
+      uploads,
+      metrics: deps.metrics,
+    }),
     reads,
-    control: new JobControl({ ...deps, queue, reads }),
+    control,
     waiter,
-    readiness: () => checkReadiness(deps),
+    readiness: createReadiness(deps),
+    admin: new QueueAdmin(deps),
+    batches: createBatchServices(deps, { reads, control }),
+    close: async () => {
+      await waiter.close();
+      await jobEvents.close();
+    },
   };
 }

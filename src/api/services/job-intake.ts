@@ -5,7 +5,7 @@ import { computeFingerprint } from '../../shared/jobs/fingerprint.ts';
 import type { JobRequest } from '../../shared/jobs/job-request.ts';
 import type { JobRecord, ResolvedInput } from '../../shared/jobs/job-record.ts';
 import type { JobStore } from '../../shared/jobs/job-store.ts';
-import { randomSeed } from '../../shared/jobs/seeds.ts';
+import { seedFor, withSeed } from '../../shared/jobs/seed-policy.ts';
 import { checkUrlSyntax } from '../../shared/net/url-guard.ts';
 import type { UploadStore } from '../../shared/uploads/upload-store.ts';
 import type { JobQueue } from './job-queue.ts';
@@ -87,9 +87,9 @@ export class JobIntake {
 
 /** A fresh `queued` record for an accepted request, its seed fixed now. */
 function newJobRecord(owner: string, request: JobRequest, input: ResolvedInput | null): JobRecord {
-  const seed = request.params.seed ?? randomSeed();
+  const seed = seedFor(request);
   // The seed goes into the normalized request too, so a rerun of `request` is this job.
-  const normalized: JobRequest = { ...request, params: { ...request.params, seed } };
+  const normalized = withSeed(request, seed);
   return {
     id: newId('job'),
     owner,
@@ -111,6 +111,7 @@ function newJobRecord(owner: string, request: JobRequest, input: ResolvedInput |
     outputs: [],
     upstream: null,
     error: null,
+    result: null,
     cancel_requested: false,
   };
 }

@@ -1,19 +1,30 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { JOB_CLASSES, type JobClass } from '../../shared/jobs/job-types.ts';
+import { pauseReason, pauseReasonSchema } from '../../shared/queue/queue-pause.ts';
 import type { ClassQueues } from '../../shared/queue/queues.ts';
+import { liveHeartbeats } from '../../shared/queue/worker-heartbeats.ts';
+import type { RedisKeys } from '../../shared/redis/keys.ts';
 import type { ObjectStorage } from '../../shared/storage/object-storage.ts';
 
 const checkStatus = z.enum(['ok', 'fail']);
 
 const queueCheckSchema = z.object({
   status: checkStatus,
+  /** Why it fails: `no_workers` (nobody consumes) or `not_consuming` (nobody fetches). */
+  problem: z.enum(['no_workers', 'not_consuming']).nullable(),
   /** Jobs waiting for a worker (waiting + prioritized); null when Redis did not answer. */
   waiting: z.number().int().nullable(),
-  /** Worker connections registered on the queue. */
+  /** Jobs held by workers now. */
+  active: z.number().int().nullable(),
+  /** Worker processes consuming the class (fresh heartbeats). */
   workers: z.number().int().nullable(),
   /** Paused (e.g. after the upstream's quota_exceeded): jobs stay queued, nothing fails. */
   paused: z.boolean().nullable(),
+  /** Why, when a worker or an admin said so. */
+  paused_reason: pauseReasonSchema.nullable(),
+  /** When a worker last fetched a job of the class (ISO), null if never. */
+  last_fetch_at: z.string().nullable(),
 });
 
 /** The `/readyz` body, 200 or 503 alike. */
@@ -24,50 +35,110 @@ export const readinessSchema = z.object({
     storage: checkStatus,
     workers: z.record(z.enum(JOB_CLASSES), queueCheckSchema),
   }),
+  /** Classes whose queue is paused: their jobs wait until an admin resumes them. */
+  paused_classes: z.array(z.enum(JOB_CLASSES)),
 });
 export type Readiness = z.infer<typeof readinessSchema>;
 type QueueCheck = z.infer<typeof queueCheckSchema>;
 
 /** Each probe's budget: a readiness probe must answer even when a backend hangs. */
 const CHECK_TIMEOUT_MS = 2_000;
+/** Jobs waiting while idle workers fetch nothing for this long: the workers are not consuming. */
+const NOT_CONSUMING_AFTER_MS = 30_000;
 
 /** What readiness probes. */
-export type ReadinessDeps = { redis: Redis; storage: ObjectStorage; queues: ClassQueues };
+export type ReadinessDeps = {
+  redis: Redis;
+  keys: RedisKeys;
+  storage: ObjectStorage;
+  queues: ClassQueues;
+};
 
 /**
- * Ready means work can flow: Redis answers, storage answers, and no class has jobs waiting
- * with nobody consuming them (reliability.md: "health means consuming"). A paused queue is
- * reported but does not fail readiness: the intake still accepts, and jobs stay queued.
+ * Ready means work can flow (reliability.md: "health means consuming"): Redis and storage
+ * answer, and every class with waiting jobs has workers that take them. "Take them" is judged
+ * from the workers' heartbeats: none alive fails at once; alive but idle, with jobs waiting and
+ * nothing fetched for NOT_CONSUMING_AFTER_MS (across probes), fails too: that is the stuck
+ * consumer a PING would never notice. A paused queue is reported but does not fail readiness:
+ * the intake still accepts, and jobs stay queued until resumed.
  */
-export async function checkReadiness(deps: ReadinessDeps): Promise<Readiness> {
-  const [redis, storage, ...classes] = await Promise.all([
-    probe(deps.redis.ping()),
-    probe(deps.storage.ping()),
-    ...JOB_CLASSES.map((jobClass) => checkQueue(deps.queues, jobClass)),
-  ]);
-  const workers = Object.fromEntries(JOB_CLASSES.map((c, i) => [c, classes[i]!])) as Record<
-    JobClass,
-    QueueCheck
-  >;
-  const ready = redis === 'ok' && storage === 'ok' && classes.every((c) => c.status === 'ok');
-  return { status: ready ? 'ok' : 'unavailable', checks: { redis, storage, workers } };
-}
+export function createReadiness(
+  deps: ReadinessDeps,
+  options: { notConsumingAfterMs?: number } = {},
+): () => Promise<Readiness> {
+  const stuckAfterMs = options.notConsumingAfterMs ?? NOT_CONSUMING_AFTER_MS;
+  const idleSince: Record<JobClass, number | null> = { speech: null, music: null };
 
-async function checkQueue(queues: ClassQueues, jobClass: JobClass): Promise<QueueCheck> {
-  const queue = queues[jobClass];
-  try {
-    const [counts, workers, paused] = await withTimeout(
-      Promise.all([
-        queue.getJobCounts('waiting', 'prioritized'),
-        queue.getWorkersCount(),
-        queue.isPaused(),
-      ]),
-    );
-    const waiting = (counts.waiting ?? 0) + (counts.prioritized ?? 0);
-    return { status: waiting > 0 && workers === 0 ? 'fail' : 'ok', waiting, workers, paused };
-  } catch {
-    return { status: 'fail', waiting: null, workers: null, paused: null };
+  async function checkQueue(jobClass: JobClass, now: number): Promise<QueueCheck> {
+    const queue = deps.queues[jobClass];
+    try {
+      const [counts, paused, reason, live, limitTtl] = await withTimeout(
+        Promise.all([
+          queue.getJobCounts('waiting', 'prioritized', 'active'),
+          queue.isPaused(),
+          pauseReason(deps, jobClass),
+          liveHeartbeats(deps.redis, deps.keys, jobClass, now),
+          queue.getRateLimitTtl(),
+        ]),
+      );
+      const waiting = (counts.waiting ?? 0) + (counts.prioritized ?? 0);
+      const active = counts.active ?? 0;
+      const lastFetch = Math.max(0, ...live.map((h) => h.last_fetch_at ?? 0));
+      const idle =
+        waiting > 0 &&
+        !paused &&
+        limitTtl <= 0 &&
+        live.every((h) => h.active === 0) &&
+        now - lastFetch > stuckAfterMs;
+      idleSince[jobClass] = idle ? (idleSince[jobClass] ?? now) : null;
+      const problem =
+        waiting > 0 && !paused && live.length === 0
+          ? 'no_workers'
+          : idle && now - (idleSince[jobClass] ?? now) >= stuckAfterMs
+            ? 'not_consuming'
+            : null;
+      return {
+        status: problem ? 'fail' : 'ok',
+        problem,
+        waiting,
+        active,
+        workers: live.length,
+        paused,
+        paused_reason: reason,
+        last_fetch_at: lastFetch > 0 ? new Date(lastFetch).toISOString() : null,
+      };
+    } catch {
+      return {
+        status: 'fail',
+        problem: null,
+        waiting: null,
+        active: null,
+        workers: null,
+        paused: null,
+        paused_reason: null,
+        last_fetch_at: null,
+      };
+    }
   }
+
+  return async () => {
+    const now = Date.now();
+    const [redis, storage, ...classes] = await Promise.all([
+      probe(deps.redis.ping()),
+      probe(deps.storage.ping()),
+      ...JOB_CLASSES.map((jobClass) => checkQueue(jobClass, now)),
+    ]);
+    const workers = Object.fromEntries(JOB_CLASSES.map((c, i) => [c, classes[i]!])) as Record<
+      JobClass,
+      QueueCheck
+    >;
+    const ready = redis === 'ok' && storage === 'ok' && classes.every((c) => c.status === 'ok');
+    return {
+      status: ready ? 'ok' : 'unavailable',
+      checks: { redis, storage, workers },
+      paused_classes: JOB_CLASSES.filter((c) => workers[c].paused === true),
+    };
+  };
 }
 
 async function probe(check: Promise<unknown>): Promise<'ok' | 'fail'> {

@@ -14,6 +14,17 @@ export function redisKeys(prefix: string) {
     cancelChannel: `${prefix}:cancel`,
     /** Published when a job finishes, so `GET /v1/jobs/{id}?wait=` answers at once. */
     jobFinishedChannel: `${prefix}:job-finished`,
+    /** Account-wide upstream slots of a class: leases scored by their expiry (ms, Redis clock). */
+    upstreamSlots: (jobClass: string) => `${prefix}:slots:${jobClass}`,
+    /** Published (with the class) when a slot is freed, so waiting workers try again at once. */
+    slotReleasedChannel: `${prefix}:slots:released`,
+    /** Why a class queue is paused (e.g. quota_exceeded): set by a worker, cleared on resume. */
+    queuePause: (jobClass: string) => `${prefix}:paused:${jobClass}`,
+    /** Heartbeats of the worker processes consuming a class: instance id → JSON. */
+    workerHeartbeats: (jobClass: string) => `${prefix}:workers:${jobClass}`,
+    /** An Idempotency-Key's record, per owner and route; the client's key is hashed. */
+    idempotency: (owner: string, scope: string, keyHash: string) =>
+      `${prefix}:idem:${owner}:${scope}:${keyHash}`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

@@ -130,6 +130,18 @@ export class FileStorage implements ObjectStorage {
    * uploads). Sorted; a key appears once per temp file.
    */
   async listPendingUploads(prefix: string): Promise<string[]> {
+    const temps = await this.#tempFiles(prefix);
+    return temps.map((temp) => temp.key).sort();
+  }
+
+  /** Deletes those temp files; a write still streaming into one then fails at its rename. */
+  async abortPendingUploads(prefix: string): Promise<number> {
+    const temps = await this.#tempFiles(prefix);
+    for (const temp of temps) await rm(join(this.#tempDir, temp.name), { force: true });
+    return temps.length;
+  }
+
+  async #tempFiles(prefix: string): Promise<{ name: string; key: string }[]> {
     assertValidPrefix(prefix);
     let names: string[];
     try {
@@ -139,9 +151,10 @@ export class FileStorage implements ObjectStorage {
       throw error;
     }
     return names
-      .map(keyOfTempFile)
-      .filter((key): key is string => key !== undefined && key.startsWith(prefix))
-      .sort();
+      .map((name) => ({ name, key: keyOfTempFile(name) }))
+      .filter(
+        (temp): temp is { name: string; key: string } => temp.key?.startsWith(prefix) === true,
+      );
   }
 
   /** Creates the root if needed, then checks that it is readable and writable. */

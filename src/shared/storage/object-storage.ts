@@ -50,6 +50,12 @@ export interface ObjectStorage {
   presignGet(key: string, options: PresignOptions): Promise<string | null>;
   /** Keys of multipart uploads started under `prefix` and never completed nor aborted. */
   listPendingUploads(prefix: string): Promise<string[]>;
+  /**
+   * Aborts the pending uploads under `prefix` (a crashed writer's leftovers: S3 multipart
+   * uploads, the file driver's temp files) and returns how many there were. A write still in
+   * progress under `prefix` fails.
+   */
+  abortPendingUploads(prefix: string): Promise<number>;
   /** Throws when the store cannot be reached (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,4 +1,5 @@
 import {
+  AbortMultipartUploadCommand,
   CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
@@ -165,8 +166,28 @@ export class S3Storage implements ObjectStorage {
 
   /** ListMultipartUploads under `prefix`, every page; sorted, a key once per pending upload. */
   async listPendingUploads(prefix: string): Promise<string[]> {
+    const uploads = await this.#pendingUploads(prefix);
+    return uploads.map((upload) => upload.key.slice(this.prefix.length)).sort();
+  }
+
+  async abortPendingUploads(prefix: string): Promise<number> {
+    const uploads = await this.#pendingUploads(prefix);
+    for (const upload of uploads) {
+      await this.#client.send(
+        new AbortMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: upload.key,
+          UploadId: upload.uploadId,
+        }),
+      );
+    }
+    return uploads.length;
+  }
+
+  /** Full keys and upload ids of the multipart uploads under `prefix`, every page. */
+  async #pendingUploads(prefix: string): Promise<{ key: string; uploadId: string }[]> {
     const fullPrefix = this.prefix + assertValidPrefix(prefix);
-    const keys: string[] = [];
+    const uploads: { key: string; uploadId: string }[] = [];
     let keyMarker: string | undefined;
     let uploadIdMarker: string | undefined;
     for (;;) {
@@ -179,13 +200,14 @@ export class S3Storage implements ObjectStorage {
         }),
       );
       for (const upload of page.Uploads ?? []) {
-        if (upload.Key !== undefined) keys.push(upload.Key.slice(this.prefix.length));
+        if (upload.Key !== undefined && upload.UploadId !== undefined)
+          uploads.push({ key: upload.Key, uploadId: upload.UploadId });
       }
       if (page.IsTruncated !== true) break;
       keyMarker = page.NextKeyMarker;
       uploadIdMarker = page.NextUploadIdMarker;
     }
-    return keys.sort();
+    return uploads;
   }
 
   async ping(): Promise<void> {

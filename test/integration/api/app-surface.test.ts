@@ -102,6 +102,16 @@ describe('app surface', () => {
 
   it('is live, and ready until jobs wait with no worker consuming', async () => {
     expect((await api.call({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    const idleClass = {
+      status: 'ok',
+      problem: null,
+      waiting: 0,
+      active: 0,
+      workers: 0,
+      paused: false,
+      paused_reason: null,
+      last_fetch_at: null,
+    };
     const ready = await api.call({ method: 'GET', url: '/readyz' });
     expect(ready.statusCode).toBe(200);
     expect(ready.json()).toEqual({
@@ -110,10 +120,11 @@ describe('app surface', () => {
         redis: 'ok',
         storage: 'ok',
         workers: {
-          speech: { status: 'ok', waiting: 0, workers: 0, paused: false },
-          music: { status: 'ok', waiting: 0, workers: 0, paused: false },
+          speech: { ...idleClass },
+          music: { ...idleClass },
         },
       },
+      paused_classes: [],
     });
     const upload = await api.call({
       method: 'POST',
@@ -133,7 +144,9 @@ describe('app surface', () => {
     expect(stuck.statusCode).toBe(503);
     expect(stuck.json()).toMatchObject({
       status: 'unavailable',
-      checks: { workers: { speech: { status: 'fail', waiting: 1, workers: 0 } } },
+      checks: {
+        workers: { speech: { status: 'fail', problem: 'no_workers', waiting: 1, workers: 0 } },
+      },
     });
   });
 });

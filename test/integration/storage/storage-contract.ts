@@ -191,6 +191,23 @@ export function describeStorageContract(
       expect(await list('')).toEqual([]);
     });
 
+    it('aborts the pending uploads under a prefix (a crashed writer leftovers)', async () => {
+      const hold = gate();
+      const { stream } = generatedBody(20 * MiB, { pauseAfterBytes: 9 * MiB, pause: hold.promise });
+      const result = outcome(storage.put('jobs/j1/audio.mp3', stream));
+      await waitUntil('the upload is pending', async () =>
+        (await storage.listPendingUploads('jobs/j1/')).includes('jobs/j1/audio.mp3'),
+      );
+      expect(await storage.abortPendingUploads('jobs/j2/')).toBe(0);
+      expect(await storage.abortPendingUploads('jobs/j1/')).toBe(1);
+      expect(await storage.listPendingUploads('')).toEqual([]);
+      hold.open();
+      // The interrupted writer fails rather than completing an upload that no longer exists.
+      expect(await result).toBeInstanceOf(Error);
+      expect(await storage.head('jobs/j1/audio.mp3')).toBeNull();
+      expect(await storage.listPendingUploads('')).toEqual([]);
+    });
+
     it('heads: null when absent, size and type when present', async () => {
       expect(await storage.head('nope')).toBeNull();
       await storage.put('typed.json', '{"a":1}', { contentType: 'application/json' });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  backoffCeilingMs,
   backoffDelayMs,
   classifyUpstreamFailure,
   isRetryableNetworkError,
@@ -62,6 +63,18 @@ describe('backoffDelayMs', () => {
 
   it('waits at least what Retry-After asks', () => {
     expect(backoffDelayMs(1, 1_000, 5_000, () => 0.1)).toBe(5_000);
+  });
+});
+
+describe('backoffCeilingMs', () => {
+  it.each([
+    [1, 200],
+    [2, 400],
+    [3, 800],
+    [4, 1_600],
+    [12, MAX_BACKOFF_MS],
+  ])('after %i attempts: %i ms', (attemptsMade, ceiling) => {
+    expect(backoffCeilingMs(attemptsMade, 200)).toBe(ceiling);
   });
 });
 

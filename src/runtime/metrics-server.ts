@@ -1,0 +1,51 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Metrics } from '../shared/metrics/metrics.ts';
+
+/**
+ * The `worker` role's own little HTTP listener: `/metrics` (its instruments and the queue
+ * gauges) and `/healthz`. Workers have no intake to hang them on, and Prometheus scrapes each
+ * process.
+ */
+export async function startMetricsServer(
+  metrics: Metrics,
+  host: string,
+  port: number,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (req.method === 'GET' && path === '/metrics') {
+      metrics.registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': metrics.registry.contentType });
+          res.end(text);
+        },
+        () => {
+          res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end('metrics collection failed\n');
+        },
+      );
+      return;
+    }
+    const found = req.method === 'GET' && path === '/healthz';
+    res.writeHead(found ? 200 : 404, { 'content-type': 'application/json' });
+    res.end(found ? '{"status":"ok"}' : '{"error":{"code":"not_found"}}');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${hostPart}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

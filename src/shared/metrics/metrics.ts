@@ -1,0 +1,103 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { JOB_CLASSES } from '../jobs/job-types.ts';
+
+/**
+ * The service's Prometheus instruments, on a registry of their own (not prom-client's global
+ * one), so two services in one process (tests) never share counts. A process serves one
+ * registry on `/metrics`: the intake's, the worker listener's, or both roles' in `npm start`.
+ */
+export interface Metrics {
+  readonly registry: Registry;
+  /** Jobs entering a status, by type: queued at intake, running on claim, then the end. */
+  readonly jobs: Counter<'type' | 'status'>;
+  /** Attempts by type and outcome (succeeded, cache_hit, retry, failed, requeued_*, …). */
+  readonly attempts: Counter<'type' | 'outcome'>;
+  /** Fingerprint cache lookups by type, hit or miss. */
+  readonly cacheLookups: Counter<'type' | 'result'>;
+  /** Upstream call time, request start to the body's end, by endpoint template and status. */
+  readonly upstreamLatency: Histogram<'endpoint' | 'status'>;
+  /** Upstream answers by endpoint, status (`network` when none) and error code (`none` on 2xx). */
+  readonly upstreamResponses: Counter<'endpoint' | 'status' | 'code'>;
+  /** Upstream 429s by class and code: concurrency refusals, system_busy, rate limits. */
+  readonly upstream429: Counter<'class' | 'code'>;
+  /** Upstream calls this process has in flight, by class. */
+  readonly upstreamInFlight: Gauge<'class'>;
+  /** Time spent waiting for an account-wide slot, by class. */
+  readonly slotWait: Histogram<'class'>;
+  /** Idempotent replays at the intake, by route. */
+  readonly idempotentReplays: Counter<'scope'>;
+}
+
+export interface MetricsOptions {
+  /** Process metrics (CPU, memory, event loop lag): on for a real process, off in tests. */
+  defaultMetrics?: boolean;
+}
+
+/** A fresh registry with every instrument registered and zeroed per class. */
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'audiobatch_' });
+  const registers = [registry];
+  const metrics: Metrics = {
+    registry,
+    jobs: new Counter({
+      name: 'audiobatch_jobs_total',
+      help: 'Jobs entering a status, by type and status',
+      labelNames: ['type', 'status'],
+      registers,
+    }),
+    attempts: new Counter({
+      name: 'audiobatch_job_attempts_total',
+      help: 'Job attempts by type and outcome',
+      labelNames: ['type', 'outcome'],
+      registers,
+    }),
+    cacheLookups: new Counter({
+      name: 'audiobatch_cache_lookups_total',
+      help: 'Fingerprint cache lookups by type and result (hit, miss)',
+      labelNames: ['type', 'result'],
+      registers,
+    }),
+    upstreamLatency: new Histogram({
+      name: 'audiobatch_upstream_request_duration_seconds',
+      help: 'Upstream call duration, request start to the end of the body',
+      labelNames: ['endpoint', 'status'],
+      // Generation takes from a fraction of a second (plans) to minutes (long music).
+      buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+      registers,
+    }),
+    upstreamResponses: new Counter({
+      name: 'audiobatch_upstream_responses_total',
+      help: 'Upstream responses by endpoint, HTTP status and error code',
+      labelNames: ['endpoint', 'status', 'code'],
+      registers,
+    }),
+    upstream429: new Counter({
+      name: 'audiobatch_upstream_429_total',
+      help: 'Upstream 429 answers by class and error code',
+      labelNames: ['class', 'code'],
+      registers,
+    }),
+    upstreamInFlight: new Gauge({
+      name: 'audiobatch_upstream_in_flight',
+      help: 'Upstream calls this process has in flight, by class',
+      labelNames: ['class'],
+      registers,
+    }),
+    slotWait: new Histogram({
+      name: 'audiobatch_upstream_slot_wait_seconds',
+      help: 'Time waited for an account-wide upstream slot, by class',
+      labelNames: ['class'],
+      buckets: [0.005, 0.05, 0.25, 1, 5, 15, 60],
+      registers,
+    }),
+    idempotentReplays: new Counter({
+      name: 'audiobatch_idempotent_replays_total',
+      help: 'Requests answered from an earlier one with the same Idempotency-Key',
+      labelNames: ['scope'],
+      registers,
+    }),
+  };
+  for (const jobClass of JOB_CLASSES) metrics.upstreamInFlight.set({ class: jobClass }, 0);
+  return metrics;
+}

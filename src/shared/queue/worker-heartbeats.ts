@@ -1,0 +1,71 @@
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { JobClass } from '../jobs/job-types.ts';
+import type { RedisKeys } from '../redis/keys.ts';
+
+/**
+ * Worker processes say they are consuming a class by writing a heartbeat every few seconds.
+ * BullMQ's worker list only shows open connections; a process whose fetch loop died keeps its
+ * connection, so readiness reads these instead: who is alive, and when each last fetched a job.
+ */
+export const heartbeatSchema = z.object({
+  pid: z.number().int(),
+  /** ms since the epoch of this heartbeat. */
+  seen_at: z.number(),
+  /** ms since the epoch of the last job this process fetched from the class; null: none yet. */
+  last_fetch_at: z.number().nullable(),
+  /** Jobs of the class this process holds now, and how many it may hold. */
+  active: z.number().int(),
+  concurrency: z.number().int(),
+});
+export type Heartbeat = z.infer<typeof heartbeatSchema>;
+
+/** A heartbeat older than this means the process is gone (killed, frozen). */
+export const HEARTBEAT_INTERVAL_MS = 5_000;
+export const HEARTBEAT_TTL_MS = 3 * HEARTBEAT_INTERVAL_MS;
+
+export async function writeHeartbeat(
+  redis: Redis,
+  keys: RedisKeys,
+  jobClass: JobClass,
+  instanceId: string,
+  heartbeat: Heartbeat,
+): Promise<void> {
+  await redis.hset(keys.workerHeartbeats(jobClass), instanceId, JSON.stringify(heartbeat));
+}
+
+export async function removeHeartbeat(
+  redis: Redis,
+  keys: RedisKeys,
+  jobClass: JobClass,
+  instanceId: string,
+): Promise<void> {
+  await redis.hdel(keys.workerHeartbeats(jobClass), instanceId);
+}
+
+/** The live heartbeats of a class; stale ones (dead processes) are deleted on the way. */
+export async function liveHeartbeats(
+  redis: Redis,
+  keys: RedisKeys,
+  jobClass: JobClass,
+  now: number = Date.now(),
+): Promise<Heartbeat[]> {
+  const raw = await redis.hgetall(keys.workerHeartbeats(jobClass));
+  const live: Heartbeat[] = [];
+  const stale: string[] = [];
+  for (const [id, text] of Object.entries(raw)) {
+    const parsed = heartbeatSchema.safeParse(safeJson(text));
+    if (parsed.success && now - parsed.data.seen_at <= HEARTBEAT_TTL_MS) live.push(parsed.data);
+    else stale.push(id);
+  }
+  if (stale.length > 0) await redis.hdel(keys.workerHeartbeats(jobClass), ...stale);
+  return live;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}

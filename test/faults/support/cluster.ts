@@ -1,0 +1,279 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import { loadConfig, type Config } from '../../../src/shared/config.ts';
+import type { JobRecord } from '../../../src/shared/jobs/job-record.ts';
+import { JobStore } from '../../../src/shared/jobs/job-store.ts';
+import { isFinished } from '../../../src/shared/jobs/job-types.ts';
+import { createLogger } from '../../../src/shared/logger.ts';
+import { closeQueues, createQueues, type ClassQueues } from '../../../src/shared/queue/queues.ts';
+import { createRedis } from '../../../src/shared/redis/connections.ts';
+import { redisKeys, type RedisKeys } from '../../../src/shared/redis/keys.ts';
+import { startRedisServer, type RedisProcess } from '../../../src/shared/redis/redis-process.ts';
+import { createStorage } from '../../../src/shared/storage/create-storage.ts';
+import type { ObjectStorage } from '../../../src/shared/storage/object-storage.ts';
+import { startService, type RunningService } from '../../../src/runtime/start-service.ts';
+import {
+  startSimulator,
+  type RunningSimulator,
+  type SimulatorConfigPatch,
+} from '../../../src/simulator/index.ts';
+import { postSpeechToSpeech } from '../../integration/simulator/simulator-client.ts';
+import { testS3Options, uniquePrefix } from '../../support/test-env.ts';
+import { INPUT, OUTPUT_FORMAT } from './scenario.ts';
+import { spawnWorker, type WorkerProcess } from './worker-process.ts';
+
+export const SIMULATOR_KEY = 'sim-key-faults';
+export const ADMIN_KEY = 'admin-key-faults-0123456789';
+
+export interface ClusterOptions {
+  /** Names the queue and storage prefix. */
+  label: string;
+  /** Worker processes started at once. */
+  workers: number;
+  /** S3 (the run's S3 server: multipart uploads are real) or a temp folder. Default s3. */
+  storage?: 's3' | 'file';
+  /** Config for every process (workers and intake), over the suite's defaults. */
+  env?: Record<string, string>;
+  /** The simulator's config. Its own concurrency limit defaults far above ours: it observes. */
+  simulator?: SimulatorConfigPatch;
+}
+
+/** A whole deployment on this machine: Redis, storage, simulator, intake, worker processes. */
+export interface Cluster {
+  readonly redis: RedisProcess;
+  readonly simulator: RunningSimulator;
+  readonly config: Config;
+  readonly apiUrl: string;
+  readonly workers: WorkerProcess[];
+  readonly storage: ObjectStorage;
+  /** A worker-role connection (waits out Redis outages) for reading state. */
+  readonly client: Redis;
+  readonly keys: RedisKeys;
+  readonly jobs: JobStore;
+  readonly queues: ClassQueues;
+  /** Every line the in-process intake logged. */
+  readonly apiLogs: string[];
+  addWorker(name: string, env?: Record<string, string>): Promise<WorkerProcess>;
+  request(path: string, init?: RequestInit): Promise<Response>;
+  /** Uploads WAV bytes, returns the upload id. */
+  upload(bytes: Buffer): Promise<string>;
+  /** POST /v1/jobs; throws unless 202; returns the job id. */
+  submit(request: object, headers?: Record<string, string>): Promise<string>;
+  /** The records of `ids` once all are finished; throws after `timeoutMs`. */
+  waitFinished(ids: string[], timeoutMs: number): Promise<JobRecord[]>;
+  /** Polls `check` every 50 ms until it holds; throws with `what` after `timeoutMs`. */
+  waitUntil(
+    what: string,
+    check: () => Promise<boolean> | boolean,
+    timeoutMs: number,
+  ): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The suite's defaults: crash recovery in seconds (lock 2 s, stalled check every 1 s), short
+ * backoff, and upstream timeouts short enough for the stall scenarios.
+ */
+const BASE_ENV: Record<string, string> = {
+  NODE_ENV: 'test',
+  LOG_LEVEL: 'info',
+  UPSTREAM_CONCURRENCY: '4',
+  MUSIC_CONCURRENCY: '2',
+  WORKER_CONCURRENCY: '6',
+  WORKER_LOCK_DURATION_MS: '2000',
+  WORKER_STALLED_INTERVAL_MS: '1000',
+  JOB_ATTEMPTS: '5',
+  JOB_BACKOFF_MS: '100',
+  SHUTDOWN_GRACE_MS: '5000',
+  UPSTREAM_CONNECT_TIMEOUT_MS: '2000',
+  UPSTREAM_HEADERS_TIMEOUT_MS: '15000',
+  UPSTREAM_BODY_IDLE_TIMEOUT_MS: '5000',
+  UPSTREAM_TOTAL_TIMEOUT_MS: '30000',
+  UPSTREAM_SLOT_WAIT_MS: '20000',
+  ALLOW_PRIVATE_URLS: 'true',
+  ADMIN_API_KEY: ADMIN_KEY,
+};
+
+export async function startCluster(options: ClusterOptions): Promise<Cluster> {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
+    const prefix = uniquePrefix(options.label);
+    const dir = await mkdtemp(join(tmpdir(), 'audiobatch-faults-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const redis = await startRedisServer({ dir: join(dir, 'redis') });
+    cleanups.push(() => redis.stop());
+    const simulator = await startSimulator({
+      apiKey: SIMULATOR_KEY,
+      concurrency: { speech: 100, music: 100 },
+    });
+    cleanups.push(() => simulator.close());
+    // One call first, so a scenario's timings never include the simulator's first-use work;
+    // then the scenario's config, on zeroed counters.
+    const warmUp = postSpeechToSpeech(simulator.url, {
+      apiKey: SIMULATOR_KEY,
+      audio: INPUT,
+      query: { output_format: OUTPUT_FORMAT },
+    })
+      .then((response) => response.arrayBuffer())
+      .then(() => {
+        simulator.reset();
+        simulator.configure(options.simulator ?? {});
+      });
+
+    const env: Record<string, string> = {
+      ...BASE_ENV,
+      REDIS_URL: redis.url,
+      QUEUE_PREFIX: prefix,
+      ELEVENLABS_API_KEY: SIMULATOR_KEY,
+      ELEVENLABS_BASE_URL: simulator.url,
+      ...storageEnv(options.storage ?? 's3', prefix, dir),
+      ...options.env,
+    };
+    const config = loadConfig({ ...env, PORT: '0' });
+    const storage = createStorage({
+      url: config.STORAGE_URL,
+      s3: {
+        endpoint: config.S3_ENDPOINT,
+        region: config.S3_REGION,
+        forcePathStyle: config.S3_FORCE_PATH_STYLE,
+        checksumMode: config.S3_CHECKSUM_MODE,
+        accessKeyId: config.AWS_ACCESS_KEY_ID,
+        secretAccessKey: config.AWS_SECRET_ACCESS_KEY,
+      },
+    });
+    cleanups.push(() => storage.close());
+    const client = createRedis(redis.url, 'worker', 'faults-observer');
+    // Redis goes away on purpose in some scenarios: reconnecting is expected, not news.
+    client.on('error', () => undefined);
+    cleanups.push(async () => {
+      client.disconnect();
+      await Promise.resolve();
+    });
+    const keys = redisKeys(prefix);
+    const queues = createQueues(client, {
+      prefix,
+      attempts: config.JOB_ATTEMPTS,
+      backoffMs: config.JOB_BACKOFF_MS,
+    });
+    cleanups.push(() => closeQueues(queues));
+
+    const workers: WorkerProcess[] = [];
+    cleanups.push(async () => {
+      for (const worker of workers) worker.kill('SIGKILL');
+      await Promise.all(workers.map((worker) => worker.exited));
+    });
+    const addWorker = async (name: string, extra: Record<string, string> = {}) => {
+      const worker = await spawnWorker(name, { ...env, ...extra });
+      workers.push(worker);
+      return worker;
+    };
+    await Promise.all([
+      warmUp,
+      ...Array.from({ length: options.workers }, (_, i) => addWorker(`w${i + 1}`)),
+    ]);
+
+    const apiLogs: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        apiLogs.push(chunk.toString('utf8'));
+        callback();
+      },
+    });
+    const api: RunningService = await startService(
+      config,
+      'api',
+      createLogger({ level: 'info', destination }),
+    );
+    cleanups.push(() => api.stop());
+    const apiUrl = api.url as string;
+
+    const request = (path: string, init: RequestInit = {}) => fetch(`${apiUrl}${path}`, init);
+    const jobs = new JobStore(client, keys);
+    const waitUntil = async (
+      what: string,
+      check: () => Promise<boolean> | boolean,
+      timeoutMs: number,
+    ) => {
+      const deadline = Date.now() + timeoutMs;
+      while (!(await check())) {
+        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
+        await sleep(50);
+      }
+    };
+    return {
+      redis,
+      simulator,
+      config,
+      apiUrl,
+      workers,
+      storage,
+      client,
+      keys,
+      jobs,
+      queues,
+      apiLogs,
+      addWorker,
+      request,
+      upload: async (bytes) => {
+        const response = await request('/v1/uploads', {
+          method: 'POST',
+          headers: { 'content-type': 'audio/wav' },
+          body: bytes,
+        });
+        if (response.status !== 201) throw new Error(`upload: ${response.status}`);
+        return ((await response.json()) as { id: string }).id;
+      },
+      submit: async (body, headers = {}) => {
+        const response = await request('/v1/jobs', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify(body),
+        });
+        const text = await response.text();
+        if (response.status !== 202) throw new Error(`submit: ${response.status} ${text}`);
+        return (JSON.parse(text) as { id: string }).id;
+      },
+      waitFinished: async (ids, timeoutMs) => {
+        let records: (JobRecord | null)[] = [];
+        await waitUntil(
+          `${ids.length} jobs finished`,
+          async () => {
+            records = await Promise.all(ids.map((id) => jobs.get(id)));
+            return records.every((record) => record !== null && isFinished(record.status));
+          },
+          timeoutMs,
+        ).catch((error: unknown) => {
+          const open = records.filter((r) => r && !isFinished(r.status)).map((r) => r?.status);
+          throw new Error(`${String(error)} (still open: ${open.length}: ${open.join(',')})`);
+        });
+        return records as JobRecord[];
+      },
+      waitUntil,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function storageEnv(kind: 's3' | 'file', prefix: string, dir: string): Record<string, string> {
+  if (kind === 'file') return { STORAGE_URL: `file://${join(dir, 'objects')}` };
+  const s3 = testS3Options();
+  return {
+    STORAGE_URL: `s3://${s3.bucket}/faults/${prefix}`,
+    S3_ENDPOINT: s3.endpoint,
+    S3_REGION: s3.region,
+    S3_FORCE_PATH_STYLE: 'true',
+    S3_CHECKSUM_MODE: s3.checksumMode,
+    AWS_ACCESS_KEY_ID: s3.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+  };
+}

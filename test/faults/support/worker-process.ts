@@ -1,0 +1,109 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createRequire } from 'node:module';
+import { createInterface } from 'node:readline';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const WORKER_MAIN = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+/** One parsed pino line of a worker process, with the time it was read. */
+export type LogLine = Record<string, unknown> & { msg?: string; time?: number };
+
+/** A real `src/main.ts worker` process. */
+export interface WorkerProcess {
+  readonly name: string;
+  readonly pid: number;
+  /** Every log line so far, parsed (non-JSON output is kept as `{ msg }`). */
+  readonly lines: LogLine[];
+  /** Resolves when the process exits, with its code or signal. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The first line (past or future) matching `predicate`; rejects after `timeoutMs`. */
+  waitForLine(predicate: (line: LogLine) => boolean, timeoutMs: number): Promise<LogLine>;
+  kill(signal: NodeJS.Signals): void;
+  readonly alive: boolean;
+}
+
+/**
+ * Spawns a worker process with `env` (and nothing inherited but PATH and HOME: the config is
+ * exactly what the scenario says) and resolves once it logs "workers consuming".
+ */
+export async function spawnWorker(
+  name: string,
+  env: Record<string, string>,
+  startTimeoutMs = 30_000,
+): Promise<WorkerProcess> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', TSX, WORKER_MAIN, 'worker'], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  // The channel is a lifeline only (see worker-main.ts): never keep the runner alive for it.
+  child.channel?.unref();
+  const lines: LogLine[] = [];
+  const listeners = new Set<(line: LogLine) => void>();
+  const onText = (text: string) => {
+    let line: LogLine;
+    try {
+      line = JSON.parse(text) as LogLine;
+    } catch {
+      line = { msg: text, time: Date.now() };
+    }
+    lines.push(line);
+    for (const listener of listeners) listener(line);
+  };
+  if (child.stdout) createInterface({ input: child.stdout }).on('line', onText);
+  if (child.stderr) createInterface({ input: child.stderr }).on('line', onText);
+  const exited = once(child, 'exit').then(([code, signal]) => ({
+    code: code as number | null,
+    signal: signal as NodeJS.Signals | null,
+  }));
+
+  const waitForLine = (predicate: (line: LogLine) => boolean, timeoutMs: number) =>
+    new Promise<LogLine>((resolve, reject) => {
+      const found = lines.find(predicate);
+      if (found) return resolve(found);
+      const timer = setTimeout(() => {
+        listeners.delete(listener);
+        reject(new Error(`${name}: no matching log line within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const listener = (line: LogLine) => {
+        if (!predicate(line)) return;
+        clearTimeout(timer);
+        listeners.delete(listener);
+        resolve(line);
+      };
+      listeners.add(listener);
+    });
+
+  const worker: WorkerProcess = {
+    name,
+    pid: child.pid ?? -1,
+    lines,
+    exited,
+    waitForLine,
+    kill: (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+    get alive() {
+      return child.exitCode === null && child.signalCode === null;
+    },
+  };
+  const started = waitForLine((line) => line.msg === 'workers consuming', startTimeoutMs);
+  const died = exited.then(({ code, signal }) => {
+    const tail = lines
+      .slice(-10)
+      .map((line) => JSON.stringify(line))
+      .join('\n');
+    throw new Error(`${name} exited (${signal ?? code}) before consuming:\n${tail}`);
+  });
+  try {
+    await Promise.race([started, died]);
+  } catch (error) {
+    worker.kill('SIGKILL');
+    throw error;
+  }
+  died.catch(() => undefined);
+  return worker;
+}

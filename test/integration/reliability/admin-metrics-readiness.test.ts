@@ -1,0 +1,154 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createReadiness } from '../../../src/api/services/readiness.ts';
+import { writeHeartbeat } from '../../../src/shared/queue/worker-heartbeats.ts';
+import { startApiHarness, type ApiHarness } from '../api/api-harness.ts';
+
+const KEY = 'key-0123456789abcdef';
+const ADMIN = 'admin-0123456789abcdef';
+const basic = (password: string) => `Basic ${Buffer.from(`ops:${password}`).toString('base64')}`;
+
+describe('admin routes, /metrics and /readyz', () => {
+  let api: ApiHarness;
+  afterEach(async () => {
+    await api.close();
+  });
+
+  it('admin routes take the admin key only, as Bearer or Basic', async () => {
+    api = await startApiHarness({ apiKeys: [KEY], env: { ADMIN_API_KEY: ADMIN } });
+    const none = await api.call({ method: 'GET', url: '/v1/admin/queues' });
+    expect(none.statusCode).toBe(401);
+    expect(none.headers['www-authenticate']).toContain('Basic');
+    expect(none.json()).toMatchObject({ error: { code: 'unauthorized' } });
+    expect((await api.call({ method: 'GET', url: '/v1/admin/queues', key: KEY })).statusCode).toBe(
+      401,
+    );
+    const bearer = await api.call({ method: 'GET', url: '/v1/admin/queues', key: ADMIN });
+    expect(bearer.statusCode).toBe(200);
+    expect(bearer.json<{ data: { class: string }[] }>().data.map((q) => q.class)).toEqual([
+      'speech',
+      'music',
+    ]);
+    const viaBasic = await api.call({
+      method: 'GET',
+      url: '/v1/admin/queues',
+      headers: { authorization: basic(ADMIN) },
+    });
+    expect(viaBasic.statusCode).toBe(200);
+    // The admin key is not an API key either.
+    expect((await api.call({ method: 'GET', url: '/v1/jobs', key: ADMIN })).statusCode).toBe(401);
+  });
+
+  it('pauses and resumes a class; /readyz reports the pause and its reason, still ready', async () => {
+    api = await startApiHarness({ env: { ADMIN_API_KEY: ADMIN } });
+    const paused = await api.call({
+      method: 'POST',
+      url: '/v1/admin/queues/speech/pause',
+      key: ADMIN,
+    });
+    expect(paused.json()).toMatchObject({
+      class: 'speech',
+      paused: true,
+      paused_reason: { code: 'admin' },
+    });
+    const ready = await api.call({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toMatchObject({
+      paused_classes: ['speech'],
+      checks: { workers: { speech: { paused: true, paused_reason: { code: 'admin' } } } },
+    });
+    const resumed = await api.call({
+      method: 'POST',
+      url: '/v1/admin/queues/speech/resume',
+      key: ADMIN,
+    });
+    expect(resumed.json()).toMatchObject({ paused: false, paused_reason: null });
+    expect((await api.call({ method: 'GET', url: '/readyz' })).json()).toMatchObject({
+      paused_classes: [],
+    });
+    const unknown = await api.call({
+      method: 'POST',
+      url: '/v1/admin/queues/video/resume',
+      key: ADMIN,
+    });
+    expect(unknown.statusCode).toBe(422);
+  });
+
+  it('serves the bull-board dashboard at /admin/queues behind the admin key', async () => {
+    api = await startApiHarness({ apiKeys: [KEY], env: { ADMIN_API_KEY: ADMIN } });
+    expect((await api.call({ method: 'GET', url: '/admin/queues' })).statusCode).toBe(401);
+    const page = await api.call({
+      method: 'GET',
+      url: '/admin/queues',
+      headers: { authorization: basic(ADMIN) },
+    });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    const queues = await api.call({ method: 'GET', url: '/admin/queues/api/queues', key: ADMIN });
+    expect(queues.statusCode).toBe(200);
+    expect(queues.body).toContain('jobs-speech');
+    expect(
+      (await api.call({ method: 'GET', url: '/admin/queues/api/queues', key: KEY })).statusCode,
+    ).toBe(401);
+  });
+
+  it('has no admin routes without ADMIN_API_KEY', async () => {
+    api = await startApiHarness();
+    expect((await api.call({ method: 'GET', url: '/v1/admin/queues' })).statusCode).toBe(404);
+    expect((await api.call({ method: 'GET', url: '/admin/queues' })).statusCode).toBe(404);
+  });
+
+  it('serves Prometheus metrics without a key: jobs, queue depth, slots, workers', async () => {
+    api = await startApiHarness({ apiKeys: [KEY] });
+    await api.createJob({}, KEY);
+    const response = await api.call({ method: 'GET', url: '/metrics' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toContain('text/plain');
+    for (const expected of [
+      'audiobatch_jobs_total{type="speech_to_speech",status="queued"} 1',
+      'audiobatch_queue_jobs{class="speech",state="waiting"} 1',
+      'audiobatch_queue_paused{class="speech"} 0',
+      'audiobatch_upstream_slots_in_use{class="speech"} 0',
+      'audiobatch_workers_live{class="speech"} 0',
+      '# TYPE audiobatch_upstream_request_duration_seconds histogram',
+      '# TYPE audiobatch_upstream_429_total counter',
+      'audiobatch_upstream_in_flight{class="speech"} 0',
+      '# TYPE audiobatch_cache_lookups_total counter',
+    ]) {
+      expect(response.body).toContain(expected);
+    }
+  });
+
+  it('fails readiness when jobs wait and the live workers fetch nothing for too long', async () => {
+    api = await startApiHarness();
+    const readiness = createReadiness(api.deps, { notConsumingAfterMs: 200 });
+    await api.createJob();
+    expect((await readiness()).checks.workers.speech).toMatchObject({
+      status: 'fail',
+      problem: 'no_workers',
+    });
+
+    // A worker that is alive (heartbeat) but idle, and last fetched long ago: stuck.
+    const beat = (lastFetch: number) =>
+      writeHeartbeat(api.deps.redis, api.deps.keys, 'speech', 'w1', {
+        pid: 1,
+        seen_at: Date.now(),
+        last_fetch_at: lastFetch,
+        active: 0,
+        concurrency: 10,
+      });
+    await beat(Date.now() - 60_000);
+    expect((await readiness()).checks.workers.speech.status).toBe('ok'); // not for long yet
+    await sleep(300);
+    await beat(Date.now() - 60_000);
+    const stuck = await readiness();
+    expect(stuck.status).toBe('unavailable');
+    expect(stuck.checks.workers.speech).toMatchObject({ problem: 'not_consuming', workers: 1 });
+
+    await beat(Date.now());
+    expect((await readiness()).checks.workers.speech).toMatchObject({
+      status: 'ok',
+      problem: null,
+    });
+  });
+});
