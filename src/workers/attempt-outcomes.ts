@@ -146,6 +146,7 @@ async function returnRecord(
     attempts: attempt - 1,
     upstream: upstreamSummary(context),
   });
+  await deps.events.changed(record); // a batch counts it queued again
   count(context, outcome ?? 'requeued_slot_wait');
 }
 
@@ -188,6 +189,7 @@ async function fail(context: AttemptContext, error: unknown): Promise<never> {
   if (jobError.retryable && !lastAttempt) {
     await deps.attempts.append(record.id, entry(context, 'retry', jobError));
     await deps.jobs.transition(record.id, ['running'], { status: 'queued', upstream });
+    await deps.events.changed(record); // waiting out its backoff: queued in the batch counts
     count(context, 'retry');
     logger.info({ code: jobError.code }, 'attempt failed: retrying with backoff');
     throw error instanceof Error ? error : new Error(jobError.message);

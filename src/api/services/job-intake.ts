@@ -7,6 +7,7 @@ import type { JobRecord, ResolvedInput } from '../../shared/jobs/job-record.ts';
 import type { JobStore } from '../../shared/jobs/job-store.ts';
 import { seedFor, withSeed } from '../../shared/jobs/seed-policy.ts';
 import { checkUrlSyntax } from '../../shared/net/url-guard.ts';
+import { webhookProblems } from '../../shared/webhooks/webhook-target.ts';
 import type { UploadStore } from '../../shared/uploads/upload-store.ts';
 import type { JobQueue } from './job-queue.ts';
 import type { StagedUpload, UploadService } from './upload-service.ts';
@@ -34,12 +35,24 @@ export class JobIntake {
     request: JobRequest,
     staged: StagedUpload | null,
   ): Promise<JobRecord> {
+    this.checkWebhook(request);
     const input = await this.resolveInput(owner, request, staged);
     if (staged) await this.deps.uploadService.commit(owner, staged);
     const record = newJobRecord(owner, request, input);
     await this.deps.jobs.create(record);
     await this.deps.queue.enqueue(record);
     return record;
+  }
+
+  /** A job's own webhook follows the batch rules: signing configured, URL allowed. */
+  private checkWebhook(request: JobRequest): void {
+    const { config } = this.deps;
+    const problems = webhookProblems(
+      request.webhook,
+      { allowPrivate: config.ALLOW_PRIVATE_URLS, signingConfigured: !!config.WEBHOOK_SECRET },
+      'webhook.url',
+    );
+    if (problems.length) throw new ValidationError('The job webhook is invalid.', problems);
   }
 
   /** The input as the worker needs it, or a 422 listing what is wrong with it. */

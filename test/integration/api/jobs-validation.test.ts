@@ -46,6 +46,11 @@ const cases: Case[] = [
     mutate: (r) => ((r.params.voice_settings = { stability: 0.5, loudness: 1 }), r),
     fields: ['params.voice_settings.loudness'],
   },
+  {
+    name: 'webhook while no signing secret is configured',
+    mutate: (r) => ({ ...r, webhook: { url: 'https://example.com/hooks/audio' } }),
+    fields: ['webhook.url'],
+  },
   { name: 'seed negative', mutate: (r) => ((r.params.seed = -1), r), fields: ['params.seed'] },
   {
     name: 'seed over uint32',
@@ -364,5 +369,39 @@ describe('POST /v1/jobs validation', () => {
   it('keeps serving after all of that', async () => {
     const response = await api.call({ method: 'GET', url: '/healthz' });
     expect(response.statusCode).toBe(200);
+  });
+});
+
+describe('POST /v1/jobs webhook URLs (signing configured)', () => {
+  let api: ApiHarness;
+  beforeAll(async () => {
+    api = await startApiHarness({
+      env: { WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwQ0WfdT0dXWY=' },
+    });
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it.each([
+    ['http:', 'http://example.com/hook'],
+    ['a loopback address', 'https://127.0.0.1/hook'],
+    ['a link-local (metadata) address', 'https://169.254.169.254/latest'],
+  ])('refuses %s with 422 on webhook.url, queueing nothing', async (_what, url) => {
+    const response = await api.call({
+      method: 'POST',
+      url: '/v1/jobs',
+      payload: {
+        type: 'music_plan',
+        params: { prompt: 'a calm piano piece' },
+        webhook: { url },
+      },
+    });
+    expect(response.statusCode).toBe(422);
+    const { error } = response.json<{ error: { details: { field: string }[] } }>();
+    expect(error.details.map((detail) => detail.field)).toEqual(['webhook.url']);
+    expect(
+      (await api.call({ method: 'GET', url: '/v1/jobs' })).json<{ data: unknown[] }>().data,
+    ).toEqual([]);
   });
 });
