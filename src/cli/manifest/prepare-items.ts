@@ -6,7 +6,7 @@ import { getPath } from './cell-paths.ts';
 import { parseWithCellCoercion } from './coerce-cells.ts';
 import { classifyInput, PLACEHOLDER_UPLOAD_ID } from './input-ref.ts';
 import type { ManifestEntry } from './manifest-entry.ts';
-import { mergeUnder } from './merge-under.ts';
+import { mergeUnder } from '../../shared/batches/merge-under.ts';
 
 /** A manifest item that passed validation, ready to send once its input is uploaded. */
 export interface PreparedItem {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mergeUnder, validateItems } from '../../../src/api/services/batch-items.ts';
+import { validateItems } from '../../../src/api/services/batch-items.ts';
+import { mergeUnder } from '../../../src/shared/batches/merge-under.ts';
 import { BatchProblems } from '../../../src/api/services/batch-problems.ts';
 import { ValidationError } from '../../../src/shared/errors.ts';
 

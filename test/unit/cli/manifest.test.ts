@@ -2,11 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { mergeUnder as apiMergeUnder } from '../../../src/api/services/batch-items.ts';
 import { formatProblem } from '../../../src/cli/cli-errors.ts';
 import { readCsvManifest } from '../../../src/cli/manifest/csv-manifest.ts';
 import { readJsonlManifest } from '../../../src/cli/manifest/jsonl-manifest.ts';
-import { mergeUnder } from '../../../src/cli/manifest/merge-under.ts';
 import { prepareItems } from '../../../src/cli/manifest/prepare-items.ts';
 
 const VOICE = 'JBFqnCBsd6RMkjVDRZzb';
@@ -161,27 +159,5 @@ describe('JSONL manifests', () => {
       { upload_id: 'upl_01jz0000000000000000000000' },
       { url: 'https://example.com/y.wav' },
     ]);
-  });
-});
-
-describe('defaults', () => {
-  it('merge exactly as the intake merges them', () => {
-    const cases: [Record<string, unknown>, Record<string, unknown>][] = [
-      [
-        {
-          type: 'speech_to_speech',
-          params: { voice_id: 'a', voice_settings: { stability: 0.1 } },
-          input: { url: 'u' },
-        },
-        { params: { voice_settings: { style: 0.2 } }, input: { upload_id: 'x' } },
-      ],
-      [
-        { params: { inputs: [{ text: 'a' }] }, metadata: { a: 1 } },
-        { params: { inputs: [] }, metadata: null },
-      ],
-    ];
-    for (const [defaults, item] of cases) {
-      expect(mergeUnder(defaults, item)).toEqual(apiMergeUnder(defaults, item));
-    }
   });
 });
