@@ -20,10 +20,19 @@ export async function finishJob(
   const applied = await deps.jobs.transition(id, from, { ...patch, status, finished_at: now });
   if (applied.outcome !== 'applied') return false;
   const record = await deps.jobs.get(id);
-  if (record) await writeJobJson(deps.storage, record, await deps.attempts.read(id));
-  await deps.redis.publish(deps.keys.jobFinishedChannel, id);
-  if (record) await deps.events.finished(record);
+  if (record) await completeFinish(deps, record);
   return true;
+}
+
+/**
+ * What follows a job's move to a final status: job.json, the `?wait=` announcement, the batch
+ * and webhook hooks. Idempotent, because a worker killed between the move and these steps
+ * leaves them to the job's next delivery, which finds the job finished and calls this again.
+ */
+export async function completeFinish(deps: WorkerDeps, record: JobRecord): Promise<void> {
+  await writeJobJson(deps.storage, record, await deps.attempts.read(record.id));
+  await deps.redis.publish(deps.keys.jobFinishedChannel, record.id);
+  await deps.events.finished(record);
 }
 
 /** Removes whatever a canceled job had written, keeping only its job.json and input copy. */

@@ -4,7 +4,7 @@ import { queuePayloadSchema, type QueuePayload } from '../shared/queue/queues.ts
 import { settleFailure, succeed, type AttemptContext } from './attempt-outcomes.ts';
 import { CallTracker } from './call-tracker.ts';
 import { definitionFor } from './jobs/registry.ts';
-import { finishJob } from './job-lifecycle.ts';
+import { completeFinish, finishJob } from './job-lifecycle.ts';
 import { runAttempt } from './run-attempt.ts';
 import { slotLimitedClient } from './slots/slot-limited-client.ts';
 import { instrumentedClient } from './upstream/instrumented-client.ts';
@@ -24,8 +24,9 @@ export function createProcessor(deps: WorkerDeps) {
     const record = await deps.jobs.get(payload.data.job_id);
     if (!record) throw new UnrecoverableError(`job record ${payload.data.job_id} not found`);
     if (isFinished(record.status)) {
-      // A duplicate delivery of a finished job; its finish hooks may not have run (idempotent).
-      await deps.events.finished(record);
+      // A duplicate delivery of a finished job: the worker that finished it may have died
+      // before job.json and the hooks (all idempotent), so complete them again.
+      await completeFinish(deps, record);
       return;
     }
     if (record.cancel_requested) {

@@ -93,11 +93,12 @@ export async function checkInvariants(
 
 /** The job's folder against its record; returns how many outputs were verified. */
 async function checkObjects(cluster: Cluster, job: JobRecord): Promise<number> {
-  // job.json is written just after the status changes: give it a moment.
+  // job.json is written just after the status changes; when the worker was killed in between,
+  // only the job's next delivery writes it: after the lock expires and a stalled check runs.
   await cluster.waitUntil(
     `job.json of ${job.id}`,
     async () => (await cluster.storage.head(`jobs/${job.id}/job.json`)) !== null,
-    5_000,
+    15_000,
   );
   const keys: string[] = [];
   for await (const key of cluster.storage.list(`jobs/${job.id}/`)) keys.push(key);
