@@ -1,18 +1,17 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { BatchRecord } from '../../shared/batches/batch-record.ts';
 import type { BatchStore } from '../../shared/batches/batch-store.ts';
-import { addJobRecords } from '../../shared/batches/job-records-bulk.ts';
 import { ServiceUnavailableError } from '../../shared/errors.ts';
 import type { JobRecord } from '../../shared/jobs/job-record.ts';
+import type { JobStore } from '../../shared/jobs/job-store.ts';
 import { JOB_CLASS_OF, JOB_CLASSES } from '../../shared/jobs/job-types.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { ClassQueues } from '../../shared/queue/queues.ts';
-import type { RedisKeys } from '../../shared/redis/keys.ts';
 import { isDependencyUnavailable } from '../error-envelope.ts';
 
 export interface BatchWriterDeps {
   redis: Redis;
-  keys: RedisKeys;
+  jobs: JobStore;
   batches: BatchStore;
   queues: ClassQueues;
   logger: Logger;
@@ -47,7 +46,7 @@ export async function writeBatch<T>(
       const records = chunk.map(toRecord);
       for (const { id, type } of records) written.push({ id, type });
       await exec(deps.redis.pipeline(), (p) => {
-        addJobRecords(p, deps.keys, records);
+        deps.jobs.addCreates(p, records);
         deps.batches.addMembers(p, batch.id, records);
       });
       for (const jobClass of JOB_CLASSES) {
@@ -84,13 +83,7 @@ async function rollback(
   written: readonly Pick<JobRecord, 'id' | 'type'>[],
 ): Promise<void> {
   for (const chunk of chunks(written)) {
-    await exec(deps.redis.pipeline(), (p) => {
-      for (const { id, type } of chunk) {
-        p.unlink(deps.keys.job(id))
-          .zrem(deps.keys.ownerJobs(batch.owner), id)
-          .zrem(deps.keys.ownerJobsByType(batch.owner, type), id);
-      }
-    });
+    await exec(deps.redis.pipeline(), (p) => deps.jobs.addRemoves(p, batch.owner, chunk));
   }
   await exec(deps.redis.pipeline(), (p) => deps.batches.remove(p, batch));
   for (const chunk of chunks(written)) {

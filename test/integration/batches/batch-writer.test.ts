@@ -7,6 +7,7 @@ import { BatchStore } from '../../../src/shared/batches/batch-store.ts';
 import { ServiceUnavailableError } from '../../../src/shared/errors.ts';
 import { newId } from '../../../src/shared/ids.ts';
 import type { JobRecord } from '../../../src/shared/jobs/job-record.ts';
+import { JobStore } from '../../../src/shared/jobs/job-store.ts';
 import { createLogger } from '../../../src/shared/logger.ts';
 import type { ClassQueues } from '../../../src/shared/queue/queues.ts';
 import { redisKeys } from '../../../src/shared/redis/keys.ts';
@@ -98,7 +99,13 @@ describe('batch writes', () => {
     const { queues, added, removed } = failingQueues(3);
     const items = Array.from({ length: 4_500 }, (_, i) => i);
     const error = await writeBatch(
-      { redis, keys, batches, queues, logger: createLogger({ level: 'silent' }) },
+      {
+        redis,
+        jobs: new JobStore(redis, keys),
+        batches,
+        queues,
+        logger: createLogger({ level: 'silent' }),
+      },
       batch,
       items,
       (i) => record('local', batch.id, i),
