@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from './shared/config.ts';
+import { armCrashPoints } from './shared/crash-points.ts';
 import { createLogger } from './shared/logger.ts';
 import { startService, type Role } from './runtime/start-service.ts';
 
@@ -22,6 +23,11 @@ try {
 }
 
 const logger = createLogger({ level: config.LOG_LEVEL });
+// Only a real process is armed: the fault suite kills it at these points (never in-process).
+if (config.CRASH_POINTS?.length) {
+  armCrashPoints(config.CRASH_POINTS);
+  logger.warn({ crash_points: config.CRASH_POINTS }, 'crash points armed: this process will die');
+}
 try {
   const service = await startService(config, role, logger, { defaultMetrics: true });
   let stopping = false;

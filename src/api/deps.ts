@@ -24,6 +24,8 @@ export interface ApiDeps {
   queues: ClassQueues;
   storage: ObjectStorage;
   keys: RedisKeys;
+  /** The deployment this intake accepts for (see deployment-marker.ts): stamped on every job. */
+  deployment: string;
   /** Where `/metrics` and the intake's counters go; a fresh registry when absent. */
   metrics?: Metrics;
 }

@@ -52,10 +52,11 @@ const FRAMEWORK_ERRORS: Record<string, { status: number; code: string; field?: s
 
 /**
  * ioredis says a connection is unusable in these words (enableOfflineQueue off, reconnecting,
- * max retries spent); LOADING and OOM are Redis refusing writes for a while. All mean "try again
- * later", never "your request is wrong".
+ * max retries spent, the intake's command timeout under load); LOADING and OOM are Redis
+ * refusing writes for a while. All mean "try again later", never "your request is wrong".
  */
 const UNAVAILABLE_PATTERNS = [
+  /Command timed out/,
   /Stream isn't writeable/,
   /Connection is closed/,
   /max retries per request/i,

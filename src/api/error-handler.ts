@@ -1,6 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { describeError, type ErrorEnvelope } from './error-envelope.ts';
 
+/** What a 503 tells clients to wait before trying again: Redis outages and overload pass fast. */
+const RETRY_AFTER_SECONDS = 2;
+
 /**
  * The one place errors become responses: every route, the 404 handler, body parsing and
  * validation end here, so every failure has the same envelope. 5xx details go to the log only.
@@ -18,6 +21,9 @@ export function registerErrorHandler(app: FastifyInstance): void {
     }
     // After a 413 the rest of the body is still on the wire: close rather than read it all.
     if (described.status === 413) reply.header('connection', 'close');
+    // Overload and outages are temporary: say when to come back (RFC 9110, seconds).
+    if (described.status === 503 && !reply.hasHeader('retry-after'))
+      reply.header('retry-after', String(RETRY_AFTER_SECONDS));
     return sendError(request, reply, described.status, {
       code: described.code,
       message: described.message,

@@ -2,18 +2,35 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Metrics } from '../shared/metrics/metrics.ts';
 
+/** What a worker process's `/readyz` says: it consumes, or why it does not. */
+export interface WorkerReadiness {
+  ready: boolean;
+  checks: Record<string, 'ok' | 'fail'>;
+}
+
 /**
  * The `worker` role's own little HTTP listener: `/metrics` (its instruments and the queue
- * gauges) and `/healthz`. Workers have no intake to hang them on, and Prometheus scrapes each
- * process.
+ * gauges), `/healthz` and `/readyz`. Workers have no intake to hang them on, and Prometheus
+ * scrapes each process.
  */
 export async function startMetricsServer(
   metrics: Metrics,
   host: string,
   port: number,
+  readiness: WorkerReadiness,
 ): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (req.method === 'GET' && path === '/readyz') {
+      res.writeHead(readiness.ready ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          status: readiness.ready ? 'ok' : 'unavailable',
+          checks: readiness.checks,
+        }),
+      );
+      return;
+    }
     if (req.method === 'GET' && path === '/metrics') {
       metrics.registry.metrics().then(
         (text) => {

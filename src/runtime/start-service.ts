@@ -1,14 +1,22 @@
 import { buildApp } from '../api/app.ts';
 import { intakeHost, authDisabled, type Config } from '../shared/config.ts';
+import { startIntakeRecovery } from '../shared/batches/batch-intake-recovery.ts';
+import { batchKeys } from '../shared/batches/batch-keys.ts';
+import { BatchStore } from '../shared/batches/batch-store.ts';
 import { openJobEvents } from '../shared/batches/job-events.ts';
 import { JobStore } from '../shared/jobs/job-store.ts';
 import type { Logger } from '../shared/logger.ts';
 import { closeQueues, createQueues } from '../shared/queue/queues.ts';
 import { createRedis, warnUnlessNoEviction } from '../shared/redis/connections.ts';
-import { redisKeys } from '../shared/redis/keys.ts';
+import { redisKeys, type RedisKeys } from '../shared/redis/keys.ts';
 import { createStorage } from '../shared/storage/create-storage.ts';
+import type { ObjectStorage } from '../shared/storage/object-storage.ts';
 import { UploadStore } from '../shared/uploads/upload-store.ts';
-import { AttemptLog } from '../workers/attempt-log.ts';
+import { AttemptLog } from '../shared/lifecycle/attempt-log.ts';
+import {
+  DeploymentMismatchError,
+  resolveDeployment,
+} from '../shared/deployment/deployment-marker.ts';
 import { createWorkers } from '../workers/create-workers.ts';
 import { startEventWorkers } from '../workers/webhooks/start-event-workers.ts';
 import { createInputFetcher } from '../workers/inputs/fetch-input-url.ts';
@@ -79,6 +87,22 @@ export async function startService(
       backoffMs: config.JOB_BACKOFF_MS,
     };
 
+    const deployment = await deploymentOf(config, role, { url: redis.url, storage, keys }, logger);
+    if (deployment === null) {
+      // A worker of another deployment: it stays up, loudly unready, and consumes nothing.
+      metrics.deploymentMismatch.set(1);
+      if (config.METRICS_PORT !== undefined) {
+        const server = await startMetricsServer(metrics, intakeHost(config), config.METRICS_PORT, {
+          ready: false,
+          checks: { deployment: 'fail' },
+        });
+        stops.push(() => server.close());
+        metricsUrl = server.url;
+        logger.info({ url: server.url }, 'worker metrics listening');
+      }
+      return { url: null, metricsUrl, metrics, stop };
+    }
+
     if (role !== 'api') {
       const workerRedis = createRedis(redis.url, 'worker', 'worker');
       logConnectionState(workerRedis, logger, 'worker');
@@ -131,6 +155,7 @@ export async function startService(
         slots,
         metrics,
         events: jobEvents.events,
+        deployment,
       });
       stops.push(() => workers.close());
       const eventWorkers = await startEventWorkers({
@@ -143,6 +168,22 @@ export async function startService(
         queues: jobEvents.queues,
       });
       stops.push(() => eventWorkers.close());
+      const batchKeySet = batchKeys(config.QUEUE_PREFIX);
+      const recovery = startIntakeRecovery(
+        {
+          redis: workerRedis,
+          keys,
+          batchKeys: batchKeySet,
+          jobs,
+          batches: new BatchStore(workerRedis, batchKeySet),
+          queues,
+          logger,
+          metrics,
+          leaseMs: config.BATCH_INTAKE_LEASE_MS,
+        },
+        config.INTAKE_RECOVERY_INTERVAL_MS,
+      );
+      stops.push(() => recovery.stop());
       logger.info(
         {
           concurrency: config.WORKER_CONCURRENCY,
@@ -154,7 +195,15 @@ export async function startService(
         // Where the intake runs, buildApp registers these; a lone worker does it here.
         registerQueueMetrics(metrics, { queues, redis: workerRedis, keys });
         if (config.METRICS_PORT !== undefined) {
-          const server = await startMetricsServer(metrics, intakeHost(config), config.METRICS_PORT);
+          const server = await startMetricsServer(
+            metrics,
+            intakeHost(config),
+            config.METRICS_PORT,
+            {
+              ready: true,
+              checks: { deployment: 'ok' },
+            },
+          );
           stops.push(() => server.close());
           metricsUrl = server.url;
           logger.info({ url: server.url }, 'worker metrics listening');
@@ -179,6 +228,7 @@ export async function startService(
         queues,
         storage,
         metrics,
+        deployment,
       });
       // Idle keep-alive connections close at once; requests still running (a long ?wait=)
       // get a few seconds, then their connections are closed so shutdown never hangs.
@@ -199,5 +249,36 @@ export async function startService(
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+/**
+ * The deployment this process belongs to (see deployment-marker.ts). A worker whose storage
+ * is another deployment's gets null: it must not consume, and says so. An intake in that
+ * state must not accept anything: it fails to start.
+ */
+async function deploymentOf(
+  config: Config,
+  role: Role,
+  parts: { url: string; storage: ObjectStorage; keys: RedisKeys },
+  logger: Logger,
+): Promise<string | null> {
+  const redis = createRedis(parts.url, 'worker', 'deployment');
+  try {
+    return await resolveDeployment({
+      redis,
+      keys: parts.keys,
+      storage: parts.storage,
+      storageUrl: config.STORAGE_URL,
+    });
+  } catch (error) {
+    if (!(error instanceof DeploymentMismatchError) || role !== 'worker') throw error;
+    logger.error(
+      { problem: error.message, deployment: error.expected },
+      'storage is not this deployment’s: refusing to consume',
+    );
+    return null;
+  } finally {
+    redis.disconnect();
   }
 }

@@ -147,6 +147,19 @@ const configSchema = z
     MAX_BATCH_ITEMS: positiveInt.default(50_000),
     /** Largest `POST /v1/batches` body (JSON or NDJSON), bytes; other routes keep 1 MiB. */
     MAX_BATCH_BODY_BYTES: positiveInt.default(64 * 1024 * 1024),
+    /**
+     * How long a batch intake may go without progress before another process takes it for
+     * dead and recovers it (rolls it back, or finishes queueing it), ms. Far above the time
+     * one chunk of records takes, which is bounded by the intake's 2 s command timeout.
+     */
+    BATCH_INTAKE_LEASE_MS: positiveInt.default(30_000),
+    /** How often every process looks for interrupted batch intakes to recover, ms. */
+    INTAKE_RECOVERY_INTERVAL_MS: positiveInt.default(5_000),
+    /**
+     * Fault-suite only (refused in production): named places where the process kills itself
+     * with SIGKILL, e.g. `finish-commit` or `batch-intake-chunk@2` (see crash-points.ts).
+     */
+    CRASH_POINTS: commaList.optional(),
   })
   .superRefine((config, ctx) => {
     if (config.NODE_ENV === 'production' && !config.ELEVENLABS_API_KEY) {
@@ -154,6 +167,13 @@ const configSchema = z
         code: 'custom',
         path: ['ELEVENLABS_API_KEY'],
         message: 'is required in production: the simulator only runs in development and tests',
+      });
+    }
+    if (config.NODE_ENV === 'production' && config.CRASH_POINTS?.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CRASH_POINTS'],
+        message: 'is for the fault suite only: a production process never kills itself',
       });
     }
     const host = config.HOST ?? '127.0.0.1';

@@ -4,7 +4,7 @@ import { monotonicFactory } from 'ulid';
  * Resource ids: a type prefix and a ULID, so ids say what they name and sort by creation time
  * (the job list's cursor relies on that order).
  */
-export type IdPrefix = 'job' | 'bat' | 'upl';
+export type IdPrefix = 'job' | 'bat' | 'upl' | 'run' | 'fin';
 
 const nextUlid = monotonicFactory();
 

@@ -1,20 +1,19 @@
 import { DelayedError, RateLimitError, UnrecoverableError, type Job } from 'bullmq';
 import { JOB_CLASS_OF } from '../shared/jobs/job-types.ts';
 import type { JobError, JobRecord } from '../shared/jobs/job-record.ts';
+import type { AttemptEntry } from '../shared/lifecycle/attempt-log.ts';
+import { finishJob } from '../shared/lifecycle/finish-job.ts';
 import type { Logger } from '../shared/logger.ts';
 import { pauseClass } from '../shared/queue/queue-pause.ts';
 import type { QueuePayload } from '../shared/queue/queues.ts';
-import type { AttemptEntry } from './attempt-log.ts';
 import type { CallTracker } from './call-tracker.ts';
 import { toJobError } from './error-mapping.ts';
 import { definitionFor } from './jobs/registry.ts';
-import { attemptEntry, deleteOutputs, finishJob } from './job-lifecycle.ts';
-import { storeInCache } from './outputs/result-cache.ts';
 import type { AttemptResult } from './run-attempt.ts';
 import type { SlotLimitedClient } from './slots/slot-limited-client.ts';
 import { SlotWaitTimeoutError, WorkerStoppingError } from './slots/slot-errors.ts';
 import { UpstreamError } from './upstream/upstream-error.ts';
-import { ABORT_CANCELED, ABORT_SHUTDOWN, type WorkerDeps } from './worker-deps.ts';
+import { ABORT_CANCELED, ABORT_LOCK_LOST, ABORT_SHUTDOWN, type WorkerDeps } from './worker-deps.ts';
 
 /** How long a class queue slows down after a 429 concurrency refusal without Retry-After. */
 const CONCURRENCY_PAUSE_MS = 1_000;
@@ -28,7 +27,10 @@ export interface AttemptContext {
   job: Job<QueuePayload>;
   /** The BullMQ lock token: needed to move the job back to the queue ourselves. */
   token: string | undefined;
+  /** The record as this run's claim left it. */
   record: JobRecord;
+  /** This run's fencing token: its moves apply only while the record still names it. */
+  runId: string;
   attempt: number;
   startedAt: string;
   /** Last call's status, request id and headers, for the attempt log. */
@@ -38,54 +40,54 @@ export interface AttemptContext {
   logger: Logger;
 }
 
-/** Records the success (cache pointer included) unless a cancel won the race. */
-export async function succeed(context: AttemptContext, result: AttemptResult): Promise<void> {
-  const { deps, record, tracker, client, logger } = context;
+/**
+ * Finishes the job with this run's outputs. False when the run may not (a later run took the
+ * job over, or another finish is on its way): its writes are then its own to remove.
+ */
+export async function succeed(context: AttemptContext, result: AttemptResult): Promise<boolean> {
+  const { deps, record, client, logger } = context;
   const outcome = result.cacheHit ? 'cache_hit' : 'succeeded';
   await deps.attempts.append(record.id, entry(context, outcome, null));
-  // The pointer goes first: a rerun submitted the moment this job is announced finished must
-  // find it. Should a cancel win the race below, the pointer names deleted objects, and a
-  // lookup through it is a miss (the copy fails), never a wrong answer.
-  if (!result.cacheHit) {
-    await storeInCache(deps.storage, {
-      fingerprint: result.fingerprint,
-      job_id: record.id,
+  const finished = await finishJob(deps, record.id, {
+    status: 'succeeded',
+    from: ['running'],
+    runId: context.runId,
+    patch: {
       outputs: result.outputs,
-      result: result.result,
-    });
-  }
-  const finished = await finishJob(deps, record.id, 'succeeded', {
-    outputs: result.outputs,
-    fingerprint: result.fingerprint,
-    cache: result.cacheHit ? 'hit' : 'miss',
-    result: result.result ?? null,
-    error: null,
-    upstream: {
-      endpoint: result.endpoint,
-      request_id: tracker.requestId,
-      character_cost: numberOrNull(tracker.headers['character-cost']),
-      song_id: tracker.headers['song-id'] ?? null,
-      calls: (record.upstream?.calls ?? 0) + client.calls,
+      fingerprint: result.fingerprint,
+      input: result.input,
+      cache: result.cacheHit ? 'hit' : 'miss',
+      result: result.result ?? null,
+      error: null,
+      upstream: {
+        ...upstreamSummary(context),
+        request_id: context.tracker.requestId,
+        character_cost: numberOrNull(context.tracker.headers['character-cost']),
+        song_id: context.tracker.headers['song-id'] ?? null,
+      },
     },
   });
-  count(context, outcome);
   if (record.request.cache === 'use')
     deps.metrics.cacheLookups.inc({ type: record.type, result: result.cacheHit ? 'hit' : 'miss' });
   if (!finished) {
-    await deleteOutputs(deps, record.id); // canceled while the last bytes were written
-    return;
+    await superseded(context);
+    return false;
   }
+  count(context, outcome);
   deps.metrics.jobs.inc({ type: record.type, status: 'succeeded' });
   logger.info({ cache_hit: result.cacheHit, calls: client.calls }, 'job succeeded');
+  return true;
 }
 
 /**
  * Hands BullMQ the error that means what should happen next, after recording the attempt:
- * - canceled (broadcast cancel) → outputs deleted, `canceled`, UnrecoverableError;
+ * - canceled (broadcast cancel) → `canceled`, UnrecoverableError;
+ * - lock lost (another run has or will have the job) → nothing touched, the error;
  * - shutdown, or no slot in time → back to the queue, no attempt spent (DelayedError);
  * - 429 concurrency → back to the queue, no attempt spent, the class slowed (RateLimitError);
  * - quota_exceeded → the class queue paused, the job back in it, no attempt spent;
  * - retryable → the error itself (BullMQ retries with backoff); anything else → failed now.
+ * Every move is fenced by the run: a run that was taken over changes nothing.
  */
 export async function settleFailure(
   context: AttemptContext,
@@ -95,9 +97,13 @@ export async function settleFailure(
   const { deps, record, logger } = context;
   const aborted = signal?.aborted ? (signal.reason as unknown) : null;
   if (aborted === ABORT_CANCELED) {
-    await cancel(context);
+    await cancelRun(context);
     logger.info('job canceled while running');
     throw new UnrecoverableError('canceled');
+  }
+  if (aborted === ABORT_LOCK_LOST) {
+    await superseded(context);
+    throw error instanceof Error ? error : new Error('lock lost');
   }
   if (aborted === ABORT_SHUTDOWN || error instanceof WorkerStoppingError) {
     logger.info('worker shutting down: job returned to the queue');
@@ -121,33 +127,53 @@ export async function settleFailure(
   return fail(context, error);
 }
 
-async function cancel(context: AttemptContext): Promise<void> {
+/** The job canceled by this run (a cancel arrived before or while it ran). */
+export async function cancelRun(context: AttemptContext): Promise<void> {
   const { deps, record } = context;
   await deps.attempts.append(record.id, entry(context, 'canceled', null));
-  await deleteOutputs(deps, record.id);
   count(context, 'canceled');
-  if (await finishJob(deps, record.id, 'canceled', { outputs: [] }, ['running', 'queued']))
-    deps.metrics.jobs.inc({ type: record.type, status: 'canceled' });
+  const finished = await finishJob(deps, record.id, {
+    status: 'canceled',
+    from: ['running'],
+    runId: context.runId,
+    patch: { outputs: [], upstream: upstreamSummary(context) },
+  });
+  if (finished) deps.metrics.jobs.inc({ type: record.type, status: 'canceled' });
+}
+
+/** A run that a later run took over: logged, its record untouched (the fence says so). */
+async function superseded(context: AttemptContext): Promise<void> {
+  const { deps, record, logger } = context;
+  await deps.attempts.append(record.id, entry(context, 'superseded', null));
+  count(context, 'superseded');
+  logger.warn(
+    { calls: context.client.calls },
+    'another run took this job over: this run discards its work and removes its writes',
+  );
 }
 
 /**
  * The record back to `queued` with the attempt given back (it was not the job's fault), and
- * the attempt logged when something happened upstream worth keeping.
+ * the attempt logged when something happened upstream worth keeping. False when the run was
+ * taken over meanwhile (then nothing moved).
  */
 async function returnRecord(
   context: AttemptContext,
   outcome: AttemptEntry['outcome'] | null,
   error: unknown,
-): Promise<void> {
+): Promise<boolean> {
   const { deps, record, attempt } = context;
   if (outcome) await deps.attempts.append(record.id, entry(context, outcome, toJobError(error)));
-  await deps.jobs.transition(record.id, ['running'], {
-    status: 'queued',
-    attempts: attempt - 1,
-    upstream: upstreamSummary(context),
-  });
+  const moved = await deps.jobs.transition(
+    record.id,
+    ['running'],
+    { status: 'queued', attempts: attempt - 1, upstream: upstreamSummary(context) },
+    context.runId,
+  );
+  if (moved.outcome !== 'applied') return false;
   await deps.events.changed(record); // a batch counts it queued again
   count(context, outcome ?? 'requeued_slot_wait');
+  return true;
 }
 
 /** Back to the queue (delayed by `delayMs`) without spending an attempt, nor failing. */
@@ -157,9 +183,11 @@ async function requeue(
   error: unknown,
   delayMs: number,
 ): Promise<never> {
-  await returnRecord(context, outcome, error);
-  // Without our lock token BullMQ cannot move the job; an ordinary retry is the fallback.
-  if (context.token === undefined) throw error instanceof Error ? error : new Error(String(error));
+  const moved = await returnRecord(context, outcome, error);
+  // Without our lock token (or our run) BullMQ cannot move the job; an ordinary retry is the
+  // fallback, and a run that was taken over has nothing left to move.
+  if (!moved || context.token === undefined)
+    throw error instanceof Error ? error : new Error(String(error));
   await context.job.moveToDelayed(Date.now() + delayMs, context.token);
   throw new DelayedError();
 }
@@ -188,16 +216,26 @@ async function fail(context: AttemptContext, error: unknown): Promise<never> {
   const lastAttempt = attempt >= (job.opts.attempts ?? 1);
   if (jobError.retryable && !lastAttempt) {
     await deps.attempts.append(record.id, entry(context, 'retry', jobError));
-    await deps.jobs.transition(record.id, ['running'], { status: 'queued', upstream });
-    await deps.events.changed(record); // waiting out its backoff: queued in the batch counts
+    const moved = await deps.jobs.transition(
+      record.id,
+      ['running'],
+      { status: 'queued', upstream },
+      context.runId,
+    );
+    if (moved.outcome === 'applied') await deps.events.changed(record); // queued in its batch
     count(context, 'retry');
     logger.info({ code: jobError.code }, 'attempt failed: retrying with backoff');
     throw error instanceof Error ? error : new Error(jobError.message);
   }
   await deps.attempts.append(record.id, entry(context, 'failed', jobError));
   count(context, 'failed');
-  if (await finishJob(deps, record.id, 'failed', { error: jobError, upstream }))
-    deps.metrics.jobs.inc({ type: record.type, status: 'failed' });
+  const finished = await finishJob(deps, record.id, {
+    status: 'failed',
+    from: ['running'],
+    runId: context.runId,
+    patch: { error: jobError, upstream },
+  });
+  if (finished) deps.metrics.jobs.inc({ type: record.type, status: 'failed' });
   logger.warn({ code: jobError.code }, 'job failed');
   throw new UnrecoverableError(`${jobError.code}: ${jobError.message}`);
 }
@@ -207,7 +245,19 @@ function entry(
   outcome: AttemptEntry['outcome'],
   error: JobError | null,
 ): AttemptEntry {
-  return attemptEntry(context.attempt, context.startedAt, outcome, context.tracker, error);
+  const { tracker } = context;
+  return {
+    attempt: context.attempt,
+    run_id: context.runId,
+    started_at: context.startedAt,
+    finished_at: new Date().toISOString(),
+    outcome,
+    upstream_status: tracker.status,
+    upstream_code: error?.upstream_code ?? null,
+    request_id: tracker.requestId,
+    headers: tracker.headers,
+    error: error ? `${error.code}: ${error.message}` : null,
+  };
 }
 
 function upstreamSummary(context: AttemptContext): NonNullable<JobRecord['upstream']> {

@@ -3,11 +3,11 @@ import { JOB_CLASSES, type JobClass } from '../shared/jobs/job-types.ts';
 import { queueName, type QueuePayload } from '../shared/queue/queues.ts';
 import { createCancelListener } from './cancel-listener.ts';
 import { startHeartbeats } from './heartbeats.ts';
-import { finishJob } from './job-lifecycle.ts';
+import { finishJob } from '../shared/lifecycle/finish-job.ts';
 import { createProcessor } from './processor.ts';
 import { backoffCeilingMs, backoffDelayMs } from './retry-policy.ts';
 import { UpstreamError } from './upstream/upstream-error.ts';
-import { ABORT_SHUTDOWN, type WorkerDeps } from './worker-deps.ts';
+import { ABORT_LOCK_LOST, ABORT_SHUTDOWN, type WorkerDeps } from './worker-deps.ts';
 
 export interface RunningWorkers {
   workers: Record<JobClass, Worker<QueuePayload>>;
@@ -84,9 +84,15 @@ export async function createWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
         },
       });
       worker.on('error', (error) => logger.error({ err: error, class: jobClass }, 'worker error'));
-      worker.on('lockRenewalFailed', (ids) =>
-        logger.warn({ job_ids: ids, class: jobClass }, 'lost the lock of jobs: they may run twice'),
-      );
+      worker.on('lockRenewalFailed', (ids) => {
+        // Another worker has taken these jobs, or will once the stalled check runs: stop their
+        // runs now. Fencing keeps a run that goes on from finishing; stopping it saves the call.
+        logger.warn(
+          { job_ids: ids, class: jobClass },
+          'lost the lock of jobs: stopping their runs',
+        );
+        for (const id of ids) worker.cancelJob(id, ABORT_LOCK_LOST);
+      });
       worker.on('failed', (job, error) => {
         if (job && error.message.includes('stalled'))
           markStalledOut(deps, job.data.job_id, error.message).catch((err: unknown) =>
@@ -149,8 +155,12 @@ async function markStalledOut(deps: WorkerDeps, jobId: string, message: string):
     upstream_code: null,
     suggestion: null,
   };
-  if (await finishJob(deps, jobId, 'failed', { error }, ['running', 'queued'])) {
-    const record = await deps.jobs.get(jobId);
-    if (record) deps.metrics.jobs.inc({ type: record.type, status: 'failed' });
-  }
+  // No fence: whatever run the record names is dead or lost (BullMQ gave the job up).
+  const finished = await finishJob(deps, jobId, {
+    status: 'failed',
+    from: ['running', 'queued'],
+    runId: null,
+    patch: { error },
+  });
+  if (finished) deps.metrics.jobs.inc({ type: finished.type, status: 'failed' });
 }

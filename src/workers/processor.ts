@@ -1,53 +1,68 @@
-import { UnrecoverableError, type Job } from 'bullmq';
-import { isFinished, JOB_CLASS_OF } from '../shared/jobs/job-types.ts';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { newId } from '../shared/ids.ts';
+import { JOB_CLASS_OF } from '../shared/jobs/job-types.ts';
+import { completeFinish, recoverFinished } from '../shared/lifecycle/finish-job.ts';
+import { removeRunObjects } from '../shared/lifecycle/job-objects.ts';
 import { queuePayloadSchema, type QueuePayload } from '../shared/queue/queues.ts';
-import { settleFailure, succeed, type AttemptContext } from './attempt-outcomes.ts';
+import { cancelRun, settleFailure, succeed, type AttemptContext } from './attempt-outcomes.ts';
 import { CallTracker } from './call-tracker.ts';
 import { definitionFor } from './jobs/registry.ts';
-import { completeFinish, finishJob } from './job-lifecycle.ts';
 import { runAttempt } from './run-attempt.ts';
 import { slotLimitedClient } from './slots/slot-limited-client.ts';
 import { instrumentedClient } from './upstream/instrumented-client.ts';
 import type { WorkerDeps } from './worker-deps.ts';
 
+/** A job of another deployment goes back to the queue for this long, for a worker of its own. */
+const FOREIGN_JOB_DELAY_MS = 5_000;
+
 /**
  * The one BullMQ processor for every job type. It validates the payload (jobs may have been
- * queued by older code), claims the job record, runs one attempt, and turns the outcome into
- * BullMQ control flow (see attempt-outcomes.ts): return = done, RateLimitError or DelayedError =
- * back to the queue without spending an attempt, UnrecoverableError = fail now, any other
- * error = retry with backoff.
+ * queued by older code), claims a run of the job (a new fencing token: an earlier run that
+ * lost its lock can no longer finish it), runs one attempt, and turns the outcome into BullMQ
+ * control flow (see attempt-outcomes.ts): return = done, RateLimitError or DelayedError = back
+ * to the queue without spending an attempt, UnrecoverableError = fail now, any other error =
+ * retry with backoff. A delivery of a job whose finish is on its way, or done, completes that
+ * finish and runs nothing.
  */
 export function createProcessor(deps: WorkerDeps) {
   return async function process(job: Job<QueuePayload>, token?: string, signal?: AbortSignal) {
     const payload = queuePayloadSchema.safeParse(job.data);
     if (!payload.success) throw new UnrecoverableError(`invalid payload: ${payload.error.message}`);
-    const record = await deps.jobs.get(payload.data.job_id);
-    if (!record) throw new UnrecoverableError(`job record ${payload.data.job_id} not found`);
-    if (isFinished(record.status)) {
-      // A duplicate delivery of a finished job: the worker that finished it may have died
-      // before job.json and the hooks (all idempotent), so complete them again.
-      await completeFinish(deps, record);
-      return;
-    }
-    if (record.cancel_requested) {
-      if (await finishJob(deps, record.id, 'canceled', {}, ['queued', 'running']))
-        deps.metrics.jobs.inc({ type: record.type, status: 'canceled' });
-      return;
+    const jobId = payload.data.job_id;
+    const found = await deps.jobs.get(jobId);
+    if (!found) throw new UnrecoverableError(`job record ${jobId} not found`);
+    if (found.deployment !== null && found.deployment !== deps.deployment) {
+      deps.metrics.foreignJobs.inc();
+      deps.logger.error(
+        { job_id: jobId, job_deployment: found.deployment, deployment: deps.deployment },
+        'a job of another deployment (another storage): left in the queue for its own workers',
+      );
+      if (token === undefined) throw new Error('a job of another deployment');
+      await job.moveToDelayed(Date.now() + FOREIGN_JOB_DELAY_MS, token);
+      throw new DelayedError();
     }
 
+    const runId = newId('run');
     const attempt = job.attemptsMade + 1;
     const startedAt = new Date().toISOString();
-    const claim = await deps.jobs.transition(record.id, ['queued', 'running'], {
-      status: 'running',
-      started_at: record.started_at ?? startedAt,
-      attempts: attempt,
-    });
-    if (claim.outcome !== 'applied') return;
-    await deps.events.started(record);
-    deps.metrics.jobs.inc({ type: record.type, status: 'running' });
+    const claim = await deps.jobs.claim(jobId, runId, attempt, startedAt);
+    if (claim.outcome === 'missing') throw new UnrecoverableError(`job record ${jobId} not found`);
+    if (claim.outcome === 'finishing') {
+      deps.logger.warn({ job_id: jobId }, 'completing a finish its writer did not complete');
+      await completeFinish(deps, claim.record);
+      return;
+    }
+    if (claim.outcome === 'finished') {
+      await recoverFinished(deps, claim.record);
+      return;
+    }
 
-    const logger = deps.logger.child({ job_id: record.id, type: record.type, attempt });
-    logger.info('job started');
+    const record = claim.record;
+    const logger = deps.logger.child({ job_id: jobId, type: record.type, attempt, run_id: runId });
+    if (claim.takeover) {
+      deps.metrics.takeovers.inc({ type: record.type });
+      logger.warn('took the job over from a run that lost its lock: that run is fenced out');
+    }
     const jobClass = JOB_CLASS_OF[record.type];
     const endpoint = definitionFor(record.type).endpoint(record.request);
     // Slots wrap the instrumented client: measured latency excludes the wait for a slot.
@@ -60,36 +75,40 @@ export function createProcessor(deps: WorkerDeps) {
       signal ?? new AbortController().signal,
       AbortSignal.timeout(deps.config.UPSTREAM_TOTAL_TIMEOUT_MS),
     ]);
-    const tracker = new CallTracker(client, attemptSignal);
     const context: AttemptContext = {
       deps,
       job,
       token,
       record,
+      runId,
       attempt,
       startedAt,
-      tracker,
+      tracker: new CallTracker(client, attemptSignal),
       client,
       logger,
     };
+    let committed = false;
     try {
-      // Started before: an earlier run may have died mid-upload and left a multipart upload.
-      if (job.attemptsStarted > 1) await abortLeftoverUploads(deps, record.id, logger);
-      const result = await runAttempt(deps, record, tracker, attemptSignal, logger);
-      await succeed(context, result);
+      if (record.cancel_requested) {
+        await cancelRun(context);
+        return;
+      }
+      await deps.events.started(record);
+      deps.metrics.jobs.inc({ type: record.type, status: 'running' });
+      logger.info('job started');
+      const result = await runAttempt(deps, context, attemptSignal);
+      committed = await succeed(context, result);
     } catch (error) {
       await settleFailure(context, error, signal);
     } finally {
       client.releaseAll();
+      // What this run wrote is garbage unless the job now lists it: never anyone else's. A
+      // failure here must not replace the outcome BullMQ is being handed; a later sweep of
+      // the job's finish removes what is left.
+      if (!committed)
+        await removeRunObjects(deps.storage, jobId, runId).catch((error: unknown) =>
+          logger.warn({ err: error }, 'could not remove what this run wrote'),
+        );
     }
   };
-}
-
-async function abortLeftoverUploads(
-  deps: WorkerDeps,
-  jobId: string,
-  logger: AttemptContext['logger'],
-): Promise<void> {
-  const aborted = await deps.storage.abortPendingUploads(`jobs/${jobId}/`);
-  if (aborted > 0) logger.warn({ aborted }, 'aborted uploads an earlier run left unfinished');
 }

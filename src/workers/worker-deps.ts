@@ -4,12 +4,12 @@ import type { JobEvents } from '../shared/batches/job-events.ts';
 import type { Config } from '../shared/config.ts';
 import type { JobStore } from '../shared/jobs/job-store.ts';
 import type { JobClass } from '../shared/jobs/job-types.ts';
+import type { AttemptLog } from '../shared/lifecycle/attempt-log.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Metrics } from '../shared/metrics/metrics.ts';
 import type { QueuePayload } from '../shared/queue/queues.ts';
 import type { RedisKeys } from '../shared/redis/keys.ts';
 import type { ObjectStorage } from '../shared/storage/object-storage.ts';
-import type { AttemptLog } from './attempt-log.ts';
 import type { InputFetcher } from './inputs/fetch-input-url.ts';
 import type { UpstreamSlots } from './slots/upstream-slots.ts';
 import type { UpstreamClient } from './upstream/upstream-client.ts';
@@ -33,8 +33,12 @@ export interface WorkerDeps {
   metrics: Metrics;
   /** Batch counts, batch completion and job webhooks, after every status change. */
   events: JobEvents;
+  /** The deployment this worker's storage belongs to: it runs only that deployment's jobs. */
+  deployment: string;
 }
 
 /** Reasons passed to BullMQ's cancelJob, read back from the abort signal. */
 export const ABORT_CANCELED = 'canceled';
 export const ABORT_SHUTDOWN = 'shutdown';
+/** The job's lock could not be renewed: another run has it, or will, so this one stops. */
+export const ABORT_LOCK_LOST = 'lock_lost';

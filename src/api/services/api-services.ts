@@ -1,4 +1,5 @@
 import { openJobEvents } from '../../shared/batches/job-events.ts';
+import { AttemptLog } from '../../shared/lifecycle/attempt-log.ts';
 import type { Metrics } from '../../shared/metrics/metrics.ts';
 import type { ApiDeps } from '../deps.ts';
 import { QueueAdmin } from './admin-queues.ts';
@@ -34,7 +35,7 @@ export interface ApiServices {
 /** Wires the services; opens nothing until used (the waiter subscribes on the first wait). */
 export function createServices(deps: ApiDeps & { metrics: Metrics }): ApiServices {
   const uploads = new UploadService(deps);
-  const queue = new JobQueue(deps.queues, deps.jobs, deps.logger);
+  const queue = new JobQueue(deps.queues, deps.jobs);
   const waiter = new JobWaiter(deps.redis, deps.keys.jobFinishedChannel, deps.logger);
   const reads = new JobReads({
     jobs: deps.jobs,
@@ -45,7 +46,14 @@ export function createServices(deps: ApiDeps & { metrics: Metrics }): ApiService
   });
   const intake = new JobIntake({ ...deps, uploadService: uploads, queue });
   const jobEvents = openJobEvents(deps.redis, deps.config);
-  const control = new JobControl({ ...deps, queue, reads, events: jobEvents.events });
+  const control = new JobControl({
+    ...deps,
+    attempts: new AttemptLog(deps.redis, deps.keys),
+    queue,
+    reads,
+    events: jobEvents.events,
+  });
+  const batches = createBatchServices(deps, { reads, control, eventQueues: jobEvents.queues });
   const idempotency = new IdempotencyStore(deps.redis, deps.keys, {
     ttlSeconds: deps.config.IDEMPOTENCY_TTL_SECONDS,
   });
@@ -64,8 +72,9 @@ export function createServices(deps: ApiDeps & { metrics: Metrics }): ApiService
     waiter,
     readiness: createReadiness(deps),
     admin: new QueueAdmin(deps),
-    batches: createBatchServices(deps, { reads, control }),
+    batches,
     close: async () => {
+      await batches.close();
       await waiter.close();
       await jobEvents.close();
     },

@@ -1,4 +1,5 @@
 import type { BatchCounts } from '../../shared/batches/batch-counts.ts';
+import { finalizeBatch, type FinalizeDeps } from '../../shared/batches/batch-finalize.ts';
 import type { BatchView } from '../../shared/batches/batch-record.ts';
 import type { BatchStore } from '../../shared/batches/batch-store.ts';
 import { ConflictError, NotFoundError } from '../../shared/errors.ts';
@@ -6,6 +7,8 @@ import type { BatchReads } from './batch-reads.ts';
 import type { JobControl } from './job-control.ts';
 
 export interface BatchControlDeps {
+  /** A cancel that ends the batch writes its results at once (see `cancel`). */
+  finalize: FinalizeDeps;
   batches: BatchStore;
   counts: BatchCounts;
   /** Its cancel and retry run the job events (counts, webhooks, completion) themselves. */
@@ -25,7 +28,12 @@ const CONCURRENCY = 32;
 export class BatchControl {
   constructor(private readonly deps: BatchControlDeps) {}
 
-  /** Queued jobs canceled at once, running ones aborted by their workers; finished kept. */
+  /**
+   * Queued jobs canceled at once, running ones aborted by their workers; finished kept. When
+   * that ends the batch, its results are written here and now rather than by a worker later:
+   * a batch reads `canceled` only once its results exist, and a cancel must end the batch
+   * even while no worker runs.
+   */
   async cancel(owner: string, id: string): Promise<BatchView> {
     const batch = await this.deps.reads.stored(owner, id);
     if (batch.state.complete) return this.deps.reads.get(owner, id);
@@ -35,6 +43,9 @@ export class BatchControl {
         unlessSettled(() => this.deps.control.cancel(owner, jobId)),
       );
     }
+    const after = await this.deps.reads.stored(owner, id);
+    if (after.state.complete && after.state.finalized < after.state.generation)
+      await finalizeBatch(this.deps.finalize, { batch_id: id, generation: after.state.generation });
     return this.deps.reads.get(owner, id);
   }
 

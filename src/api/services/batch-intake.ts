@@ -18,6 +18,8 @@ export type BatchIntakeDeps = BatchWriterDeps & {
   config: Config;
   uploads: UploadStore;
   batches: BatchStore;
+  /** The deployment stamped on every job (only its workers run them). */
+  deployment: string;
 };
 
 /** A submission's fate: stored and queued, or (dry run) only validated. */
@@ -67,6 +69,7 @@ export class BatchIntake {
       batchId: batch.id,
       batchSeed: batch.seed,
       createdAt: batch.created_at,
+      deployment: this.deps.deployment,
     };
     await writeBatch(this.deps, batch, items, ({ request, input }) =>
       itemRecord(context, request, input),

@@ -1,8 +1,6 @@
 import { itemSeed } from '../../shared/batches/item-seeds.ts';
-import { newId } from '../../shared/ids.ts';
-import { computeFingerprint } from '../../shared/jobs/fingerprint.ts';
 import type { JobRecord, ResolvedInput } from '../../shared/jobs/job-record.ts';
-import { withSeed } from '../../shared/jobs/seed-policy.ts';
+import { newJobRecord } from '../../shared/jobs/new-job-record.ts';
 import type { BatchItem } from './batch-items.ts';
 
 /** Who and what an item's job belongs to. */
@@ -11,43 +9,25 @@ export interface ItemContext {
   batchId: string;
   batchSeed: number;
   createdAt: string;
+  deployment: string;
 }
 
 /**
  * A fresh `queued` record for a valid item, as single-job intake builds one, except for the
- * seed (derived from the batch seed and custom_id) and the batch id. Ids are generated in item
- * order and are monotonic, so the batch's job index sorts in item order.
+ * seed (derived from the batch seed and custom_id) and the batch id.
  */
 export function itemRecord(
   context: ItemContext,
   item: BatchItem,
   input: ResolvedInput | null,
 ): JobRecord {
-  const seed = itemSeed(item, context.batchSeed, item.custom_id);
-  // The seed goes into the normalized request too, so a rerun of `request` is this job.
-  const request = withSeed(item, seed);
-  return {
-    id: newId('job'),
+  return newJobRecord({
     owner: context.owner,
-    type: request.type,
-    status: 'queued',
-    batch_id: context.batchId,
-    custom_id: item.custom_id,
-    metadata: request.metadata ?? {},
-    created_at: context.createdAt,
-    started_at: null,
-    finished_at: null,
-    attempts: 0,
-    seed,
-    // A URL input is hashed by the worker once fetched; it fills the fingerprint in then.
-    fingerprint: input?.url ? null : computeFingerprint(request, seed, input?.sha256 ?? null),
-    cache: null,
-    request,
+    request: item,
+    seed: itemSeed(item, context.batchSeed, item.custom_id),
     input,
-    outputs: [],
-    upstream: null,
-    error: null,
-    result: null,
-    cancel_requested: false,
-  };
+    batchId: context.batchId,
+    createdAt: context.createdAt,
+    deployment: context.deployment,
+  });
 }

@@ -1,6 +1,9 @@
 import { BatchCounts } from '../../shared/batches/batch-counts.ts';
+import { startIntakeRecovery } from '../../shared/batches/batch-intake-recovery.ts';
 import { batchKeys } from '../../shared/batches/batch-keys.ts';
 import { BatchStore } from '../../shared/batches/batch-store.ts';
+import type { EventQueues } from '../../shared/batches/event-queues.ts';
+import type { Metrics } from '../../shared/metrics/metrics.ts';
 import type { ApiDeps } from '../deps.ts';
 import { BatchControl } from './batch-control.ts';
 import { BatchIntake } from './batch-intake.ts';
@@ -17,6 +20,8 @@ export interface BatchServices {
   submit: BatchSubmit;
   reads: BatchReads;
   control: BatchControl;
+  /** Stops the recovery of interrupted intakes this process runs. */
+  close(): Promise<void>;
 }
 
 /** The single-job services batches are built on. */
@@ -24,12 +29,24 @@ export interface BatchServiceParts {
   reads: JobReads;
   /** Must run the job events on cancel and retry (see JobEvents). */
   control: JobControl;
+  /** Where a finalization's batch.completed goes. */
+  eventQueues: EventQueues;
 }
 
-/** Wires the batch services from the intake's deps; opens nothing of its own. */
-export function createBatchServices(deps: ApiDeps, parts: BatchServiceParts): BatchServices {
+/**
+ * Wires the batch services from the intake's deps, and starts this process's share of intake
+ * recovery (every process looks for intakes another left unfinished).
+ */
+export function createBatchServices(
+  deps: ApiDeps & { metrics: Metrics },
+  parts: BatchServiceParts,
+): BatchServices {
   const keys = batchKeys(deps.config.QUEUE_PREFIX);
   const batches = new BatchStore(deps.redis, keys);
+  const recovery = startIntakeRecovery(
+    { ...deps, batches, batchKeys: keys, leaseMs: deps.config.BATCH_INTAKE_LEASE_MS },
+    deps.config.INTAKE_RECOVERY_INTERVAL_MS,
+  );
   const reads = new BatchReads({
     redis: deps.redis,
     batchKeys: keys,
@@ -40,7 +57,12 @@ export function createBatchServices(deps: ApiDeps, parts: BatchServiceParts): Ba
   });
   return {
     submit: new BatchSubmit({
-      intake: new BatchIntake({ ...deps, batches }),
+      intake: new BatchIntake({
+        ...deps,
+        batches,
+        batchKeys: keys,
+        leaseMs: deps.config.BATCH_INTAKE_LEASE_MS,
+      }),
       idempotency: new IdempotencyStore(deps.redis, deps.keys, {
         ttlSeconds: deps.config.IDEMPOTENCY_TTL_SECONDS,
       }),
@@ -48,10 +70,18 @@ export function createBatchServices(deps: ApiDeps, parts: BatchServiceParts): Ba
     }),
     reads,
     control: new BatchControl({
+      finalize: {
+        redis: deps.redis,
+        prefix: deps.config.QUEUE_PREFIX,
+        jobs: deps.jobs,
+        storage: deps.storage,
+        queues: parts.eventQueues,
+      },
       batches,
       counts: new BatchCounts(deps.redis, deps.keys, keys),
       control: parts.control,
       reads,
     }),
+    close: () => recovery.stop(),
   };
 }

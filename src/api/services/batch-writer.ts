@@ -1,37 +1,43 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import {
+  execAll,
+  finishIntake,
+  INTAKE_CHUNK,
+  queueMembers,
+  rollBackIntake,
+  type BatchIntakeDeps,
+  type MemberRef,
+} from '../../shared/batches/batch-intake-steps.ts';
 import type { BatchRecord } from '../../shared/batches/batch-record.ts';
-import type { BatchStore } from '../../shared/batches/batch-store.ts';
+import { crashPoint } from '../../shared/crash-points.ts';
 import { ServiceUnavailableError } from '../../shared/errors.ts';
 import type { JobRecord } from '../../shared/jobs/job-record.ts';
-import type { JobStore } from '../../shared/jobs/job-store.ts';
-import { JOB_CLASS_OF, JOB_CLASSES } from '../../shared/jobs/job-types.ts';
 import type { Logger } from '../../shared/logger.ts';
-import type { ClassQueues } from '../../shared/queue/queues.ts';
 import { isDependencyUnavailable } from '../error-envelope.ts';
 
-export interface BatchWriterDeps {
-  redis: Redis;
-  jobs: JobStore;
-  batches: BatchStore;
-  queues: ClassQueues;
+export interface BatchWriterDeps extends BatchIntakeDeps {
   logger: Logger;
+  /** How long the intake may go without progress before recovery takes it for dead, ms. */
+  leaseMs: number;
 }
 
-/**
- * Records per write step: big enough that round trips do not dominate, small enough that one
- * step's commands and promises stay a few MB (and under the intake's command timeout).
- */
-const CHUNK = 1_000;
 /** Chunks sent before the first is answered. */
 const IN_FLIGHT = 3;
 
 /**
- * Stores a validated batch and queues its jobs: the batch (counts at `queued: total`), then per
- * chunk of items their job records and the batch's index (one pipeline), then their work items
- * (`addBulk`, job id = record id, as single jobs), a few chunks in flight. A work item is only
- * added once its record exists. Records are built a chunk at a time (`toRecord`), so they do
- * not all live at once. If Redis fails midway, what was written is removed again and the
- * caller gets 503: a batch is accepted whole or not at all.
+ * Stores a validated batch and queues its jobs, so that a crash anywhere leaves either
+ * nothing visible or a batch that runs to its end (reliability I3):
+ *
+ * 1. write (invisible): the batch with its intake `writing` and a lease in `intakes`, then
+ *    its job records a chunk at a time (renewing the lease), a few chunks in flight;
+ * 2. commit: one script lists the batch for its owner and sets its intake `queueing`;
+ * 3. queue: per chunk, one MULTI lists the jobs for their owner and adds their work items;
+ *    then the intake is done.
+ *
+ * Any failure before the commit is undone here, and what Redis refused to undo is undone by
+ * recovery once the lease runs out; the caller gets 503 with nothing accepted. After the
+ * commit nothing is undone: a failure while queueing is left to recovery, which queues the
+ * rest, and the batch is accepted. Records are built a chunk at a time (`toRecord`), so they
+ * never all live at once.
  */
 export async function writeBatch<T>(
   deps: BatchWriterDeps,
@@ -39,31 +45,17 @@ export async function writeBatch<T>(
   items: readonly T[],
   toRecord: (item: T) => JobRecord,
 ): Promise<void> {
-  const written: Pick<JobRecord, 'id' | 'type'>[] = [];
+  const members: MemberRef[] = [];
   try {
-    await exec(deps.redis.pipeline(), (p) => deps.batches.create(p, batch, items.length));
-    await inFlight(chunks(items), async (chunk) => {
-      const records = chunk.map(toRecord);
-      for (const { id, type } of records) written.push({ id, type });
-      await exec(deps.redis.pipeline(), (p) => {
-        deps.jobs.addCreates(p, records);
-        deps.batches.addMembers(p, batch.id, records);
-      });
-      for (const jobClass of JOB_CLASSES) {
-        const work = records.filter((record) => JOB_CLASS_OF[record.type] === jobClass);
-        if (work.length === 0) continue;
-        await deps.queues[jobClass].addBulk(
-          work.map((record) => ({
-            name: record.type,
-            data: { job_id: record.id },
-            opts: { jobId: record.id },
-          })),
-        );
-      }
+    await write(deps, batch, items, (item) => {
+      const record = toRecord(item);
+      members.push({ id: record.id, type: record.type, owner: record.owner });
+      return record;
     });
+    if (!(await deps.batches.commitIntake(batch))) throw new Error('intake recovered meanwhile');
   } catch (error) {
-    await rollback(deps, batch, written).catch((err: unknown) =>
-      deps.logger.error({ err, batch_id: batch.id }, 'batch left half-written: remove it by hand'),
+    await rollBackIntake(deps, batch.id).catch((err: unknown) =>
+      deps.logger.warn({ err, batch_id: batch.id }, 'batch rollback left to intake recovery'),
     );
     if (!isDependencyUnavailable(error)) throw error;
     throw new ServiceUnavailableError(
@@ -71,32 +63,48 @@ export async function writeBatch<T>(
       error,
     );
   }
+  crashPoint('batch-intake-committed');
+  try {
+    await inFlight(chunks(members), async (chunk) => {
+      await queueMembers(deps, chunk);
+      await renewLease(deps, batch.id);
+      crashPoint('batch-intake-enqueued');
+    });
+    await finishIntake(deps, batch.id);
+  } catch (error) {
+    // Accepted all the same: every record is stored, and recovery queues what is missing.
+    deps.logger.warn(
+      { err: error, batch_id: batch.id },
+      'batch accepted; queueing its jobs is left to intake recovery',
+    );
+  }
 }
 
-/**
- * Undoes a failed write. Records go first: a work item already queued then finds no record and
- * fails at once without an upstream call, even if its removal below fails too.
- */
-async function rollback(
+/** Step 1: the batch and its records, invisible, under a lease. */
+async function write<T>(
   deps: BatchWriterDeps,
   batch: BatchRecord,
-  written: readonly Pick<JobRecord, 'id' | 'type'>[],
+  items: readonly T[],
+  toRecord: (item: T) => JobRecord,
 ): Promise<void> {
-  for (const chunk of chunks(written)) {
-    await exec(deps.redis.pipeline(), (p) => deps.jobs.addRemoves(p, batch.owner, chunk));
-  }
-  await exec(deps.redis.pipeline(), (p) => deps.batches.remove(p, batch));
-  for (const chunk of chunks(written)) {
-    await Promise.all(chunk.map(({ id, type }) => deps.queues[JOB_CLASS_OF[type]].remove(id)));
-  }
+  const first = deps.redis.multi();
+  deps.batches.create(first, batch, items.length);
+  first.zadd(deps.keys.intakes, Date.now() + deps.leaseMs, batch.id);
+  await execAll(first);
+  crashPoint('batch-intake-record');
+  await inFlight(chunks(items), async (chunk) => {
+    const records = chunk.map(toRecord);
+    const pipeline = deps.redis.pipeline();
+    deps.jobs.addRecords(pipeline, records);
+    deps.batches.addMembers(pipeline, batch.id, records);
+    pipeline.zadd(deps.keys.intakes, 'XX', Date.now() + deps.leaseMs, batch.id);
+    await execAll(pipeline);
+    crashPoint('batch-intake-chunk');
+  });
 }
 
-async function exec(
-  pipeline: ChainableCommander,
-  build: (pipeline: ChainableCommander) => void,
-): Promise<void> {
-  build(pipeline);
-  for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
+async function renewLease(deps: BatchWriterDeps, batchId: string): Promise<void> {
+  await deps.redis.zadd(deps.keys.intakes, 'XX', Date.now() + deps.leaseMs, batchId);
 }
 
 /**
@@ -124,5 +132,6 @@ async function inFlight<T>(items: Iterable<T>, step: (item: T) => Promise<void>)
 }
 
 function* chunks<T>(items: readonly T[]): Generator<readonly T[]> {
-  for (let start = 0; start < items.length; start += CHUNK) yield items.slice(start, start + CHUNK);
+  for (let start = 0; start < items.length; start += INTAKE_CHUNK)
+    yield items.slice(start, start + INTAKE_CHUNK);
 }

@@ -1,21 +1,17 @@
-import type { Redis } from 'ioredis';
-import type { JobEvents } from '../../shared/batches/job-events.ts';
 import { ConflictError, NotFoundError } from '../../shared/errors.ts';
 import type { JobRecord } from '../../shared/jobs/job-record.ts';
-import type { JobStore, TransitionResult } from '../../shared/jobs/job-store.ts';
-import type { RedisKeys } from '../../shared/redis/keys.ts';
+import type { TransitionResult } from '../../shared/jobs/job-store.ts';
+import { finishJob, type FinishDeps } from '../../shared/lifecycle/finish-job.ts';
 import type { JobQueue } from './job-queue.ts';
 import type { JobReads } from './job-reads.ts';
 
-/** What cancel and retry touch: records, queue entries and the broadcast channels. */
-export type JobControlDeps = {
-  redis: Redis;
-  keys: RedisKeys;
-  jobs: JobStore;
+/**
+ * What cancel and retry touch: records, queue entries, the broadcast channels, and what a
+ * finish writes (a queued job's cancel is a finish like any other: job.json, counts, hooks).
+ */
+export type JobControlDeps = FinishDeps & {
   queue: JobQueue;
   reads: JobReads;
-  /** Batch counts, batch completion and job webhooks after a cancel or a retry. */
-  events: JobEvents;
 };
 
 /** What a cancel did: finished the job at once, or asked its worker to stop it. */
@@ -29,26 +25,25 @@ export class JobControl {
   constructor(private readonly deps: JobControlDeps) {}
 
   /**
-   * queued → canceled at once (its queue entry removed); running → `cancel_requested` and a
-   * broadcast on the cancel channel, since only the worker holding it can abort the upstream
+   * queued → canceled at once, through the one finish path; running → `cancel_requested` and
+   * a broadcast on the cancel channel, since only the worker holding it can abort the upstream
    * call; finished → 409.
    */
   async cancel(owner: string, id: string): Promise<CancelOutcome> {
     const record = await this.deps.reads.record(owner, id);
     if (record.status === 'queued') {
-      const removal = await this.deps.queue.remove(record.type, id);
-      // `locked`: a worker took it between our read and the removal; it is running.
-      if (removal !== 'locked') {
-        const result = await this.deps.jobs.transition(id, ['queued'], {
-          status: 'canceled',
-          finished_at: new Date().toISOString(),
-        });
-        if (result.outcome === 'applied') {
-          await this.deps.redis.publish(this.deps.keys.jobFinishedChannel, id);
-          const canceled = await this.deps.reads.record(owner, id);
-          await this.deps.events.finished(canceled);
-          return { outcome: 'canceled', record: canceled };
-        }
+      // The finish first, the work item after: should this process die in between, the work
+      // item's delivery finds the finish on its way (or done) and completes it.
+      const canceled = await finishJob(this.deps, id, {
+        status: 'canceled',
+        from: ['queued'],
+        runId: null,
+        patch: { outputs: [] },
+      });
+      if (canceled) {
+        // `locked`: a worker has just taken it; it finds the job finished and lets it be.
+        await this.deps.queue.remove(record.type, id);
+        return { outcome: 'canceled', record: canceled };
       }
     }
     const result = await this.deps.jobs.transition(id, ['queued', 'running'], {
@@ -78,7 +73,8 @@ export class JobControl {
         'job_busy',
       );
     }
-    const result = await this.deps.jobs.transition(id, ['failed', 'canceled'], {
+    // The record back to `queued` and its work item queued again, in one transaction.
+    const result = await this.deps.queue.requeue(record, ['failed', 'canceled'], {
       status: 'queued',
       error: null,
       outputs: [],
@@ -95,12 +91,11 @@ export class JobControl {
     );
     const queued = await this.deps.reads.record(owner, id);
     await this.deps.events.changed(queued);
-    await this.deps.queue.enqueue(queued);
     return queued;
   }
 
   private assertApplied(result: TransitionResult, code: string, message: string): void {
     if (result.outcome === 'missing') throw new NotFoundError('Job');
-    if (result.outcome === 'rejected') throw new ConflictError(message, code);
+    if (result.outcome !== 'applied') throw new ConflictError(message, code);
   }
 }

@@ -1,11 +1,9 @@
 import type { Config } from '../../shared/config.ts';
 import { AppError, ValidationError, type ErrorDetail } from '../../shared/errors.ts';
-import { newId } from '../../shared/ids.ts';
-import { computeFingerprint } from '../../shared/jobs/fingerprint.ts';
 import type { JobRequest } from '../../shared/jobs/job-request.ts';
 import type { JobRecord, ResolvedInput } from '../../shared/jobs/job-record.ts';
-import type { JobStore } from '../../shared/jobs/job-store.ts';
-import { seedFor, withSeed } from '../../shared/jobs/seed-policy.ts';
+import { newJobRecord } from '../../shared/jobs/new-job-record.ts';
+import { seedFor } from '../../shared/jobs/seed-policy.ts';
 import { checkUrlSyntax } from '../../shared/net/url-guard.ts';
 import { webhookProblems } from '../../shared/webhooks/webhook-target.ts';
 import type { UploadStore } from '../../shared/uploads/upload-store.ts';
@@ -15,7 +13,8 @@ import type { StagedUpload, UploadService } from './upload-service.ts';
 /** What intake needs: the URL policy, the stores, upload staging and the queue. */
 export type JobIntakeDeps = {
   config: Config;
-  jobs: JobStore;
+  /** The deployment this intake accepts for (its storage's marker), stamped on every job. */
+  deployment: string;
   uploads: UploadStore;
   uploadService: UploadService;
   queue: JobQueue;
@@ -38,9 +37,16 @@ export class JobIntake {
     this.checkWebhook(request);
     const input = await this.resolveInput(owner, request, staged);
     if (staged) await this.deps.uploadService.commit(owner, staged);
-    const record = newJobRecord(owner, request, input);
-    await this.deps.jobs.create(record);
-    await this.deps.queue.enqueue(record);
+    const record = newJobRecord({
+      owner,
+      request,
+      seed: seedFor(request),
+      input,
+      batchId: null,
+      createdAt: new Date().toISOString(),
+      deployment: this.deps.deployment,
+    });
+    await this.deps.queue.create(record);
     return record;
   }
 
@@ -96,35 +102,4 @@ export class JobIntake {
     if (problems.length) throw new ValidationError('The job input is invalid.', problems);
     return resolved;
   }
-}
-
-/** A fresh `queued` record for an accepted request, its seed fixed now. */
-function newJobRecord(owner: string, request: JobRequest, input: ResolvedInput | null): JobRecord {
-  const seed = seedFor(request);
-  // The seed goes into the normalized request too, so a rerun of `request` is this job.
-  const normalized = withSeed(request, seed);
-  return {
-    id: newId('job'),
-    owner,
-    type: normalized.type,
-    status: 'queued',
-    batch_id: null,
-    custom_id: normalized.custom_id ?? null,
-    metadata: normalized.metadata ?? {},
-    created_at: new Date().toISOString(),
-    started_at: null,
-    finished_at: null,
-    attempts: 0,
-    seed,
-    // A URL input is hashed by the worker once fetched; it fills the fingerprint in then.
-    fingerprint: input?.url ? null : computeFingerprint(normalized, seed, input?.sha256 ?? null),
-    cache: null,
-    request: normalized,
-    input,
-    outputs: [],
-    upstream: null,
-    error: null,
-    result: null,
-    cancel_requested: false,
-  };
 }

@@ -1,34 +1,61 @@
 import { ServiceUnavailableError } from '../../shared/errors.ts';
 import type { JobRecord } from '../../shared/jobs/job-record.ts';
-import type { JobStore } from '../../shared/jobs/job-store.ts';
+import {
+  transitionOutcome,
+  type JobPatch,
+  type JobStore,
+  type TransitionResult,
+} from '../../shared/jobs/job-store.ts';
 import { JOB_CLASS_OF, type JobType } from '../../shared/jobs/job-types.ts';
-import type { Logger } from '../../shared/logger.ts';
 import type { ClassQueues } from '../../shared/queue/queues.ts';
+import { addWorkItem, queueTransaction } from '../../shared/queue/transactional-add.ts';
 import { isDependencyUnavailable } from '../error-envelope.ts';
 
 /**
  * The intake's side of BullMQ: a job record's work item, keyed by the job's own id so the
- * cancel and retry routes can find it again (and BullMQ drops a duplicate add).
+ * cancel and retry routes can find it again (and BullMQ drops a duplicate add). A record and
+ * its work item are written in one MULTI: a job is never queued without a worker to come.
  */
 export class JobQueue {
   constructor(
     private readonly queues: ClassQueues,
     private readonly jobs: JobStore,
-    private readonly logger: Logger,
   ) {}
 
+  /** Stores a new record and queues its work item, together; 503 when Redis cannot. */
+  async create(record: JobRecord): Promise<void> {
+    const queue = this.queueOf(record.type);
+    await this.commit(async () => {
+      const transaction = await queueTransaction(queue);
+      this.jobs.addCreates(transaction, [record]);
+      await addWorkItem(queue, transaction, { name: record.type, jobId: record.id });
+      return transaction.exec();
+    });
+  }
+
   /**
-   * Adds the record's work item. If that fails, the record (already `queued`) is marked
-   * `failed` with `enqueue_failed`, so it never waits for a worker that cannot come, and the
-   * caller gets 503: nothing was accepted.
+   * A finished job back to `queued` (compare-and-set from `from`) with its work item queued
+   * again, together. The old work item (BullMQ keeps failed ones for days, and ignores an add
+   * whose id it holds) must be gone first: see {@link remove}.
    */
-  async enqueue(record: JobRecord): Promise<void> {
-    try {
-      await this.queueOf(record.type).add(record.type, { job_id: record.id }, { jobId: record.id });
-    } catch (error) {
-      await this.markEnqueueFailed(record.id, error);
-      throw new ServiceUnavailableError('The job could not be queued; retry shortly.', error);
-    }
+  async requeue(
+    record: JobRecord,
+    from: JobRecord['status'][],
+    patch: JobPatch,
+  ): Promise<TransitionResult> {
+    const queue = this.queueOf(record.type);
+    let moved: TransitionResult = { outcome: 'missing' };
+    await this.commit(async () => {
+      const transaction = await queueTransaction(queue);
+      this.jobs.addTransition(transaction, record.id, from, patch);
+      // Queued even if the compare-and-set refuses: a work item for a job that is not queued
+      // is a no-op for the worker, and never a second one (same id).
+      await addWorkItem(queue, transaction, { name: record.type, jobId: record.id });
+      const replies = await transaction.exec();
+      moved = transitionOutcome(replies?.[0]?.[1]);
+      return replies;
+    });
+    return moved;
   }
 
   /**
@@ -51,23 +78,17 @@ export class JobQueue {
     return this.queues[JOB_CLASS_OF[type]];
   }
 
-  private async markEnqueueFailed(id: string, cause: unknown): Promise<void> {
+  /** Runs a transaction; any failed command, or Redis away, is a 503 with nothing accepted. */
+  private async commit(run: () => Promise<[Error | null, unknown][] | null>): Promise<void> {
+    let replies: [Error | null, unknown][] | null;
     try {
-      await this.jobs.transition(id, ['queued'], {
-        status: 'failed',
-        finished_at: new Date().toISOString(),
-        error: {
-          code: 'enqueue_failed',
-          message: 'The job could not be queued. Retry it, or submit it again.',
-          retryable: true,
-          upstream_status: null,
-          upstream_code: null,
-          suggestion: null,
-        },
-      });
+      replies = await run();
     } catch (error) {
-      // Redis is most likely down for both writes; a reconciler must find this record.
-      this.logger.error({ err: error, cause, job_id: id }, 'job left queued without a queue entry');
+      if (!isDependencyUnavailable(error)) throw error;
+      throw new ServiceUnavailableError('The job could not be queued; retry shortly.', error);
     }
+    const failed = replies?.find(([error]) => error !== null)?.[0];
+    if (replies === null || failed)
+      throw new ServiceUnavailableError('The job could not be queued; retry shortly.', failed);
   }
 }

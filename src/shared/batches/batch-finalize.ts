@@ -43,9 +43,10 @@ export async function finalizeBatch(
 
   const results = await writeResults(deps, batch, payload.generation);
   await store.patch(batch.record.id, { results });
+  // The view as readers will see it once this completion is marked finalized, below.
   const { webhook_deliveries: _attempts, ...view } = toBatchView(
     { ...batch.record, results },
-    batch.state,
+    { ...batch.state, finalized: payload.generation },
   );
   await deps.storage.put(
     batchObjectKeys.manifest(batch.record.id),

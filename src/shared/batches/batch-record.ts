@@ -64,6 +64,12 @@ export const batchStateSchema = z.object({
   finished_at: millis,
   /** Jobs already finished when the current run started (rate counts only this run's). */
   run_base: count,
+  /**
+   * Where the batch's intake stands: `writing` records (the batch is invisible), `queueing`
+   * their work items (visible, and queued in full sooner or later), `rolling_back` (never
+   * committed, being removed); absent once done.
+   */
+  intake: z.enum(['writing', 'queueing', 'rolling_back']).optional(),
 });
 export type BatchState = z.infer<typeof batchStateSchema>;
 

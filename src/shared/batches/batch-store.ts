@@ -7,6 +7,14 @@ import {
   type BatchState,
 } from './batch-record.ts';
 
+// KEYS: state, owner's batch index. ARGV: batch id. writing → queueing, and listed.
+const commitIntakeScript = `
+if redis.call('HGET', KEYS[1], 'intake') ~= 'writing' then return 0 end
+redis.call('HSET', KEYS[1], 'intake', 'queueing')
+redis.call('ZADD', KEYS[2], 0, ARGV[1])
+return 1
+`;
+
 /** A batch as read: its record and its live state, fetched together. */
 export interface StoredBatch {
   record: BatchRecord;
@@ -29,14 +37,40 @@ export class BatchStore {
   ) {}
 
   /**
-   * Adds the commands creating a batch of `total` queued jobs to `pipeline`: the record, a
-   * state with every job counted queued, and the owner's index entry.
+   * Adds the commands creating a batch of `total` queued jobs to `pipeline`: the record and a
+   * state with every job counted queued, its intake `writing`. Not listed yet: the batch is
+   * invisible until {@link commitIntake}.
    */
   create(pipeline: ChainableCommander, record: BatchRecord, total: number): void {
-    pipeline
-      .hset(this.keys.batch(record.id), encode(record))
-      .hset(this.keys.state(record.id), { total, queued: total, generation: 0, finalized: 0 })
-      .zadd(this.keys.ownerBatches(record.owner), 0, record.id);
+    pipeline.hset(this.keys.batch(record.id), encode(record)).hset(this.keys.state(record.id), {
+      total,
+      queued: total,
+      generation: 0,
+      finalized: 0,
+      intake: 'writing',
+    });
+  }
+
+  /**
+   * The intake's point of no return: every record is written, so the batch becomes visible
+   * (listed for its owner) and its intake `queueing`: from here it is queued in full, by its
+   * writer or by whoever recovers it. False when the intake is no longer `writing` (a
+   * recovery took it for dead and rolled it back).
+   */
+  async commitIntake(record: BatchRecord): Promise<boolean> {
+    const committed = (await this.redis.eval(
+      commitIntakeScript,
+      2,
+      this.keys.state(record.id),
+      this.keys.ownerBatches(record.owner),
+      record.id,
+    )) as number;
+    return committed === 1;
+  }
+
+  /** Every work item is queued: the intake is over. */
+  addFinishIntake(pipeline: ChainableCommander, id: string): void {
+    pipeline.hdel(this.keys.state(id), 'intake');
   }
 
   /** Adds the commands registering jobs as members (counted queued) to `pipeline`. */
@@ -51,12 +85,14 @@ export class BatchStore {
     pipeline.hset(this.keys.members(batchId), ...members).zadd(this.keys.jobs(batchId), ...index);
   }
 
-  /** Adds the commands deleting every key of the batch (a failed intake's rollback). */
-  remove(pipeline: ChainableCommander, record: BatchRecord): void {
-    const id = record.id;
-    pipeline
-      .unlink(this.keys.batch(id), this.keys.state(id), this.keys.members(id), this.keys.jobs(id))
-      .zrem(this.keys.ownerBatches(record.owner), id);
+  /** Adds the commands deleting every key of a batch never made visible (a rolled-back intake). */
+  addDeletes(pipeline: ChainableCommander, id: string): void {
+    pipeline.unlink(
+      this.keys.batch(id),
+      this.keys.state(id),
+      this.keys.members(id),
+      this.keys.jobs(id),
+    );
   }
 
   async get(id: string): Promise<StoredBatch | null> {
@@ -64,10 +100,15 @@ export class BatchStore {
     return found ?? null;
   }
 
-  /** The batch when it exists and belongs to `owner`; null otherwise (others' are 404). */
+  /**
+   * The batch when it exists, belongs to `owner` and is visible; null otherwise (others' are
+   * 404, and so is a batch whose intake is still writing its records: it may never exist).
+   */
   async getOwned(id: string, owner: string): Promise<StoredBatch | null> {
     const found = await this.get(id);
-    return found?.record.owner === owner ? found : null;
+    if (found?.record.owner !== owner) return null;
+    if (found.state.intake === 'writing' || found.state.intake === 'rolling_back') return null;
+    return found;
   }
 
   async patch(id: string, fields: Partial<Pick<BatchRecord, 'results'>>): Promise<void> {

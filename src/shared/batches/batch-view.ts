@@ -8,12 +8,13 @@ export function toBatchView(record: BatchRecord, state: BatchState, now = Date.n
   const { owner: _owner, ...shown } = record;
   const { total, queued, running, succeeded, failed, canceled } = state;
   const finished = succeeded + failed + canceled;
+  const done = isDone(state);
   return {
     ...shown,
     object: 'batch',
     status: batchStatus(state, finished),
     started_at: iso(state.started_at),
-    finished_at: state.complete ? iso(state.finished_at) : null,
+    finished_at: done ? iso(state.finished_at) : null,
     cancel_requested: state.cancel_requested,
     counts: { total, queued, running, succeeded, failed, canceled },
     progress: progress(state, finished, now),
@@ -22,8 +23,16 @@ export function toBatchView(record: BatchRecord, state: BatchState, now = Date.n
   };
 }
 
+/**
+ * Finished as far as a reader can tell: every job finished and this completion's results file
+ * and manifest written (reliability I1: a batch never reads finished before its results exist).
+ */
+function isDone(state: BatchState): boolean {
+  return state.complete && state.finalized >= state.generation;
+}
+
 function batchStatus(state: BatchState, finished: number): BatchStatus {
-  if (state.complete) return state.cancel_requested ? 'canceled' : 'completed';
+  if (isDone(state)) return state.cancel_requested ? 'canceled' : 'completed';
   if (state.running > 0 || finished > 0 || state.started_at !== undefined) return 'running';
   return 'queued';
 }
@@ -35,7 +44,7 @@ function progress(state: BatchState, finished: number, now: number): BatchView['
   const elapsedSeconds = state.started_at === undefined ? 0 : (end - state.started_at) / 1000;
   const rate = doneThisRun > 0 && elapsedSeconds > 0 ? doneThisRun / elapsedSeconds : null;
   let eta: number | null = null;
-  if (state.complete) eta = 0;
+  if (isDone(state)) eta = 0;
   else if (rate !== null) eta = Math.ceil((state.total - finished) / rate);
   return {
     finished,

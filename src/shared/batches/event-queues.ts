@@ -1,4 +1,5 @@
 import { Queue } from 'bullmq';
+import { quietQueue } from '../queue/queues.ts';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
@@ -36,17 +37,19 @@ export function createEventQueues(connection: Redis, config: EventQueueConfig): 
       attempts: config.WEBHOOK_ATTEMPTS,
       backoffMs: config.WEBHOOK_BACKOFF_MS,
     }),
-    finalize: new Queue<FinalizePayload>(BATCH_FINALIZE_QUEUE, {
-      connection,
-      prefix: config.QUEUE_PREFIX,
-      defaultJobOptions: {
-        // Storage or Redis trouble while writing results: try again, the writes are idempotent.
-        attempts: 10,
-        backoff: { type: 'exponential', delay: 1_000 },
-        removeOnComplete: { age: 24 * 3600 },
-        removeOnFail: { age: 7 * 24 * 3600 },
-      },
-    }),
+    finalize: quietQueue(
+      new Queue<FinalizePayload>(BATCH_FINALIZE_QUEUE, {
+        connection,
+        prefix: config.QUEUE_PREFIX,
+        defaultJobOptions: {
+          // Storage or Redis trouble while writing results: try again, the writes are idempotent.
+          attempts: 10,
+          backoff: { type: 'exponential', delay: 1_000 },
+          removeOnComplete: { age: 24 * 3600 },
+          removeOnFail: { age: 7 * 24 * 3600 },
+        },
+      }),
+    ),
   };
 }
 

@@ -49,7 +49,37 @@ export const resolvedInputSchema = z.object({
 });
 export type ResolvedInput = z.infer<typeof resolvedInputSchema>;
 
+/** Terminal statuses, the ones a finish moves a job to. */
+export const FINAL_STATUSES = ['succeeded', 'failed', 'canceled'] as const;
+export type FinalStatus = (typeof FINAL_STATUSES)[number];
+
+/**
+ * A finish on its way (see `src/shared/lifecycle/finish-job.ts`): written onto the record by the
+ * one run (or API call) allowed to finish the job, before job.json; moved into the record's own
+ * fields by the commit. While it is there the job still reads as before, no new run may start,
+ * and whoever delivers the job next completes this finish instead of running it again.
+ */
+export const finishIntentSchema = z.object({
+  /** Unique per intent: the commit applies only the intent it read. */
+  id: z.string(),
+  status: z.enum(FINAL_STATUSES),
+  finished_at: z.string(),
+  /** The run that wrote it; null for finishes made outside a run (an API cancel, a stall). */
+  run_id: z.string().nullable(),
+  /** The record fields the commit sets besides status and finished_at. */
+  patch: z.record(z.string(), z.unknown()),
+});
+export type FinishIntent = z.infer<typeof finishIntentSchema>;
+
+/**
+ * The version of the stored form written by this release. Records of any version are read
+ * leniently (job-record-codec.ts): unknown fields kept, fields added since filled in.
+ */
+export const JOB_RECORD_VERSION = 2;
+
 export const jobRecordSchema = z.object({
+  /** The stored form's version (1: before fencing, when the field did not exist). */
+  record_version: z.number().int(),
   id: z.string(),
   owner: z.string(),
   type: z.enum(JOB_TYPES),
@@ -74,11 +104,51 @@ export const jobRecordSchema = z.object({
   cancel_requested: z.boolean(),
   /** Webhook delivery attempts, the last 20 (written by the webhook worker). */
   webhook_deliveries: z.array(webhookDeliverySchema).optional(),
+  /**
+   * The fencing token: the run allowed to finish the job now. Each delivery that claims the job
+   * gets a new one, so a run that lost its lock can no longer finish it (nor move it back).
+   */
+  run_id: z.string().nullable(),
+  /** Runs started so far (claims), takeovers included: calls ≤ runs (reliability.md). */
+  runs: z.number().int(),
+  /** Runs that started while an earlier run still held the job (its lock had expired). */
+  takeovers: z.number().int(),
+  finishing: finishIntentSchema.nullable(),
+  /**
+   * The deployment whose intake accepted the job (its storage's marker): a worker of another
+   * deployment refuses it. Null on records written before deployments were marked.
+   */
+  deployment: z.string().nullable(),
 });
 export type JobRecord = z.infer<typeof jobRecordSchema>;
 
+/**
+ * A request as a job shows it: what its intake accepted, whichever release that was. Today's
+ * intake rules (jobRequestSchema) may be stricter, or know fewer fields: answers must not fail
+ * on them, so responses describe the request loosely.
+ */
+export const acceptedRequestSchema = z
+  .looseObject({
+    type: z.enum(JOB_TYPES),
+    params: z.record(z.string(), z.unknown()),
+  })
+  .describe('The normalized request as accepted: upstream defaults and the seed filled in');
+
 /** The public view: no owner, no storage keys, no internal flags. */
 export const jobViewSchema = jobRecordSchema
-  .omit({ owner: true, input: true, outputs: true, cancel_requested: true })
-  .extend({ object: z.literal('job'), outputs: z.array(jobOutputSchema) });
+  .omit({
+    owner: true,
+    input: true,
+    outputs: true,
+    cancel_requested: true,
+    record_version: true,
+    run_id: true,
+    finishing: true,
+    deployment: true,
+  })
+  .extend({
+    object: z.literal('job'),
+    request: acceptedRequestSchema,
+    outputs: z.array(jobOutputSchema),
+  });
 export type JobView = z.infer<typeof jobViewSchema>;

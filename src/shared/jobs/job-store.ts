@@ -1,7 +1,7 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { RedisKeys } from '../redis/keys.ts';
-import { encodeFields } from './job-record-codec.ts';
-import { jobRecordSchema, type JobRecord } from './job-record.ts';
+import { decodeJobRecord, encodeFields } from './job-record-codec.ts';
+import type { JobRecord } from './job-record.ts';
 import type { JobStatus, JobType } from './job-types.ts';
 
 /**
@@ -10,7 +10,9 @@ import type { JobStatus, JobType } from './job-types.ts';
  * which for ULID-based ids is creation order: a cursor is just the last id seen.
  *
  * BullMQ holds the work; this record holds what the API reports. Status changes go through
- * `transition`, a compare-and-set, because the worker and the cancel route race for them.
+ * `transition`, a compare-and-set, because workers and the cancel route race for them. Runs
+ * are fenced: `claim` gives each delivery its own run id, and a run's own moves (back to the
+ * queue, the finish) apply only while the record still names that run.
  */
 
 export type JobPatch = Partial<Omit<JobRecord, 'id' | 'owner' | 'type' | 'created_at'>>;
@@ -18,6 +20,16 @@ export type JobPatch = Partial<Omit<JobRecord, 'id' | 'owner' | 'type' | 'create
 export type TransitionResult =
   | { outcome: 'applied'; previous: JobStatus }
   | { outcome: 'rejected'; current: JobStatus }
+  /** The record's run is not the caller's: a later run took the job over. */
+  | { outcome: 'fenced'; current: JobStatus }
+  | { outcome: 'missing' };
+
+/** What a delivery found when it tried to start a run of the job. */
+export type ClaimResult =
+  | { outcome: 'claimed'; record: JobRecord; takeover: boolean }
+  /** A finish is on its way (its writer died or is still writing): complete it, run nothing. */
+  | { outcome: 'finishing'; record: JobRecord }
+  | { outcome: 'finished'; record: JobRecord }
   | { outcome: 'missing' };
 
 export interface ListJobsQuery {
@@ -34,18 +46,59 @@ export interface JobPage {
   nextCursor: string | null;
 }
 
-// Compare-and-set on the status field; applies the patch only when the current status is allowed.
+// Compare-and-set on the status field, fenced by the run: applies the patch only when the
+// current status is allowed, no finish is on its way (`finishing` absent or JSON null), and
+// (when ARGV[2] is not empty) the
+// record's run is the caller's. ARGV: allowed statuses (JSON list of JSON strings), fence (the
+// run id as stored, JSON-encoded, or ''), then field/value pairs.
 const transitionScript = `
 local current = redis.call('HGET', KEYS[1], 'status')
 if not current then return {'missing', ''} end
+local finishing = redis.call('HGET', KEYS[1], 'finishing')
+if finishing and finishing ~= 'null' then return {'rejected', current} end
 local allowed = cjson.decode(ARGV[1])
 local ok = #allowed == 0
 for _, status in ipairs(allowed) do
   if status == current then ok = true end
 end
 if not ok then return {'rejected', current} end
-if #ARGV > 1 then redis.call('HSET', KEYS[1], unpack(ARGV, 2)) end
+if ARGV[2] ~= '' and redis.call('HGET', KEYS[1], 'run_id') ~= ARGV[2] then
+  return {'fenced', current}
+end
+if #ARGV > 2 then redis.call('HSET', KEYS[1], unpack(ARGV, 3)) end
 return {'applied', current}
+`;
+
+// A delivery starts a run: a queued job, or a running one whose run lost its lock (a
+// takeover), gets the new run id; the old run is fenced out from here on. ARGV: run id
+// (JSON-encoded), attempts, started_at (JSON-encoded).
+const claimScript = `
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return 'missing' end
+local finishing = redis.call('HGET', KEYS[1], 'finishing')
+if finishing and finishing ~= 'null' then return 'finishing' end
+if status ~= '"queued"' and status ~= '"running"' then return 'finished' end
+local runs = tonumber(redis.call('HGET', KEYS[1], 'runs') or '0') + 1
+local takeovers = tonumber(redis.call('HGET', KEYS[1], 'takeovers') or '0')
+local takeover = status == '"running"'
+if takeover then takeovers = takeovers + 1 end
+redis.call('HSET', KEYS[1], 'status', '"running"', 'run_id', ARGV[1], 'runs', runs,
+  'takeovers', takeovers, 'attempts', ARGV[2])
+local started = redis.call('HGET', KEYS[1], 'started_at')
+if not started or started == 'null' then redis.call('HSET', KEYS[1], 'started_at', ARGV[3]) end
+if takeover then return 'takeover' end
+return 'claimed'
+`;
+
+// Moves the finish intent ARGV[1] names (its \`"id":"…"\`, unique) into the record's fields
+// (ARGV[2..]) and removes it, in one step: the commit of a finish. Anything else (no intent,
+// another one) is left alone: it was committed already, or is not this caller's to commit.
+const commitScript = `
+local intent = redis.call('HGET', KEYS[1], 'finishing')
+if not intent or not string.find(intent, ARGV[1], 1, true) then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('HDEL', KEYS[1], 'finishing')
+return 1
 `;
 
 /** How many records one list call reads at most while filtering by status. */
@@ -57,17 +110,25 @@ export class JobStore {
     private readonly keys: RedisKeys,
   ) {}
 
-  async create(record: JobRecord): Promise<void> {
-    const transaction = this.redis.multi();
-    this.addCreates(transaction, [record]);
-    await transaction.exec();
-  }
-
   /**
    * Adds the commands that create `records` to a pipeline or transaction of the caller's:
-   * one HSET per job and one ZADD per index for all of them (batch intake writes thousands).
+   * their hashes and the owner's index entries (see {@link addRecords}, {@link addIndexes}).
    */
   addCreates(pipeline: ChainableCommander, records: readonly JobRecord[]): void {
+    this.addRecords(pipeline, records);
+    this.addIndexes(pipeline, records);
+  }
+
+  /** One HSET per record: the hashes alone, not yet listed anywhere. */
+  addRecords(pipeline: ChainableCommander, records: readonly JobRecord[]): void {
+    for (const record of records) pipeline.hset(this.keys.job(record.id), encodeFields(record));
+  }
+
+  /** The owners' index entries of jobs: one ZADD per index for all of them. */
+  addIndexes(
+    pipeline: ChainableCommander,
+    records: readonly Pick<JobRecord, 'id' | 'type' | 'owner'>[],
+  ): void {
     const byIndex = new Map<string, string[]>();
     const index = (key: string, id: string) => {
       const ids = byIndex.get(key);
@@ -75,30 +136,20 @@ export class JobStore {
       else byIndex.set(key, [id]);
     };
     for (const record of records) {
-      pipeline.hset(this.keys.job(record.id), encodeFields(record));
       index(this.keys.ownerJobs(record.owner), record.id);
       index(this.keys.ownerJobsByType(record.owner, record.type), record.id);
     }
     for (const [key, ids] of byIndex) pipeline.zadd(key, ...ids.flatMap((id) => [0, id]));
   }
 
-  /** Adds the commands that remove `owner`'s records and their index entries (undoing a write). */
-  addRemoves(
-    pipeline: ChainableCommander,
-    owner: string,
-    records: readonly Pick<JobRecord, 'id' | 'type'>[],
-  ): void {
-    for (const { id, type } of records) {
-      pipeline
-        .unlink(this.keys.job(id))
-        .zrem(this.keys.ownerJobs(owner), id)
-        .zrem(this.keys.ownerJobsByType(owner, type), id);
-    }
+  /** Adds the commands deleting the records `ids` (an intake rolled back: never indexed). */
+  addDeletes(pipeline: ChainableCommander, ids: readonly string[]): void {
+    if (ids.length > 0) pipeline.unlink(...ids.map((id) => this.keys.job(id)));
   }
 
   async get(id: string): Promise<JobRecord | null> {
     const fields = await this.redis.hgetall(this.keys.job(id));
-    return Object.keys(fields).length === 0 ? null : decode(fields);
+    return Object.keys(fields).length === 0 ? null : decodeJobRecord(fields);
   }
 
   /** The job when it exists and belongs to `owner`; null otherwise (others' jobs are 404). */
@@ -111,21 +162,89 @@ export class JobStore {
     await this.redis.hset(this.keys.job(id), encodeFields(patch));
   }
 
-  /** Applies `patch` only if the job's status is one of `from` (any, when empty). */
-  async transition(id: string, from: JobStatus[], patch: JobPatch): Promise<TransitionResult> {
+  /**
+   * Applies `patch` only if the job's status is one of `from` (any, when empty), no finish is
+   * on its way, and, given a `fence` (a run id), the job's run is still that one.
+   */
+  async transition(
+    id: string,
+    from: readonly JobStatus[],
+    patch: JobPatch,
+    fence: string | null = null,
+  ): Promise<TransitionResult> {
     const args = Object.entries(encodeFields(patch)).flat();
     const [outcome, status] = (await this.redis.eval(
       transitionScript,
       1,
       this.keys.job(id),
       JSON.stringify(from.map((s) => JSON.stringify(s))),
+      fence === null ? '' : JSON.stringify(fence),
       ...args,
     )) as [string, string];
-    if (outcome === 'missing') return { outcome: 'missing' };
-    const parsed = JSON.parse(status) as JobStatus;
-    return outcome === 'applied'
-      ? { outcome: 'applied', previous: parsed }
-      : { outcome: 'rejected', current: parsed };
+    return transitionOutcome([outcome, status]);
+  }
+
+  /**
+   * Adds a {@link transition} (without fence) to a transaction of the caller's; its reply is
+   * read with {@link transitionOutcome}.
+   */
+  addTransition(
+    pipeline: ChainableCommander,
+    id: string,
+    from: readonly JobStatus[],
+    patch: JobPatch,
+  ): void {
+    const args = Object.entries(encodeFields(patch)).flat();
+    pipeline.eval(
+      transitionScript,
+      1,
+      this.keys.job(id),
+      JSON.stringify(from.map((s) => JSON.stringify(s))),
+      '',
+      ...args,
+    );
+  }
+
+  /**
+   * Starts run `runId` of the job: queued or running (a takeover from a run that lost its lock)
+   * → running, with this run as the only one allowed to finish it. Returns the record as the
+   * claim left it, or why no run starts.
+   */
+  async claim(
+    id: string,
+    runId: string,
+    attempts: number,
+    startedAt: string,
+  ): Promise<ClaimResult> {
+    const outcome = (await this.redis.eval(
+      claimScript,
+      1,
+      this.keys.job(id),
+      JSON.stringify(runId),
+      attempts,
+      JSON.stringify(startedAt),
+    )) as 'missing' | 'finishing' | 'finished' | 'claimed' | 'takeover';
+    if (outcome === 'missing') return { outcome };
+    const record = await this.get(id);
+    if (!record) return { outcome: 'missing' };
+    if (outcome === 'finishing' || outcome === 'finished') return { outcome, record };
+    return { outcome: 'claimed', record, takeover: outcome === 'takeover' };
+  }
+
+  /**
+   * The commit of a finish: the intent `intentId` becomes the record's `fields` in one step.
+   * False when that intent is no longer there (someone committed it already).
+   */
+  async commitFinish(id: string, intentId: string, fields: JobPatch): Promise<boolean> {
+    const args = Object.entries(encodeFields(fields)).flat();
+    const applied = (await this.redis.eval(
+      commitScript,
+      1,
+      this.keys.job(id),
+      `"id":${JSON.stringify(intentId)}`,
+      ...args,
+    )) as number;
+    return applied === 1;
   }
 
   /** Newest first. Filtering by status reads at most LIST_SCAN_BUDGET records per call. */
@@ -160,14 +279,16 @@ export class JobStore {
     return replies.map(([error, fields]) => {
       if (error) throw error;
       const hash = fields as Record<string, string>;
-      return Object.keys(hash).length === 0 ? null : decode(hash);
+      return Object.keys(hash).length === 0 ? null : decodeJobRecord(hash);
     });
   }
 }
 
-function decode(fields: Record<string, string>): JobRecord {
-  const raw = Object.fromEntries(
-    Object.entries(fields).map(([key, value]) => [key, JSON.parse(value) as unknown]),
-  );
-  return jobRecordSchema.parse(raw);
+/** A transition script's reply, as a result. */
+export function transitionOutcome(reply: unknown): TransitionResult {
+  const [outcome, status] = reply as [string, string];
+  if (outcome === 'missing') return { outcome: 'missing' };
+  const parsed = JSON.parse(status) as JobStatus;
+  if (outcome === 'applied') return { outcome: 'applied', previous: parsed };
+  return { outcome: outcome === 'fenced' ? 'fenced' : 'rejected', current: parsed };
 }

@@ -26,6 +26,14 @@ export interface Metrics {
   readonly slotWait: Histogram<'class'>;
   /** Idempotent replays at the intake, by route. */
   readonly idempotentReplays: Counter<'scope'>;
+  /** Runs that took a job over from a run that lost its lock (possible double runs). */
+  readonly takeovers: Counter<'type'>;
+  /** Jobs this worker refused because another deployment (another storage) accepted them. */
+  readonly foreignJobs: Counter;
+  /** 1 while this process's storage is not its deployment's: it refuses to consume. */
+  readonly deploymentMismatch: Gauge;
+  /** Batch intakes another process left unfinished, recovered here, by how. */
+  readonly intakeRecoveries: Counter<'outcome'>;
 }
 
 export interface MetricsOptions {
@@ -97,7 +105,30 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       labelNames: ['scope'],
       registers,
     }),
+    takeovers: new Counter({
+      name: 'audiobatch_job_takeovers_total',
+      help: 'Runs that took a job over from a run that had lost its lock, by type',
+      labelNames: ['type'],
+      registers,
+    }),
+    foreignJobs: new Counter({
+      name: 'audiobatch_foreign_jobs_refused_total',
+      help: 'Jobs refused because another deployment (another storage) accepted them',
+      registers,
+    }),
+    deploymentMismatch: new Gauge({
+      name: 'audiobatch_deployment_mismatch',
+      help: '1 while this process refuses to consume: its storage is not its deployment’s',
+      registers,
+    }),
+    intakeRecoveries: new Counter({
+      name: 'audiobatch_intake_recoveries_total',
+      help: 'Interrupted batch intakes recovered by this process, by outcome',
+      labelNames: ['outcome'],
+      registers,
+    }),
   };
   for (const jobClass of JOB_CLASSES) metrics.upstreamInFlight.set({ class: jobClass }, 0);
+  metrics.deploymentMismatch.set(0);
   return metrics;
 }

@@ -43,15 +43,29 @@ export type ClassQueues = Record<JobClass, Queue<QueuePayload>>;
 export function createQueues(connection: Redis, settings: QueueSettings): ClassQueues {
   const entries = JOB_CLASSES.map((jobClass) => [
     jobClass,
-    new Queue<QueuePayload>(queueName(jobClass), {
-      connection,
-      prefix: settings.prefix,
-      defaultJobOptions: defaultJobOptions(settings),
-    }),
+    quietQueue(
+      new Queue<QueuePayload>(queueName(jobClass), {
+        connection,
+        prefix: settings.prefix,
+        defaultJobOptions: defaultJobOptions(settings),
+      }),
+    ),
   ]);
   return Object.fromEntries(entries) as ClassQueues;
 }
 
 export async function closeQueues(queues: ClassQueues): Promise<void> {
   await Promise.all(Object.values(queues).map((queue) => queue.close()));
+}
+
+/**
+ * A producer queue re-emits its connection's errors; with no listener BullMQ prints them raw to
+ * stderr on every reconnect attempt. The connection's own listener (runtime/connection-log.ts)
+ * already logs an outage once, so the queue's copies are dropped here.
+ */
+export function quietQueue<Q extends { on(event: 'error', listener: () => void): unknown }>(
+  queue: Q,
+): Q {
+  queue.on('error', () => undefined);
+  return queue;
 }

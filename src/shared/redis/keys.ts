@@ -4,6 +4,13 @@
  */
 export function redisKeys(prefix: string) {
   return {
+    /** The deployment these keys belong to (deployment-marker.ts): one id, also in storage. */
+    deployment: `${prefix}:deployment`,
+    /**
+     * Batch intakes in progress: batch id → the ms by which its writer must show progress.
+     * Any process finding one past its deadline recovers it (batch-intake-recovery.ts).
+     */
+    intakes: `${prefix}:intakes`,
     job: (id: string) => `${prefix}:job:${id}`,
     upload: (id: string) => `${prefix}:upload:${id}`,
     /** The job's attempt log (a list of JSON entries), copied into job.json when it finishes. */

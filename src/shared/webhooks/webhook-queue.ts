@@ -1,6 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { quietQueue } from '../queue/queues.ts';
 import { WEBHOOK_EVENTS, type WebhookEvent } from './webhook-events.ts';
 
 /**
@@ -43,11 +44,13 @@ export function createWebhookQueue(
   connection: Redis,
   settings: WebhookQueueSettings,
 ): Queue<WebhookPayload> {
-  return new Queue<WebhookPayload>(WEBHOOK_QUEUE, {
-    connection,
-    prefix: settings.prefix,
-    defaultJobOptions: webhookJobOptions(settings),
-  });
+  return quietQueue(
+    new Queue<WebhookPayload>(WEBHOOK_QUEUE, {
+      connection,
+      prefix: settings.prefix,
+      defaultJobOptions: webhookJobOptions(settings),
+    }),
+  );
 }
 
 /** A message id both unique per event and stable across re-announcements of it. */

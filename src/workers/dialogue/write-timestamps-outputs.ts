@@ -9,7 +9,7 @@ async function putText(
   target: OutputTarget,
   output: { name: string; file: string; extension: string; contentType: string; text: string },
 ): Promise<StoredOutput> {
-  const key = outputKey(target.job.id, output.file, output.extension);
+  const key = outputKey(target.outputFolder, output.file, output.extension);
   const stored = await target.storage.put(key, output.text, {
     contentType: output.contentType,
     signal: target.signal,

@@ -16,6 +16,8 @@ export interface JobContext<T extends JobType> {
   inputKey: string | null;
   inputBytes: number | null;
   inputContentType: string | null;
+  /** Where this run writes its outputs: its own folder, `jobs/{job_id}/runs/{run_id}/`. */
+  outputFolder: string;
   storage: ObjectStorage;
   /** Calls the upstream; the processor records each call in the attempt log. */
   callUpstream(call: Omit<UpstreamCall, 'signal'>): Promise<UpstreamResponse>;

@@ -15,7 +15,7 @@ export async function writeJsonOutput(
   name: string,
   json: string,
 ): Promise<StoredOutput> {
-  const key = outputKey(target.job.id, name, 'json');
+  const key = outputKey(target.outputFolder, name, 'json');
   const stored = await target.storage.put(key, json, {
     contentType: 'application/json',
     signal: target.signal,

@@ -6,14 +6,15 @@ import { expectLength } from '../upstream/expect-length.ts';
 import { probeDurationMs } from './probe-duration.ts';
 
 export interface OutputTarget {
-  job: { id: string };
+  /** The writing run's own folder (`jobs/{job_id}/runs/{run_id}/`): no other run writes there. */
+  outputFolder: string;
   storage: ObjectStorage;
   signal: AbortSignal;
 }
 
-/** Storage key of a job's output: `jobs/{job_id}/{name}.{ext}`. A retry overwrites it. */
-export function outputKey(jobId: string, name: string, extension: string): string {
-  return `jobs/${jobId}/${name}.${extension}`;
+/** Storage key of an output in a run's folder: `{folder}{name}.{ext}`. */
+export function outputKey(folder: string, name: string, extension: string): string {
+  return `${folder}${name}.${extension}`;
 }
 
 /**
@@ -25,7 +26,7 @@ export async function writeAudioOutput(
   audio: { name: string; format: string; body: Readable; contentLength: number | null },
 ): Promise<StoredOutput> {
   const { contentType, extension } = describeOutputFormat(audio.format);
-  const key = outputKey(target.job.id, audio.name, extension);
+  const key = outputKey(target.outputFolder, audio.name, extension);
   // pipeline, not pipe: a reset mid-body must fail the write, not leave it waiting.
   const checked = pipeline(audio.body, expectLength(audio.contentLength), () => {});
   const stored = await target.storage.put(key, checked, {

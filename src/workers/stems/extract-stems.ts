@@ -39,7 +39,7 @@ async function storeStem(
 ): Promise<StoredOutput> {
   const format = describeStemEntry(stem.extension, outputFormat);
   const name = `stem.${stem.stem}`;
-  const key = outputKey(target.job.id, name, format.extension);
+  const key = outputKey(target.outputFolder, name, format.extension);
   const body = await openEntry(zip, stem.entry, target.signal);
   const stored = await target.storage.put(key, body, {
     contentType: format.contentType,

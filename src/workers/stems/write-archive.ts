@@ -16,7 +16,7 @@ export async function writeArchiveOutput(
   response: { body: Readable; contentLength: number | null },
 ): Promise<StoredOutput> {
   // The key is `stems.zip`: the output name already carries its extension.
-  const key = outputKey(target.job.id, 'stems', 'zip');
+  const key = outputKey(target.outputFolder, 'stems', 'zip');
   const checked = pipeline(response.body, expectLength(response.contentLength), () => {});
   const stored = await target.storage.put(key, checked, {
     contentType: ARCHIVE_CONTENT_TYPE,

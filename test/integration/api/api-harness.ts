@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import { buildApp } from '../../../src/api/app.ts';
 import type { ApiDeps } from '../../../src/api/deps.ts';
 import { loadConfig } from '../../../src/shared/config.ts';
+import { resolveDeployment } from '../../../src/shared/deployment/deployment-marker.ts';
 import type { JobRecord, JobView } from '../../../src/shared/jobs/job-record.ts';
 import { JobStore } from '../../../src/shared/jobs/job-store.ts';
 import { createLogger } from '../../../src/shared/logger.ts';
@@ -92,6 +93,12 @@ export async function startApiHarness(options: ApiHarnessOptions = {}): Promise<
           s3: { region: 'unused', forcePathStyle: true, checksumMode: 'WHEN_REQUIRED' },
         });
   const queues = createQueues(redis, { prefix, attempts: 3, backoffMs: 100 });
+  const deployment = await resolveDeployment({
+    redis,
+    keys,
+    storage,
+    storageUrl: options.storage === 's3' ? 's3' : `file://${root}`,
+  });
   const deps: ApiDeps = {
     config,
     logger,
@@ -101,6 +108,7 @@ export async function startApiHarness(options: ApiHarnessOptions = {}): Promise<
     queues,
     storage,
     keys,
+    deployment,
   };
   const app = await buildApp(deps);
   await app.ready();

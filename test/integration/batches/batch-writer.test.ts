@@ -1,119 +1,157 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeBatch } from '../../../src/api/services/batch-writer.ts';
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { writeBatch, type BatchWriterDeps } from '../../../src/api/services/batch-writer.ts';
+import { recoverIntakes } from '../../../src/shared/batches/batch-intake-recovery.ts';
 import { batchKeys } from '../../../src/shared/batches/batch-keys.ts';
 import type { BatchRecord } from '../../../src/shared/batches/batch-record.ts';
 import { BatchStore } from '../../../src/shared/batches/batch-store.ts';
-import { ServiceUnavailableError } from '../../../src/shared/errors.ts';
 import { newId } from '../../../src/shared/ids.ts';
 import type { JobRecord } from '../../../src/shared/jobs/job-record.ts';
 import { JobStore } from '../../../src/shared/jobs/job-store.ts';
+import { newJobRecord } from '../../../src/shared/jobs/new-job-record.ts';
 import { createLogger } from '../../../src/shared/logger.ts';
-import type { ClassQueues } from '../../../src/shared/queue/queues.ts';
+import { createMetrics } from '../../../src/shared/metrics/metrics.ts';
+import { closeQueues, createQueues, type ClassQueues } from '../../../src/shared/queue/queues.ts';
+import { createRedis } from '../../../src/shared/redis/connections.ts';
 import { redisKeys } from '../../../src/shared/redis/keys.ts';
 import { testRedisUrl, uniquePrefix } from '../../support/test-env.ts';
 
-/** A strict stand-in for the class queues: the Nth addBulk fails as a lost connection does. */
-function failingQueues(failOnCall: number) {
-  const added: string[] = [];
-  const removed: string[] = [];
-  let calls = 0;
-  const queue = {
-    addBulk: (jobs: { opts: { jobId: string } }[]) => {
-      if (++calls === failOnCall) return Promise.reject(new Error('Connection is closed.'));
-      added.push(...jobs.map((job) => job.opts.jobId));
-      return Promise.resolve([]);
-    },
-    remove: (id: string) => {
-      removed.push(id);
-      return Promise.resolve(1);
-    },
-  };
-  const other = new Proxy(
-    {},
-    {
-      get: () => () => {
-        throw new Error('unexpected call');
-      },
-    },
-  );
-  return { queues: { speech: queue, music: other } as unknown as ClassQueues, added, removed };
-}
+const OWNER = 'local';
 
-function record(owner: string, batchId: string, i: number): JobRecord {
+function newBatch(): BatchRecord {
   return {
-    id: newId('job'),
-    owner,
-    type: 'speech_to_speech',
-    status: 'queued',
-    batch_id: batchId,
-    custom_id: `c${i}`,
+    id: newId('bat'),
+    owner: OWNER,
+    name: null,
+    seed: 1,
     metadata: {},
+    webhook: null,
     created_at: new Date().toISOString(),
-    started_at: null,
-    finished_at: null,
-    attempts: 0,
-    seed: i,
-    fingerprint: null,
-    cache: null,
-    request: {
-      type: 'speech_to_speech',
-      params: { voice_id: 'v', seed: i },
-    } as unknown as JobRecord['request'],
-    input: null,
-    outputs: [],
-    upstream: null,
-    error: null,
-    result: null,
-    cancel_requested: false,
+    results: null,
+    webhook_deliveries: [],
   };
 }
 
-describe('batch writes', () => {
-  let redis: Redis;
-  const prefix = uniquePrefix('batch-writer');
-  beforeAll(() => {
-    redis = new Redis(testRedisUrl());
+function record(batchId: string, i: number): JobRecord {
+  return newJobRecord({
+    owner: OWNER,
+    request: {
+      type: 'text_to_dialogue',
+      params: { inputs: [{ text: `line ${i}`, voice_id: 'v' }] },
+    } as unknown as JobRecord['request'],
+    seed: i,
+    input: null,
+    batchId,
+    createdAt: new Date().toISOString(),
+    deployment: 'dep_test',
   });
-  afterAll(async () => {
+}
+
+/** The batch writer and intake recovery on real Redis and real BullMQ queues. */
+describe('batch intake', () => {
+  let redis: Redis;
+  let prefix: string;
+  let queues: ClassQueues;
+  let deps: BatchWriterDeps;
+  beforeAll(async () => {
+    redis = createRedis(testRedisUrl(), 'intake', 'batch-writer-test');
+    // The intake's connection refuses commands until it is connected (no offline queue).
+    await new Promise((resolve) => redis.once('ready', resolve));
+  });
+  afterEach(async () => {
+    await closeQueues(queues);
     const found = await redis.keys(`${prefix}:*`);
     if (found.length) await redis.del(...found);
+  });
+  afterAll(async () => {
     await redis.quit();
   });
-
-  it('removes everything it wrote when Redis fails midway, and answers 503', async () => {
-    const keys = redisKeys(prefix);
-    const bkeys = batchKeys(prefix);
-    const batches = new BatchStore(redis, bkeys);
-    const batch: BatchRecord = {
-      id: newId('bat'),
-      owner: 'local',
-      name: null,
-      seed: 1,
-      metadata: {},
-      webhook: null,
-      created_at: new Date().toISOString(),
-      results: null,
-      webhook_deliveries: [],
+  const setUp = (leaseMs = 30_000) => {
+    prefix = uniquePrefix('batch-writer');
+    queues = createQueues(redis, { prefix, attempts: 1, backoffMs: 10 });
+    deps = {
+      redis,
+      keys: redisKeys(prefix),
+      batchKeys: batchKeys(prefix),
+      jobs: new JobStore(redis, redisKeys(prefix)),
+      batches: new BatchStore(redis, batchKeys(prefix)),
+      queues,
+      logger: createLogger({ level: 'silent' }),
+      leaseMs,
     };
-    const { queues, added, removed } = failingQueues(3);
-    const items = Array.from({ length: 4_500 }, (_, i) => i);
-    const error = await writeBatch(
-      {
-        redis,
-        jobs: new JobStore(redis, keys),
-        batches,
-        queues,
-        logger: createLogger({ level: 'silent' }),
-      },
-      batch,
-      items,
-      (i) => record('local', batch.id, i),
-    ).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ServiceUnavailableError);
-    expect(added.length).toBeGreaterThan(0);
-    expect(removed).toEqual(expect.arrayContaining(added));
-    expect(await redis.keys(`${prefix}:*`)).toEqual([]);
-    expect(await batches.get(batch.id)).toBeNull();
+    return deps;
+  };
+  const dataKeys = async () =>
+    (await redis.keys(`${prefix}:*`)).filter((k) => /:(batch|job|idx):/.test(k));
+
+  it('writes, lists and queues every item, then ends its intake', async () => {
+    setUp();
+    const batch = newBatch();
+    await writeBatch(deps, batch, [...Array(2_500).keys()], (i) => record(batch.id, i));
+    const stored = await deps.batches.getOwned(batch.id, OWNER);
+    expect(stored?.state.total).toBe(2_500);
+    expect(stored?.state.intake).toBeUndefined();
+    expect(await redis.zcard(deps.keys.intakes)).toBe(0);
+    expect(await redis.zcard(deps.keys.ownerJobs(OWNER))).toBe(2_500);
+    expect((await queues.speech.getJobCounts('waiting')).waiting).toBe(2_500);
+  });
+
+  it('leaves nothing when writing fails before the commit', async () => {
+    setUp();
+    const batch = newBatch();
+    const error = await writeBatch(deps, batch, [...Array(2_500).keys()], (i) => {
+      if (i === 1_700) throw new Error('record 1700 cannot be built');
+      return record(batch.id, i);
+    }).catch((e: unknown) => e);
+    expect(String(error)).toMatch(/record 1700/);
+    expect(await dataKeys()).toEqual([]);
+    expect(await redis.zcard(deps.keys.intakes)).toBe(0);
+    expect((await queues.speech.getJobCounts('waiting')).waiting).toBe(0);
+  });
+
+  /** Writes step 1 of an intake and stops, as a process killed right there would. */
+  async function abandonedIntake(committed: boolean): Promise<BatchRecord> {
+    const batch = newBatch();
+    const first = redis.multi();
+    deps.batches.create(first, batch, 1_500);
+    first.zadd(deps.keys.intakes, Date.now() - 1, batch.id);
+    await first.exec();
+    const records = [...Array(1_500).keys()].map((i) => record(batch.id, i));
+    const pipeline = redis.pipeline();
+    deps.jobs.addRecords(pipeline, records);
+    deps.batches.addMembers(pipeline, batch.id, records);
+    await pipeline.exec();
+    if (committed) expect(await deps.batches.commitIntake(batch)).toBe(true);
+    return batch;
+  }
+
+  it('recovery rolls an uncommitted intake back: nothing left, nothing visible', async () => {
+    setUp();
+    const batch = await abandonedIntake(false);
+    expect(await deps.batches.getOwned(batch.id, OWNER)).toBeNull();
+    const recovered = await recoverIntakes({ ...deps, metrics: createMetrics() });
+    expect(recovered).toBe(1);
+    expect(await dataKeys()).toEqual([]);
+    expect(await redis.zcard(deps.keys.intakes)).toBe(0);
+  });
+
+  it('recovery queues every job of a committed intake', async () => {
+    setUp();
+    const batch = await abandonedIntake(true);
+    expect(await deps.batches.getOwned(batch.id, OWNER)).not.toBeNull();
+    expect(await recoverIntakes({ ...deps, metrics: createMetrics() })).toBe(1);
+    expect((await queues.speech.getJobCounts('waiting')).waiting).toBe(1_500);
+    expect(await redis.zcard(deps.keys.ownerJobs(OWNER))).toBe(1_500);
+    expect((await deps.batches.get(batch.id))?.state.intake).toBeUndefined();
+    // A second pass finds nothing left to do.
+    expect(await recoverIntakes({ ...deps, metrics: createMetrics() })).toBe(0);
+  });
+
+  it('recovery leaves an intake alone while its writer still holds the lease', async () => {
+    setUp();
+    const batch = await abandonedIntake(false);
+    await redis.zadd(deps.keys.intakes, Date.now() + 60_000, batch.id);
+    expect(await recoverIntakes({ ...deps, metrics: createMetrics() })).toBe(0);
+    expect(await deps.batches.get(batch.id)).not.toBeNull();
   });
 });

@@ -39,6 +39,12 @@ const record: JobRecord = {
   error: null,
   result: null,
   cancel_requested: false,
+  record_version: 2,
+  run_id: 'run_01jabcdefghjkmnpqrstvwxyz0',
+  runs: 1,
+  takeovers: 0,
+  finishing: null,
+  deployment: 'dep_0123456789abcdef',
 };
 
 describe('toJobView', () => {
@@ -65,6 +71,10 @@ describe('toJobView', () => {
       'jobs/job_x',
       'cancel_requested',
       '"owner"',
+      'run_01jabcdefghjkmnpqrstvwxyz0',
+      'dep_0123456789abcdef',
+      'finishing',
+      'record_version',
     ]) {
       expect(text).not.toContain(hidden);
     }

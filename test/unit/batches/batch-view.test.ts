@@ -41,8 +41,8 @@ describe('batch view', () => {
     expect(running).not.toHaveProperty('owner');
   });
 
-  it('reads completed, or canceled when a cancel was asked, once every job finished', () => {
-    const done = {
+  it('reads completed, or canceled when a cancel was asked, once every job finished and its results are written', () => {
+    const finishing = {
       total: '2',
       succeeded: '1',
       canceled: '1',
@@ -51,6 +51,12 @@ describe('batch view', () => {
       started_at: '0',
       finished_at: '2000',
     };
+    // Every job finished, results not written yet: not finished as far as a reader can tell.
+    expect(toBatchView(record, state(finishing))).toMatchObject({
+      status: 'running',
+      finished_at: null,
+    });
+    const done = { ...finishing, finalized: '1' };
     expect(toBatchView(record, state(done))).toMatchObject({
       status: 'completed',
       completions: 1,

@@ -40,7 +40,11 @@ function response(body: string | Buffer[], contentLength: number | null = null):
 describe('readTimestampedAudio (file storage)', () => {
   let root: string;
   let storage: ObjectStorage;
-  const target = () => ({ job: { id: 'job_test' }, storage, signal: new AbortController().signal });
+  const target = () => ({
+    outputFolder: 'jobs/job_test/',
+    storage,
+    signal: new AbortController().signal,
+  });
 
   beforeEach(async () => {
     root = await mkdtemp(join(tmpdir(), 'dialogue-read-'));

@@ -44,11 +44,10 @@ describe('storeDetailedResponse', () => {
   let root: string;
   let storage: ObjectStorage;
   let n = 0;
-  const target = () => ({
-    job: { id: `job_${++n}` },
-    storage,
-    signal: new AbortController().signal,
-  });
+  const target = () => {
+    const id = `job_${++n}`;
+    return { id, outputFolder: `jobs/${id}/`, storage, signal: new AbortController().signal };
+  };
   const keys = async (id: string) => {
     const found: string[] = [];
     for await (const key of storage.list(`jobs/${id}/`)) found.push(key);
@@ -76,19 +75,12 @@ describe('storeDetailedResponse', () => {
       'mp3_44100_128',
     );
     expect(outputs.map((o) => [o.name, o.key, o.content_type, o.bytes])).toEqual([
-      ['audio', `jobs/${t.job.id}/audio.mp3`, 'audio/mpeg', audio.length],
-      [
-        'details',
-        `jobs/${t.job.id}/details.json`,
-        'application/json',
-        JSON.stringify(DETAILS).length,
-      ],
+      ['audio', `jobs/${t.id}/audio.mp3`, 'audio/mpeg', audio.length],
+      ['details', `jobs/${t.id}/details.json`, 'application/json', JSON.stringify(DETAILS).length],
     ]);
-    const stored = Buffer.concat(await (await storage.get(`jobs/${t.job.id}/audio.mp3`)).toArray());
+    const stored = Buffer.concat(await (await storage.get(`jobs/${t.id}/audio.mp3`)).toArray());
     expect(stored.equals(audio)).toBe(true);
-    const details = Buffer.concat(
-      await (await storage.get(`jobs/${t.job.id}/details.json`)).toArray(),
-    );
+    const details = Buffer.concat(await (await storage.get(`jobs/${t.id}/details.json`)).toArray());
     expect(JSON.parse(details.toString())).toEqual(DETAILS);
   });
 
@@ -121,6 +113,6 @@ describe('storeDetailedResponse', () => {
     );
     expect(error).toBeInstanceOf(UpstreamError);
     expect(error).toMatchObject({ kind: 'retryable', retryable: true, upstreamCode: code });
-    expect(await keys(t.job.id)).toEqual([]);
+    expect(await keys(t.id)).toEqual([]);
   });
 });

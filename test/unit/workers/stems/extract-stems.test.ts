@@ -68,7 +68,11 @@ describe('extractStems', () => {
     return { key: stored.key, sha256: stored.sha256 };
   }
 
-  const target = (signal = new AbortController().signal) => ({ job: { id: JOB }, storage, signal });
+  const target = (signal = new AbortController().signal) => ({
+    outputFolder: `jobs/${JOB}/`,
+    storage,
+    signal,
+  });
 
   async function keys(): Promise<string[]> {
     const found: string[] = [];

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import { ObjectNotFoundError } from '../../shared/errors.ts';
-import type { ObjectStorage } from '../../shared/storage/object-storage.ts';
+import { ObjectNotFoundError } from '../errors.ts';
+import type { ObjectStorage } from '../storage/object-storage.ts';
 
 /** A small JSON object from storage, validated; null when absent or unreadable. */
 export async function readJson<S extends z.ZodType>(

@@ -1,9 +1,11 @@
 import type { Redis } from 'ioredis';
-import type { RedisKeys } from '../shared/redis/keys.ts';
+import type { RedisKeys } from '../redis/keys.ts';
 
 /** One attempt as job.json records it: when, what the upstream said, what was kept. */
 export interface AttemptEntry {
   attempt: number;
+  /** The run that made it (absent in entries written before runs were fenced). */
+  run_id?: string;
   started_at: string;
   finished_at: string;
   outcome:
@@ -14,7 +16,9 @@ export interface AttemptEntry {
     | 'requeued_quota'
     | 'interrupted'
     | 'failed'
-    | 'canceled';
+    | 'canceled'
+    /** A later run took the job over (this one had lost its lock): its work was discarded. */
+    | 'superseded';
   upstream_status: number | null;
   upstream_code: string | null;
   request_id: string | null;

@@ -1,6 +1,7 @@
-import type { JobRecord } from '../../shared/jobs/job-record.ts';
-import type { ObjectStorage } from '../../shared/storage/object-storage.ts';
-import type { AttemptEntry } from '../attempt-log.ts';
+import type { JobRecord } from '../jobs/job-record.ts';
+import type { ObjectStorage } from '../storage/object-storage.ts';
+import type { AttemptEntry } from './attempt-log.ts';
+import { jobJsonKey } from './job-objects.ts';
 
 /**
  * `jobs/{id}/job.json`, the reproducibility record: the normalized request, seed, fingerprint,
@@ -27,12 +28,16 @@ export async function writeJobJson(
     input: record.input && { sha256: record.input.sha256, bytes: record.input.bytes },
     cache: record.cache,
     upstream: record.upstream,
+    /** The run whose outputs these are, runs started in all, and how many took over another. */
+    run_id: record.run_id,
+    runs: record.runs,
+    takeovers: record.takeovers,
     attempts,
     outputs: record.outputs.map(({ key: _key, ...output }) => output),
     error: record.error,
     ...extra,
   };
-  await storage.put(`jobs/${record.id}/job.json`, JSON.stringify(document, null, 2), {
+  await storage.put(jobJsonKey(record.id), JSON.stringify(document, null, 2), {
     contentType: 'application/json',
   });
 }

@@ -1,0 +1,143 @@
+import type { ChainableCommander, Redis } from 'ioredis';
+import type { JobRecord } from '../jobs/job-record.ts';
+import type { JobStore } from '../jobs/job-store.ts';
+import { JOB_CLASS_OF, JOB_TYPES, type JobType } from '../jobs/job-types.ts';
+import type { ClassQueues } from '../queue/queues.ts';
+import { addWorkItem, queueTransaction } from '../queue/transactional-add.ts';
+import type { RedisKeys } from '../redis/keys.ts';
+import type { BatchKeys } from './batch-keys.ts';
+import type { BatchStore } from './batch-store.ts';
+
+/**
+ * The two halves of a batch intake that more than one process may run: queueing a committed
+ * batch's work items, and removing an uncommitted one. The intake (api) runs them in the
+ * request; recovery (any process, batch-intake-recovery.ts) runs them for an intake whose
+ * writer died. Both are idempotent: BullMQ ignores an add whose job id it holds, ZADD of a
+ * listed id changes nothing, deleting what is gone is a no-op.
+ */
+export interface BatchIntakeDeps {
+  redis: Redis;
+  keys: RedisKeys;
+  batchKeys: BatchKeys;
+  jobs: JobStore;
+  batches: BatchStore;
+  queues: ClassQueues;
+}
+
+/** Records per step: round trips do not dominate, and one step stays a few MB. */
+export const INTAKE_CHUNK = 1_000;
+
+/** A batch job as queueing needs it. */
+export type MemberRef = Pick<JobRecord, 'id' | 'type' | 'owner'>;
+
+/**
+ * Lists `members` for their owner and queues their work items, in one MULTI per call (the
+ * queues share the intake's connection): they are listed and queued together, or not at all.
+ */
+export async function queueMembers(
+  deps: BatchIntakeDeps,
+  members: readonly MemberRef[],
+): Promise<void> {
+  if (members.length === 0) return;
+  const transaction = await queueTransaction(deps.queues.speech);
+  deps.jobs.addIndexes(transaction, members);
+  for (const member of members) {
+    const queue = deps.queues[JOB_CLASS_OF[member.type]];
+    await addWorkItem(queue, transaction, { name: member.type, jobId: member.id });
+  }
+  await execAll(transaction);
+}
+
+/**
+ * Queues every member of a committed batch, a chunk at a time (read from Redis: the records
+ * are all there once committed), then marks the intake done.
+ */
+export async function queueAllMembers(
+  deps: BatchIntakeDeps,
+  batchId: string,
+  owner: string,
+): Promise<number> {
+  let queued = 0;
+  for await (const ids of memberChunks(deps, batchId)) {
+    const types = await typesOf(deps, ids);
+    const members = ids.flatMap((id, i) => {
+      const type = types[i];
+      return type === null || type === undefined ? [] : [{ id, type, owner }];
+    });
+    await queueMembers(deps, members);
+    queued += members.length;
+  }
+  await finishIntake(deps, batchId);
+  return queued;
+}
+
+/** The intake is over: the batch no longer counts as one in progress. */
+export async function finishIntake(deps: BatchIntakeDeps, batchId: string): Promise<void> {
+  const pipeline = deps.redis.multi();
+  deps.batches.addFinishIntake(pipeline, batchId);
+  pipeline.zrem(deps.keys.intakes, batchId);
+  await execAll(pipeline);
+}
+
+// KEYS: the batch state. A rollback may start only where no commit happened: the intake is
+// still writing (or an earlier rollback began), or the state was never written.
+const startRollbackScript = `
+local intake = redis.call('HGET', KEYS[1], 'intake')
+if intake == 'queueing' then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'intake', 'rolling_back') end
+return 1
+`;
+
+/**
+ * Removes an uncommitted batch: its job records (never listed nor queued before the commit)
+ * and every key of the batch, then its intake entry. False, touching nothing, when the batch
+ * did commit (a commit whose answer was lost): it is queued in full instead, by recovery.
+ */
+export async function rollBackIntake(deps: BatchIntakeDeps, batchId: string): Promise<boolean> {
+  const allowed = await deps.redis.eval(startRollbackScript, 1, deps.batchKeys.state(batchId));
+  if (allowed !== 1) return false;
+  for await (const ids of memberChunks(deps, batchId)) {
+    const pipeline = deps.redis.pipeline();
+    deps.jobs.addDeletes(pipeline, ids);
+    pipeline.hdel(deps.batchKeys.members(batchId), ...ids);
+    await execAll(pipeline);
+  }
+  const pipeline = deps.redis.multi();
+  deps.batches.addDeletes(pipeline, batchId);
+  pipeline.zrem(deps.keys.intakes, batchId);
+  await execAll(pipeline);
+  return true;
+}
+
+async function* memberChunks(deps: BatchIntakeDeps, batchId: string): AsyncGenerator<string[]> {
+  let cursor = '0';
+  do {
+    const [next, flat] = await deps.redis.hscan(
+      deps.batchKeys.members(batchId),
+      cursor,
+      'COUNT',
+      INTAKE_CHUNK,
+    );
+    const ids = flat.filter((_, i) => i % 2 === 0);
+    if (ids.length > 0) yield ids;
+    cursor = next;
+  } while (cursor !== '0');
+}
+
+async function typesOf(deps: BatchIntakeDeps, ids: readonly string[]): Promise<(JobType | null)[]> {
+  const pipeline = deps.redis.pipeline();
+  for (const id of ids) pipeline.hget(deps.keys.job(id), 'type');
+  const replies = (await pipeline.exec()) ?? [];
+  return replies.map(([error, raw]) => {
+    if (error) throw error;
+    const type = typeof raw === 'string' ? (JSON.parse(raw) as string) : null;
+    return JOB_TYPES.includes(type as JobType) ? (type as JobType) : null;
+  });
+}
+
+/** Executes a pipeline or transaction; the first failed command is thrown. */
+export async function execAll(pipeline: ChainableCommander): Promise<void> {
+  const replies = await pipeline.exec();
+  if (replies === null) throw new Error('the transaction was discarded');
+  for (const [error] of replies) if (error) throw error;
+}

@@ -1,0 +1,133 @@
+import type { Redis } from 'ioredis';
+import type { JobEvents } from '../batches/job-events.ts';
+import { crashPoint } from '../crash-points.ts';
+import { newId } from '../ids.ts';
+import type { FinalStatus, FinishIntent, JobRecord } from '../jobs/job-record.ts';
+import type { JobPatch, JobStore } from '../jobs/job-store.ts';
+import type { JobStatus } from '../jobs/job-types.ts';
+import type { Logger } from '../logger.ts';
+import type { RedisKeys } from '../redis/keys.ts';
+import type { ObjectStorage } from '../storage/object-storage.ts';
+import type { AttemptLog } from './attempt-log.ts';
+import { writeJobJson } from './job-json.ts';
+import { jobJsonKey, sweepJobObjects } from './job-objects.ts';
+import { storeInCache } from './result-cache.ts';
+
+/** What finishing a job touches; the workers and the API's cancel both have it. */
+export interface FinishDeps {
+  jobs: JobStore;
+  storage: ObjectStorage;
+  attempts: AttemptLog;
+  /** Batch counts, batch completion and job webhooks. */
+  events: JobEvents;
+  /** Publishes on the `?wait=` channel. */
+  redis: Redis;
+  keys: RedisKeys;
+  logger: Logger;
+}
+
+/** A finish as its caller asks for it. */
+export interface FinishRequest {
+  status: FinalStatus;
+  /** The statuses the job may be finished from (a cancel that won the race is never undone). */
+  from: readonly JobStatus[];
+  /** The run finishing it, as its fence; null for finishes outside a run (cancel, stall). */
+  runId: string | null;
+  /** Record fields set with the status: outputs, upstream summary, error, cache, result… */
+  patch: JobPatch;
+}
+
+/**
+ * The one way a job ends, whoever ends it (a run, the API's cancel, the stall handler). A
+ * reader sees `succeeded` only once everything it promises is in storage, and no step can be
+ * lost to a crash:
+ *
+ * 1. intent: a compare-and-set writes the finish onto the record (status, fence and no other
+ *    finish checked). From here this finish is the job's only possible end: no run can start
+ *    nor finish it, and whoever delivers the job next completes this finish instead.
+ * 2. the cache pointer (a successful generation), then job.json, in storage;
+ * 3. commit: the intent becomes the record's status and fields in one step;
+ * 4. what follows (see `afterFinish`).
+ *
+ * Returns the finished record, or null when this caller may not finish the job (a cancel won,
+ * a later run took over, another finish is on its way).
+ */
+export async function finishJob(
+  deps: FinishDeps,
+  id: string,
+  request: FinishRequest,
+): Promise<JobRecord | null> {
+  const intent: FinishIntent = {
+    id: newId('fin'),
+    status: request.status,
+    finished_at: new Date().toISOString(),
+    run_id: request.runId,
+    patch: request.patch,
+  };
+  const prepared = await deps.jobs.transition(
+    id,
+    request.from,
+    { finishing: intent },
+    request.runId,
+  );
+  if (prepared.outcome !== 'applied') return null;
+  crashPoint('finish-intent');
+  const record = await deps.jobs.get(id);
+  if (!record?.finishing) return null;
+  return completeFinish(deps, record);
+}
+
+/**
+ * Steps 2–4 of a finish whose intent is on `record`: by the caller that wrote it, or by the
+ * next delivery of a job whose finisher died. Every step is idempotent and produces the same
+ * thing whoever runs it, so running it twice, even at once, is safe.
+ */
+export async function completeFinish(deps: FinishDeps, record: JobRecord): Promise<JobRecord> {
+  const intent = record.finishing;
+  if (!intent) throw new Error(`job ${record.id} has no finish on its way`);
+  const fields: JobPatch = {
+    ...(intent.patch as JobPatch),
+    status: intent.status,
+    finished_at: intent.finished_at,
+  };
+  const finished: JobRecord = { ...record, ...fields, finishing: null };
+  if (finished.status === 'succeeded' && finished.cache === 'miss') {
+    await storeInCache(deps.storage, finished);
+    crashPoint('finish-cache-pointer');
+  }
+  await writeJobJson(deps.storage, finished, await deps.attempts.read(record.id));
+  crashPoint('finish-job-json');
+  await deps.jobs.commitFinish(record.id, intent.id, fields);
+  crashPoint('finish-commit');
+  await afterFinish(deps, finished);
+  return finished;
+}
+
+/**
+ * What follows a committed finish, repeated by any later delivery of the finished job: the
+ * objects no committed run wrote removed, the `?wait=` announcement, batch counts and the
+ * job's webhook. Idempotent.
+ */
+export async function afterFinish(deps: FinishDeps, record: JobRecord): Promise<void> {
+  // A job no run ever started (canceled while queued) has written nothing to sweep.
+  if (record.runs > 0) {
+    const removed = await sweepJobObjects(deps.storage, record);
+    if (removed > 0)
+      deps.logger.info({ job_id: record.id, removed }, 'removed what uncommitted runs had written');
+  }
+  crashPoint('finish-sweep');
+  await deps.redis.publish(deps.keys.jobFinishedChannel, record.id);
+  await deps.events.finished(record);
+  crashPoint('finish-events');
+}
+
+/**
+ * A delivery of a job that is already finished: its finisher may have died after the commit,
+ * before what follows; and job.json, which a finish writes before the commit, is restored if
+ * storage lost it. Then everything after the commit runs again.
+ */
+export async function recoverFinished(deps: FinishDeps, record: JobRecord): Promise<void> {
+  if ((await deps.storage.head(jobJsonKey(record.id))) === null)
+    await writeJobJson(deps.storage, record, await deps.attempts.read(record.id));
+  await afterFinish(deps, record);
+}

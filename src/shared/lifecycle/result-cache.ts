@@ -1,0 +1,88 @@
+import { posix } from 'node:path';
+import { z } from 'zod';
+import { ObjectNotFoundError } from '../errors.ts';
+import type { JobRecord, StoredOutput } from '../jobs/job-record.ts';
+import type { JobStore } from '../jobs/job-store.ts';
+import type { ObjectStorage } from '../storage/object-storage.ts';
+import { runFolder } from './job-objects.ts';
+import { readJson } from './read-json.ts';
+
+/**
+ * The fingerprint cache: `cache/{fingerprint}.json` names the job (and its run) whose outputs
+ * answer that fingerprint. A hit copies those outputs into the asking run's own folder
+ * (server-side), so every job owns one object per output and no job depends on another's
+ * lifetime.
+ *
+ * The pointer is only a hint: a lookup answers only from another job that reads `succeeded`
+ * with the very run the pointer names, and copies the outputs that job's record lists. So a
+ * pointer written by a finish that never committed, or naming the asking job itself (a worker
+ * killed between the pointer and the commit), is a miss, never an answer.
+ */
+const cachePointerSchema = z.object({
+  fingerprint: z.string(),
+  job_id: z.string(),
+  /** Absent in pointers written before runs were fenced: they name the job's only run. */
+  run_id: z.string().nullable().optional(),
+  created_at: z.string(),
+});
+
+function cacheKey(fingerprint: string): string {
+  return `cache/${fingerprint.replace(/^sha256:/, '')}.json`;
+}
+
+/** Points `record`'s fingerprint at it: a finished, successful, uncached run's outputs. */
+export async function storeInCache(storage: ObjectStorage, record: JobRecord): Promise<void> {
+  if (record.fingerprint === null) return;
+  const pointer = {
+    fingerprint: record.fingerprint,
+    job_id: record.id,
+    run_id: record.run_id,
+    created_at: new Date().toISOString(),
+  };
+  await storage.put(cacheKey(record.fingerprint), JSON.stringify(pointer), {
+    contentType: 'application/json',
+  });
+}
+
+/** A cache answer: the source job, and its outputs copied under the asking run's folder. */
+export interface CacheAnswer {
+  sourceJobId: string;
+  outputs: StoredOutput[];
+  result: unknown;
+}
+
+/** The asking job's run: where a hit's copies go, and who may not answer itself. */
+export interface CacheTarget {
+  jobId: string;
+  runId: string;
+}
+
+/** The cached outputs copied into `target`'s run folder, or null on a miss. */
+export async function answerFromCache(
+  deps: { storage: ObjectStorage; jobs: JobStore },
+  fingerprint: string,
+  target: CacheTarget,
+): Promise<CacheAnswer | null> {
+  const pointer = await readJson(deps.storage, cacheKey(fingerprint), cachePointerSchema);
+  if (!pointer || pointer.job_id === target.jobId) return null;
+  const source = await deps.jobs.get(pointer.job_id);
+  if (
+    source?.status !== 'succeeded' ||
+    source.fingerprint !== fingerprint ||
+    source.run_id !== (pointer.run_id ?? null)
+  ) {
+    return null;
+  }
+  const outputs: StoredOutput[] = [];
+  try {
+    for (const output of source.outputs) {
+      const key = `${runFolder(target.jobId, target.runId)}${posix.basename(output.key)}`;
+      await deps.storage.copy(output.key, key);
+      outputs.push({ ...output, key });
+    }
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError) return null;
+    throw error;
+  }
+  return { sourceJobId: source.id, outputs, result: source.result };
+}

@@ -1,0 +1,35 @@
+import { Job, type Queue } from 'bullmq';
+import type { ChainableCommander } from 'ioredis';
+import type { QueuePayload } from './queues.ts';
+
+/**
+ * A MULTI on the queue's own connection, which knows BullMQ's scripts: what the caller adds to
+ * it and the work items added with {@link addWorkItem} commit together or not at all.
+ */
+export async function queueTransaction(queue: Queue<QueuePayload>): Promise<ChainableCommander> {
+  const client = await queue.getBackend().client;
+  return client.multi() as unknown as ChainableCommander;
+}
+
+/**
+ * Adds a job's work item (BullMQ job id = the record's id, the queue's default options) to a
+ * transaction from {@link queueTransaction}, the way BullMQ's own bulk add and flows do: the
+ * add is queued on the transaction at once, and executes with it.
+ */
+export async function addWorkItem(
+  queue: Queue<QueuePayload>,
+  transaction: ChainableCommander,
+  item: { name: string; jobId: string },
+): Promise<void> {
+  const job = new Job<QueuePayload>(
+    queue,
+    item.name,
+    { job_id: item.jobId },
+    { ...queue.defaultJobOptions, jobId: item.jobId },
+    // The constructor takes the id apart from the options (as Job.create passes it).
+    item.jobId,
+  );
+  // The add is queued before the first await inside; the promise resolves to the transaction
+  // itself (not thenable), and rejects only when the options are invalid.
+  await job.addJob(transaction as never);
+}
