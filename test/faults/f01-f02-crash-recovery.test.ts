@@ -3,7 +3,7 @@ import { sineWav } from '../integration/e2e/audio-fixtures.ts';
 import { startCluster, type Cluster } from './support/cluster.ts';
 import { checkInvariants } from './support/invariants.ts';
 import { INPUT, report, stsRequest, totalRequests } from './support/scenario.ts';
-import type { WorkerProcess } from './support/worker-process.ts';
+import type { WorkerProcess } from './support/service-process.ts';
 
 /** The worker process that logged `job started` for `jobId`. */
 async function holderOf(cluster: Cluster, jobId: string): Promise<WorkerProcess> {
@@ -93,10 +93,10 @@ describe('F2: kill -9 a worker during an output upload', () => {
       const [record] = await cluster.waitFinished([id], 60_000);
       expect(record?.status).toBe('succeeded');
       expect(record?.outputs).toHaveLength(1);
-      // The re-run cleared the dead worker's upload before writing its own.
+      // The finish of the re-run cleared what the dead run left: its upload, in its own folder.
       const survivor = cluster.workers.find((w) => w !== victim)!;
       await survivor.waitForLine(
-        (l) => l.msg === 'aborted uploads an earlier run left unfinished' && l.job_id === id,
+        (l) => l.msg === 'removed what uncommitted runs had written' && l.job_id === id,
         5_000,
       );
       const figures = await checkInvariants(cluster, { jobIds: [id], limit: 4 });

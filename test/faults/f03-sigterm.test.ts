@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { startCluster, type Cluster } from './support/cluster.ts';
 import { checkInvariants } from './support/invariants.ts';
 import { INPUT, report, submitBatch } from './support/scenario.ts';
-import type { LogLine, WorkerProcess } from './support/worker-process.ts';
+import type { LogLine, WorkerProcess } from './support/service-process.ts';
 
 const startedJobs = (worker: WorkerProcess, after = 0) =>
   worker.lines.filter((l: LogLine) => l.msg === 'job started' && (l.time ?? 0) > after);

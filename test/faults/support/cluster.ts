@@ -22,9 +22,10 @@ import {
   type SimulatorConfigPatch,
 } from '../../../src/simulator/index.ts';
 import { postSpeechToSpeech } from '../../integration/simulator/simulator-client.ts';
+import type { S3ServerInfo } from '../../support/s3-server.ts';
 import { testS3Options, uniquePrefix } from '../../support/test-env.ts';
 import { INPUT, OUTPUT_FORMAT } from './scenario.ts';
-import { spawnWorker, type WorkerProcess } from './worker-process.ts';
+import { spawnApi, spawnWorker, type ApiProcess, type WorkerProcess } from './service-process.ts';
 
 export const SIMULATOR_KEY = 'sim-key-faults';
 export const ADMIN_KEY = 'admin-key-faults-0123456789';
@@ -36,6 +37,8 @@ export interface ClusterOptions {
   workers: number;
   /** S3 (the run's S3 server: multipart uploads are real) or a temp folder. Default s3. */
   storage?: 's3' | 'file';
+  /** The S3 server to use; default the test run's (vitest's globalSetup). */
+  s3?: S3ServerInfo;
   /** Config for every process (workers and intake), over the suite's defaults. */
   env?: Record<string, string>;
   /** The simulator's config. Its own concurrency limit defaults far above ours: it observes. */
@@ -47,6 +50,8 @@ export interface Cluster {
   readonly redis: RedisProcess;
   readonly simulator: RunningSimulator;
   readonly config: Config;
+  /** The environment every process of the deployment is started with. */
+  readonly env: Record<string, string>;
   readonly apiUrl: string;
   readonly workers: WorkerProcess[];
   readonly storage: ObjectStorage;
@@ -58,6 +63,8 @@ export interface Cluster {
   /** Every line the in-process intake logged. */
   readonly apiLogs: string[];
   addWorker(name: string, env?: Record<string, string>): Promise<WorkerProcess>;
+  /** An api process of its own (the in-process intake keeps serving beside it). */
+  addApi(name: string, env?: Record<string, string>): Promise<ApiProcess>;
   request(path: string, init?: RequestInit): Promise<Response>;
   /** Uploads WAV bytes, returns the upload id. */
   upload(bytes: Buffer): Promise<string>;
@@ -133,7 +140,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       QUEUE_PREFIX: prefix,
       ELEVENLABS_API_KEY: SIMULATOR_KEY,
       ELEVENLABS_BASE_URL: simulator.url,
-      ...storageEnv(options.storage ?? 's3', prefix, dir),
+      ...storageEnv(options.storage ?? 's3', prefix, dir, options.s3),
       ...options.env,
     };
     const config = loadConfig({ ...env, PORT: '0' });
@@ -162,6 +169,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       attempts: config.JOB_ATTEMPTS,
       backoffMs: config.JOB_BACKOFF_MS,
     });
+    // Redis goes away on purpose: the observer's queues reconnect; their errors are not news.
+    for (const queue of Object.values(queues)) queue.on('error', () => undefined);
     cleanups.push(() => closeQueues(queues));
 
     const workers: WorkerProcess[] = [];
@@ -173,6 +182,16 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       const worker = await spawnWorker(name, { ...env, ...extra });
       workers.push(worker);
       return worker;
+    };
+    const apis: ApiProcess[] = [];
+    cleanups.push(async () => {
+      for (const api of apis) api.kill('SIGKILL');
+      await Promise.all(apis.map((api) => api.exited));
+    });
+    const addApi = async (name: string, extra: Record<string, string> = {}) => {
+      const api = await spawnApi(name, { ...env, PORT: '0', ...extra });
+      apis.push(api);
+      return api;
     };
     await Promise.all([
       warmUp,
@@ -211,6 +230,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       redis,
       simulator,
       config,
+      env,
       apiUrl,
       workers,
       storage,
@@ -220,6 +240,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       queues,
       apiLogs,
       addWorker,
+      addApi,
       request,
       upload: async (bytes) => {
         const response = await request('/v1/uploads', {
@@ -264,9 +285,14 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   }
 }
 
-function storageEnv(kind: 's3' | 'file', prefix: string, dir: string): Record<string, string> {
+function storageEnv(
+  kind: 's3' | 'file',
+  prefix: string,
+  dir: string,
+  server: S3ServerInfo | undefined,
+): Record<string, string> {
   if (kind === 'file') return { STORAGE_URL: `file://${join(dir, 'objects')}` };
-  const s3 = testS3Options();
+  const s3 = server ?? testS3Options();
   return {
     STORAGE_URL: `s3://${s3.bucket}/faults/${prefix}`,
     S3_ENDPOINT: s3.endpoint,

@@ -11,6 +11,8 @@ export interface InvariantOptions {
   expectedStatus?: (id: string) => JobStatus;
   /** The speech-class limit the workers were given. */
   limit: number;
+  /** The music-class limit, when the scenario runs music-class jobs too. */
+  musicLimit?: number;
   /** The scenario made the simulator refuse for concurrency itself (its limit below ours). */
   simulatorRefusals?: boolean;
 }
@@ -20,7 +22,10 @@ export interface InvariantFigures {
   jobs: number;
   statuses: Record<string, number>;
   upstream_requests: number;
-  attempts_started: number;
+  /** Runs started (claims), counted exactly on the records. */
+  runs_started: number;
+  /** Runs that took a job over from a run that had lost its lock: the double runs. */
+  double_runs: number;
   max_in_flight: number;
   faults_injected: Record<string, number>;
   outputs_verified: number;
@@ -32,9 +37,10 @@ export interface InvariantFigures {
  * - one object per job: a succeeded job's folder holds exactly its outputs (whose bytes hash
  *   to what the record says) and job.json; a canceled or failed one holds no output;
  * - the limit held: the simulator never saw more than `limit` speech calls at once;
- * - nothing stuck: no BullMQ job waiting, active or delayed;
- * - bounded spending: upstream requests ≤ job starts (each start makes at most one call), and
- *   no job spent more attempts than configured;
+ * - nothing stuck: no BullMQ job waiting, active or delayed, in either class;
+ * - bounded spending: upstream requests ≤ runs started (each run makes at most one call,
+ *   counted exactly by the claims on the records), and no job spent more attempts than
+ *   configured; double runs (takeovers) counted and reported;
  * - no leftover multipart uploads (nor the file driver's temp files).
  */
 export async function checkInvariants(
@@ -45,7 +51,8 @@ export async function checkInvariants(
   const records = await Promise.all(options.jobIds.map((id) => cluster.jobs.get(id)));
   const statuses: Record<string, number> = {};
   let outputsVerified = 0;
-  let attemptsStarted = 0;
+  let runsStarted = 0;
+  let doubleRuns = 0;
   for (const [index, record] of records.entries()) {
     const id = options.jobIds[index]!;
     expect(record, `job ${id} lost`).not.toBeNull();
@@ -54,8 +61,8 @@ export async function checkInvariants(
     expect(job.status, `${id}: ${JSON.stringify(job.error)}`).toBe(expected(id));
     expect(job.attempts).toBeLessThanOrEqual(cluster.config.JOB_ATTEMPTS);
     outputsVerified += await checkObjects(cluster, job);
-    const bull = await cluster.queues.speech.getJob(id);
-    attemptsStarted += bull?.attemptsStarted ?? 0;
+    runsStarted += job.runs;
+    doubleRuns += job.takeovers;
   }
 
   const pending = await cluster.storage.listPendingUploads('');
@@ -63,28 +70,42 @@ export async function checkInvariants(
 
   const counters = cluster.simulator.counters();
   expect(counters.max_in_flight_by_class.speech).toBeLessThanOrEqual(options.limit);
+  if (options.musicLimit !== undefined)
+    expect(counters.max_in_flight_by_class.music).toBeLessThanOrEqual(options.musicLimit);
   if (!options.simulatorRefusals) expect(counters.rejected_concurrency).toBe(0);
 
-  const counts = await cluster.queues.speech.getJobCounts(
-    'waiting',
-    'prioritized',
-    'active',
-    'delayed',
-  );
-  expect(counts, 'jobs stuck in the queue').toEqual({
-    waiting: 0,
-    prioritized: 0,
-    active: 0,
-    delayed: 0,
-  });
+  // A job can read finished while its BullMQ entry is still held by a worker that died after
+  // the commit: that entry comes back after the lock expires, and its delivery only completes
+  // what follows the finish. Wait for the queues to empty, then compare.
+  for (const queue of [cluster.queues.speech, cluster.queues.music]) {
+    const states = ['waiting', 'prioritized', 'active', 'delayed'] as const;
+    let counts: Record<string, number> = {};
+    await cluster
+      .waitUntil(
+        `${queue.name} empty`,
+        async () => {
+          counts = await queue.getJobCounts(...states);
+          return Object.values(counts).every((n) => n === 0);
+        },
+        20_000,
+      )
+      .catch(() => undefined);
+    expect(counts, `jobs stuck in ${queue.name}`).toEqual({
+      waiting: 0,
+      prioritized: 0,
+      active: 0,
+      delayed: 0,
+    });
+  }
 
   const requests = Object.values(counters.requests).reduce((sum, n) => sum + n, 0);
-  expect(requests, 'upstream requests beyond job starts').toBeLessThanOrEqual(attemptsStarted);
+  expect(requests, 'upstream requests beyond runs started').toBeLessThanOrEqual(runsStarted);
   return {
     jobs: options.jobIds.length,
     statuses,
     upstream_requests: requests,
-    attempts_started: attemptsStarted,
+    runs_started: runsStarted,
+    double_runs: doubleRuns,
     max_in_flight: counters.max_in_flight_by_class.speech,
     faults_injected: { ...counters.faults },
     outputs_verified: outputsVerified,
@@ -93,19 +114,27 @@ export async function checkInvariants(
 
 /** The job's folder against its record; returns how many outputs were verified. */
 async function checkObjects(cluster: Cluster, job: JobRecord): Promise<number> {
-  // job.json is written just after the status changes; when the worker was killed in between,
-  // only the job's next delivery writes it: after the lock expires and a stalled check runs.
-  await cluster.waitUntil(
+  // job.json is written before a finish commits: a finished job always has it.
+  expect(
+    await cluster.storage.head(`jobs/${job.id}/job.json`),
     `job.json of ${job.id}`,
-    async () => (await cluster.storage.head(`jobs/${job.id}/job.json`)) !== null,
-    15_000,
-  );
-  const keys: string[] = [];
-  for await (const key of cluster.storage.list(`jobs/${job.id}/`)) keys.push(key);
+  ).not.toBeNull();
   const outputs = job.status === 'succeeded' ? job.outputs : [];
   const expectedKeys = [...outputs.map((o) => o.key), `jobs/${job.id}/job.json`].sort();
-  const kept = keys.filter((key) => !key.endsWith('/input'));
-  expect(kept.sort(), `objects of ${job.id}`).toEqual(expectedKeys);
+  // What other runs wrote goes once they notice they lost (their own clean-up) or once the
+  // finish's sweep has run, both just after the commit: wait for it, then compare. A URL input
+  // fetched by a run is kept with the job; nothing else beside the outputs and job.json.
+  let kept: string[] = [];
+  const listKept = async () => {
+    const keys: string[] = [];
+    for await (const key of cluster.storage.list(`jobs/${job.id}/`)) keys.push(key);
+    kept = keys.filter((key) => key !== job.input?.key).sort();
+    return kept.join() === expectedKeys.join();
+  };
+  await cluster
+    .waitUntil(`only the committed objects of ${job.id}`, listKept, 15_000)
+    .catch(() => undefined);
+  expect(kept, `objects of ${job.id}`).toEqual(expectedKeys);
   for (const output of outputs) {
     const body = await readAll(await cluster.storage.get(output.key));
     expect(body.length, `${output.key} size`).toBe(output.bytes);

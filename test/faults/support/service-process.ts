@@ -5,13 +5,13 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const WORKER_MAIN = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
+const SERVICE_MAIN = fileURLToPath(new URL('./service-main.ts', import.meta.url));
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /** One parsed pino line of a worker process, with the time it was read. */
 export type LogLine = Record<string, unknown> & { msg?: string; time?: number };
 
-/** A real `src/main.ts worker` process. */
+/** A real `src/main.ts worker` or `src/main.ts api` process. */
 export interface WorkerProcess {
   readonly name: string;
   readonly pid: number;
@@ -25,6 +25,27 @@ export interface WorkerProcess {
   readonly alive: boolean;
 }
 
+/** An api process: the intake's URL once it listens. */
+export interface ApiProcess extends WorkerProcess {
+  readonly url: string;
+}
+
+/** Spawns `src/main.ts api` with `env` and resolves once it logs "intake listening". */
+export async function spawnApi(
+  name: string,
+  env: Record<string, string>,
+  startTimeoutMs = 30_000,
+): Promise<ApiProcess> {
+  const { process, ready } = await spawnService(
+    name,
+    'api',
+    env,
+    'intake listening',
+    startTimeoutMs,
+  );
+  return Object.assign(process, { url: String(ready.url) });
+}
+
 /**
  * Spawns a worker process with `env` (and nothing inherited but PATH and HOME: the config is
  * exactly what the scenario says) and resolves once it logs "workers consuming".
@@ -34,12 +55,26 @@ export async function spawnWorker(
   env: Record<string, string>,
   startTimeoutMs = 30_000,
 ): Promise<WorkerProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', TSX, WORKER_MAIN, 'worker'], {
+  return (await spawnService(name, 'worker', env, 'workers consuming', startTimeoutMs)).process;
+}
+
+/**
+ * Spawns `src/main.ts <role>` with `env` and resolves once it logs `readyMessage` (with that
+ * line): for processes whose readiness says something else than the usual start line.
+ */
+export async function spawnService(
+  name: string,
+  role: 'worker' | 'api',
+  env: Record<string, string>,
+  readyMessage: string,
+  startTimeoutMs = 30_000,
+): Promise<{ process: WorkerProcess; ready: LogLine }> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', TSX, SERVICE_MAIN, role], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
-  // The channel is a lifeline only (see worker-main.ts): never keep the runner alive for it.
+  // The channel is a lifeline only (see service-main.ts): never keep the runner alive for it.
   child.channel?.unref();
   const lines: LogLine[] = [];
   const listeners = new Set<(line: LogLine) => void>();
@@ -90,20 +125,21 @@ export async function spawnWorker(
       return child.exitCode === null && child.signalCode === null;
     },
   };
-  const started = waitForLine((line) => line.msg === 'workers consuming', startTimeoutMs);
+  const started = waitForLine((line) => line.msg === readyMessage, startTimeoutMs);
   const died = exited.then(({ code, signal }) => {
     const tail = lines
       .slice(-10)
       .map((line) => JSON.stringify(line))
       .join('\n');
-    throw new Error(`${name} exited (${signal ?? code}) before consuming:\n${tail}`);
+    throw new Error(`${name} exited (${signal ?? code}) before it was ready:\n${tail}`);
   });
+  let ready: LogLine;
   try {
-    await Promise.race([started, died]);
+    ready = await Promise.race([started, died]);
   } catch (error) {
     worker.kill('SIGKILL');
     throw error;
   }
   died.catch(() => undefined);
-  return worker;
+  return { process: worker, ready };
 }
