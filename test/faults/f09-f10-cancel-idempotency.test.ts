@@ -8,7 +8,8 @@ import { INPUT, report, stsRequest, totalRequests } from './support/scenario.ts'
  * The spec says an aborted call goes within 2 s (it takes tens of ms: the cancel is broadcast,
  * with a 2 s flag poll behind it), and the report records the time. The verdict is set against
  * what a cancel that did not abort would take instead: the 20 s call (F9a), the stalled body
- * until its 30 s idle timeout (F9b). 10 s is far above the spec for a busy machine, and below.
+ * until its 30 s idle timeout (F9b). 10 s is far above the real time even on a busy machine,
+ * and well below those.
  */
 const ABORT_BOUND_MS = 10_000;
 
@@ -34,7 +35,7 @@ function startedByWorker(cluster: Cluster, id: string): boolean {
 }
 
 describe('F9: cancel a running job held by another worker process', () => {
-  it('during the upstream call: aborted (spec: within 2 s), canceled, no output', async () => {
+  it('during the upstream call: aborted long before the call would end, canceled, no output', async () => {
     const started = Date.now();
     const cluster = await startCluster({
       label: 'f9-call',
@@ -72,7 +73,7 @@ describe('F9: cancel a running job held by another worker process', () => {
     }
   });
 
-  it('during the output upload: the call and the multipart upload aborted (spec: within 2 s)', async () => {
+  it('during the output upload: the call and the multipart upload aborted long before the idle timeout', async () => {
     const started = Date.now();
     const cluster = await startCluster({
       label: 'f9-upload',
