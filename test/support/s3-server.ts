@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createS3Client, type S3ConnectionOptions } from '../../src/shared/storage/s3-client.ts';
 import { dockerAnswers } from './docker.ts';
+import { waitUntil } from './eventually.ts';
 
 /** How tests reach the S3 API; serializable, so globalSetup can `provide` it. */
 export interface S3ServerInfo {
@@ -171,16 +172,19 @@ async function readPort(child: ChildProcess): Promise<number> {
 
 async function waitForBucket(info: S3ServerInfo): Promise<void> {
   const client = createS3Client(s3ConnectionOf(info));
+  let lastError: unknown;
   try {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        await client.send(new HeadBucketCommand({ Bucket: info.bucket }));
-        return;
-      } catch (error) {
-        if (attempt >= 50) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
+    await waitUntil(
+      `bucket ${info.bucket} answers`,
+      () =>
+        client.send(new HeadBucketCommand({ Bucket: info.bucket })).then(
+          () => true,
+          (error: unknown) => ((lastError = error), false),
+        ),
+      { intervalMs: 100 },
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)}: ${String(lastError)}`);
+    });
   } finally {
     client.destroy();
   }

@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 /** 1 MiB in bytes. */
 export const MiB = 1024 * 1024;
@@ -77,17 +76,4 @@ export function gate(): { promise: Promise<void>; open(): void; fail(error: Erro
   // The body may be destroyed before it reaches the gate; a failed gate is then nobody's error.
   promise.catch(() => {});
   return { promise, open, fail };
-}
-
-/** Polls `condition` every 50 ms until it holds; fails after `timeoutMs`. */
-export async function waitUntil(
-  what: string,
-  condition: () => Promise<boolean>,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(50);
-  }
 }

@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../../src/shared/config.ts';
 import type { JobRecord } from '../../../src/shared/jobs/job-record.ts';
@@ -22,6 +21,7 @@ import {
   type SimulatorConfigPatch,
 } from '../../../src/simulator/index.ts';
 import { postSpeechToSpeech } from '../../integration/simulator/simulator-client.ts';
+import { waitUntil as pollUntil } from '../../support/eventually.ts';
 import type { S3ServerInfo } from '../../support/s3-server.ts';
 import { testS3Options, uniquePrefix } from '../../support/test-env.ts';
 import { INPUT, OUTPUT_FORMAT } from './scenario.ts';
@@ -215,17 +215,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 
     const request = (path: string, init: RequestInit = {}) => fetch(`${apiUrl}${path}`, init);
     const jobs = new JobStore(client, keys);
-    const waitUntil = async (
-      what: string,
-      check: () => Promise<boolean> | boolean,
-      timeoutMs: number,
-    ) => {
-      const deadline = Date.now() + timeoutMs;
-      while (!(await check())) {
-        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
-        await sleep(50);
-      }
-    };
+    const waitUntil = (what: string, check: () => Promise<boolean> | boolean, timeoutMs: number) =>
+      pollUntil(what, check, { timeoutMs, intervalMs: 50 });
     return {
       redis,
       simulator,

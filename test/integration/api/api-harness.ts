@@ -17,6 +17,7 @@ import { redisKeys } from '../../../src/shared/redis/keys.ts';
 import { createStorage } from '../../../src/shared/storage/create-storage.ts';
 import type { ObjectStorage } from '../../../src/shared/storage/object-storage.ts';
 import { UploadStore } from '../../../src/shared/uploads/upload-store.ts';
+import { waitUntil } from '../../support/eventually.ts';
 import { testRedisUrl, testS3Options, uniquePrefix } from '../../support/test-env.ts';
 
 /** Small enough that "over the limit" costs nothing to send. */
@@ -209,11 +210,10 @@ function openSockets(): number {
 
 /** The leak check: once the last harness closes, every socket they opened is closed again. */
 async function expectSocketsClosed(before: number): Promise<void> {
-  for (let i = 0; i < 50 && openSockets() > before; i++)
-    await new Promise((r) => setTimeout(r, 20));
-  const after = openSockets();
-  if (after > before)
-    throw new Error(`leak: ${after - before} socket(s) left open by the API harness`);
+  // A closed socket leaves the list a moment later (later on a busy machine); a leaked one never.
+  await waitUntil('the harness sockets are closed', () => openSockets() <= before).catch(() => {
+    throw new Error(`leak: ${openSockets() - before} socket(s) left open by the API harness`);
+  });
 }
 
 /** A multipart/form-data body built by the platform's own FormData encoder. */

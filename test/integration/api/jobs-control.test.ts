@@ -1,6 +1,7 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueName, type QueuePayload } from '../../../src/shared/queue/queues.ts';
+import { waitUntil } from '../../support/eventually.ts';
 import { startApiHarness, type ApiHarness } from './api-harness.ts';
 
 /**
@@ -27,10 +28,6 @@ async function withWorker(
     await worker.close(true);
     connection.disconnect();
   }
-}
-
-async function until(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 200 && !(await check()); i++) await new Promise((r) => setTimeout(r, 25));
 }
 
 describe('POST /v1/jobs/{id}/cancel and /retry', () => {
@@ -111,7 +108,11 @@ describe('POST /v1/jobs/{id}/cancel and /retry', () => {
     await withWorker(
       api,
       () => Promise.reject(new UnrecoverableError('upstream 422')),
-      () => until(async () => (await (await entry())?.getState()) === 'failed'),
+      () =>
+        waitUntil(
+          'the worker failed the job',
+          async () => (await (await entry())?.getState()) === 'failed',
+        ),
     );
     expect(await (await entry())?.getState()).toBe('failed');
     await api.finishJob(job.id, {
@@ -163,7 +164,7 @@ describe('POST /v1/jobs/{id}/cancel and /retry', () => {
         await held;
       },
       async () => {
-        await until(() => Promise.resolve(taken));
+        await waitUntil('the worker took the job', () => taken);
         // The record still says queued (the worker has not claimed a run), BullMQ says active:
         // the cancel is a finish at once, and the worker's claim would find the job finished.
         const cancel = await api.call({ method: 'POST', url: `/v1/jobs/${job.id}/cancel` });

@@ -86,7 +86,9 @@ describe('batches end to end', () => {
   });
 
   it('cancels mid-run: queued items at once, running ones aborted, finished ones kept', async () => {
-    service.simulator.configure({ latencyMs: 400 });
+    // 10 calls at a time: the first ten finish together, and the cancel has to land before the
+    // next ten do, one call's latency later. 400 ms was too short a window for a busy machine.
+    service.simulator.configure({ latencyMs: 5_000 });
     try {
       const items = Array.from({ length: 40 }, (_, i) => ({
         custom_id: `cancel/${i}`,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { BatchView } from '../../../src/shared/batches/batch-record.ts';
+import { waitUntil } from '../../support/eventually.ts';
 
 /** A Standard Webhooks secret for tests. */
 export const TEST_WEBHOOK_SECRET = `whsec_${randomBytes(32).toString('base64')}`;
@@ -63,13 +64,15 @@ export async function waitForBatch(
     b.finished_at !== null && b.results?.generation === b.completions,
   timeoutMs = 120_000,
 ): Promise<BatchView> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { body } = await service.json<BatchView>(`/v1/batches/${id}`);
-    if (done(body)) return body;
-    if (Date.now() > deadline) throw new Error(`batch not done in time: ${JSON.stringify(body)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  let batch: BatchView | undefined;
+  await waitUntil(
+    'the batch is done',
+    async () => done((batch = (await service.json<BatchView>(`/v1/batches/${id}`)).body)),
+    { timeoutMs, intervalMs: 100 },
+  ).catch((error: unknown) => {
+    throw new Error(`${String(error)}: ${JSON.stringify(batch)}`);
+  });
+  return batch!;
 }
 
 /** The batch's result lines, by custom_id. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisProcess } from '../../../src/shared/redis/redis-process.ts';
+import { waitUntil } from '../../support/eventually.ts';
 import { startApiHarness, type ApiHarness } from '../api/api-harness.ts';
 import { VOICE } from './batch-helpers.ts';
 
@@ -60,12 +61,11 @@ describe('a batch written while Redis stalls', () => {
           /:jobs-(speech|music):(wait|\d+|job_\w+)$/.test(key),
       );
     };
-    const deadline = Date.now() + 30_000;
-    let left = await leftovers();
-    while (left.length > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    let left: string[] = [];
+    await waitUntil('the refused batch has left nothing', async () => {
       left = await leftovers();
-    }
+      return left.length === 0;
+    }).catch(() => undefined);
     expect(left.slice(0, 10)).toEqual([]);
   });
 });

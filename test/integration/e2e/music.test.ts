@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseComposeRequest } from '../../../src/simulator/routes/music-request.ts';
 import { composeSong, type Song } from '../../../src/simulator/routes/music-song.ts';
 import { decodedDurationSeconds } from './audio-fixtures.ts';
-import { download, sha256, submit, until, waitFinished, type Job } from './e2e-helpers.ts';
+import { waitUntil } from '../../support/eventually.ts';
+import { download, sha256, submit, waitFinished, type Job } from './e2e-helpers.ts';
 import { startTestService, type TestService } from './service-harness.ts';
 
 /** A music job as the API shows it: seed null in prompt mode, the song id on `upstream`. */
@@ -204,7 +205,7 @@ describe('music and music_plan end to end', () => {
     // The cache pointer is written just after the job reads as finished.
     const root = new URL(service.config.STORAGE_URL).pathname;
     const pointer = `${root}/cache/${(first.fingerprint ?? '').replace('sha256:', '')}.json`;
-    await until(() =>
+    await waitUntil('the cache pointer is written', () =>
       stat(pointer).then(
         () => true,
         () => false,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitUntil } from '../../support/eventually.ts';
 import { decodedDurationSeconds, sineWav } from './audio-fixtures.ts';
 import { SIMULATOR_KEY, startTestService, type TestService } from './service-harness.ts';
 
@@ -161,17 +162,12 @@ describe('stem_separation variants, failures and the one-shot form', () => {
     const { fingerprint } = (await service.json<{ fingerprint: string }>(`/v1/jobs/${job.id}`))
       .body;
     const path = `${root}/cache/${fingerprint.replace(/^sha256:/, '')}.json`;
-    for (let i = 0; i < 200; i++) {
-      if (
-        await readFile(path).then(
-          () => true,
-          () => false,
-        )
-      )
-        return;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    throw new Error('no cache pointer');
+    await waitUntil('the cache pointer is written', () =>
+      readFile(path).then(
+        () => true,
+        () => false,
+      ),
+    );
   }
 
   it('two stems: names come from the archive (configured in the simulator)', async () => {

@@ -1,5 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createReadiness } from '../../../src/api/services/readiness.ts';
 import { writeHeartbeat } from '../../../src/shared/queue/worker-heartbeats.ts';
 import { startApiHarness, type ApiHarness } from '../api/api-harness.ts';
@@ -11,6 +10,7 @@ const basic = (password: string) => `Basic ${Buffer.from(`ops:${password}`).toSt
 describe('admin routes, /metrics and /readyz', () => {
   let api: ApiHarness;
   afterEach(async () => {
+    vi.useRealTimers();
     await api.close();
   });
 
@@ -121,8 +121,14 @@ describe('admin routes, /metrics and /readyz', () => {
 
   it('fails readiness when jobs wait and the live workers fetch nothing for too long', async () => {
     api = await startApiHarness();
-    const readiness = createReadiness(api.deps, { notConsumingAfterMs: 200 });
+    const stuckAfterMs = 30_000;
+    const readiness = createReadiness(api.deps, { notConsumingAfterMs: stuckAfterMs });
     await api.createJob();
+    // "For too long" is measured with Date.now() across probes. Only Date is faked, and only
+    // from here (Redis, sockets and timers stay real): the test sets the time each probe sees
+    // instead of sleeping and hoping a loaded machine kept the probes inside the window.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const start = Date.now();
     expect((await readiness()).checks.workers.speech).toMatchObject({
       status: 'fail',
       problem: 'no_workers',
@@ -137,10 +143,13 @@ describe('admin routes, /metrics and /readyz', () => {
         active: 0,
         concurrency: 10,
       });
-    await beat(Date.now() - 60_000);
+    const longAgo = start - 10 * stuckAfterMs;
+    await beat(longAgo);
+    vi.setSystemTime(start + stuckAfterMs - 1);
+    await beat(longAgo);
     expect((await readiness()).checks.workers.speech.status).toBe('ok'); // not for long yet
-    await sleep(300);
-    await beat(Date.now() - 60_000);
+    vi.setSystemTime(start + stuckAfterMs);
+    await beat(longAgo);
     const stuck = await readiness();
     expect(stuck.status).toBe('unavailable');
     expect(stuck.checks.workers.speech).toMatchObject({ problem: 'not_consuming', workers: 1 });

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueName } from '../../../src/shared/queue/queues.ts';
 import { createStorage } from '../../../src/shared/storage/create-storage.ts';
 import type { ObjectStorage } from '../../../src/shared/storage/object-storage.ts';
-import { download, sha256, submit, until, upload, waitFinished } from '../e2e/e2e-helpers.ts';
+import { waitUntil } from '../../support/eventually.ts';
+import { download, sha256, submit, upload, waitFinished } from '../e2e/e2e-helpers.ts';
 import { startTestService, type TestService } from '../e2e/service-harness.ts';
 
 /**
@@ -50,7 +51,10 @@ describe.each(['file', 's3'] as const)('two runs of one job (%s storage)', (driv
       input: { upload_id: await upload(service) },
       cache: 'bypass',
     });
-    await until(() => service.simulator.counters().in_flight === 1, 20_000);
+    await waitUntil(
+      'the first run is in its upstream call',
+      () => service.simulator.counters().in_flight === 1,
+    );
     const second = await queue.add(
       'speech_to_speech',
       { job_id: job.id },
@@ -59,10 +63,10 @@ describe.each(['file', 's3'] as const)('two runs of one job (%s storage)', (driv
     const finished = await waitFinished(service, job.id);
     expect(finished.status).toBe('succeeded');
     // Both runs are over once the second delivery has left the queue.
-    await until(async () => {
+    await waitUntil('the second delivery has left the queue', async () => {
       const state = await queue.getJobState(second.id as string);
       return state === 'completed' || state === 'failed' || state === 'unknown';
-    }, 30_000);
+    });
 
     const job2 = await waitFinished(service, job.id);
     expect(job2.outputs.map((o) => o.sha256)).toEqual(finished.outputs.map((o) => o.sha256));

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueName } from '../../../src/shared/queue/queues.ts';
-import { submit, until, upload, waitFinished } from '../e2e/e2e-helpers.ts';
+import { waitUntil } from '../../support/eventually.ts';
+import { submit, upload, waitFinished } from '../e2e/e2e-helpers.ts';
 import { startTestService, type TestService } from '../e2e/service-harness.ts';
 
 /**
@@ -39,7 +40,7 @@ describe('a finished job delivered again', () => {
     });
     try {
       await queue.add('speech_to_speech', { job_id: job.id }, { jobId: `${job.id}-again` });
-      await until(() =>
+      await waitUntil('job.json is written again', () =>
         access(jobJson).then(
           () => true,
           () => false,

@@ -1,6 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../../src/shared/logger.ts';
 import { createMetrics } from '../../../src/shared/metrics/metrics.ts';
 import { redisKeys, type RedisKeys } from '../../../src/shared/redis/keys.ts';
@@ -10,9 +9,16 @@ import {
 } from '../../../src/workers/slots/slot-errors.ts';
 import { UpstreamSlots, type SlotLease } from '../../../src/workers/slots/upstream-slots.ts';
 import { UpstreamError } from '../../../src/workers/upstream/upstream-error.ts';
+import { PATIENCE_MS, waitUntil } from '../../support/eventually.ts';
 import { testRedisUrl, uniquePrefix } from '../../support/test-env.ts';
 
-const LEASE_MS = 600;
+/**
+ * Renewed every LEASE_MS / 3: a holder loses its lease only if its event loop stalls for about
+ * two thirds of this, so it must be long enough for a loaded CI machine (GC, other processes).
+ */
+const LEASE_MS = 1_500;
+/** How long an aborted call's slot stays taken (ABORT_RELEASE_DELAY_MS in upstream-slots.ts). */
+const ABORT_RELEASE_DELAY_MS = 250;
 
 describe('UpstreamSlots: the account limit as Redis leases', () => {
   let redis: Redis;
@@ -37,6 +43,16 @@ describe('UpstreamSlots: the account limit as Redis leases', () => {
 
   const held = () => redis.zcard(keys.upstreamSlots('speech'));
   const never = new AbortController().signal;
+  /** Now on the Redis server's clock, the one lease expiries are written and judged on (ms). */
+  const redisNow = async () => {
+    const [seconds, micros] = await redis.time();
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  };
+  /** The expiries of the leases in the class now, on the Redis clock. */
+  const expiries = async () =>
+    (await redis.zrange(keys.upstreamSlots('speech'), 0, -1, 'WITHSCORES'))
+      .filter((_, i) => i % 2 === 1)
+      .map(Number);
 
   beforeEach(() => {
     redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
@@ -48,6 +64,12 @@ describe('UpstreamSlots: the account limit as Redis leases', () => {
   });
 
   it('never grants more than the limit across pools, and hands freed slots to waiters', async () => {
+    // Every acquire attempt is one ACQUIRE_SCRIPT eval answering 1 (granted) or 0 (full); no
+    // other slot script answers 0. Counting the 0s tells when the waiters have asked and been
+    // refused, instead of hoping a fixed sleep was long enough for them to ask at all.
+    const evals = vi.spyOn(redis, 'eval');
+    const refusals = () =>
+      evals.mock.settledResults.filter((r) => r.type === 'fulfilled' && r.value === 0).length;
     const a = await pool(2);
     const b = await pool(2);
     const first = await a.acquire('speech', never);
@@ -61,17 +83,23 @@ describe('UpstreamSlots: the account limit as Redis leases', () => {
       granted.push('b');
       return lease;
     });
-    await sleep(300);
+    // Each waiter is refused on its first try and again by its queue's first pump (then on every
+    // poll): four refusals mean both have asked Redis while the class was full. (A grant ends the
+    // wait too, for the assertion below to name.)
+    await waitUntil(
+      'both waiters were refused by Redis',
+      () => refusals() >= 4 || granted.length > 0,
+    );
     expect(granted).toEqual([]);
     expect(await held()).toBe(2);
 
     first.release('completed');
-    await expect.poll(() => granted.length, { timeout: 2_000 }).toBe(1);
+    await expect.poll(() => granted.length, { timeout: PATIENCE_MS }).toBe(1);
     expect(await held()).toBe(2);
     second.release('completed');
-    await expect.poll(() => granted.length, { timeout: 2_000 }).toBe(2);
+    await expect.poll(() => granted.length, { timeout: PATIENCE_MS }).toBe(2);
     for (const lease of await Promise.all([waitingA, waitingB])) lease.release('completed');
-    await expect.poll(held, { timeout: 2_000 }).toBe(0);
+    await expect.poll(held, { timeout: PATIENCE_MS }).toBe(0);
   });
 
   it('keeps classes apart: a full speech class does not block music', async () => {
@@ -85,22 +113,32 @@ describe('UpstreamSlots: the account limit as Redis leases', () => {
 
   it('gives a dead holder slot back once its lease expires', async () => {
     // A lease written by a process that was then killed: nobody renews it.
-    const time = await redis.time();
-    const now = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
-    await redis.zadd(keys.upstreamSlots('speech'), now + LEASE_MS, 'dead-process:1');
-    const slots = await pool(1);
-    const started = Date.now();
+    const deadExpiry = (await redisNow()) + LEASE_MS;
+    await redis.zadd(keys.upstreamSlots('speech'), deadExpiry, 'dead-process:1');
+    // Nobody releases the dead slot, so only the waiters' poll can notice its expiry: a pool that
+    // never did would end this wait with SlotWaitTimeoutError. The wait limit is that bound, far
+    // above the lease (the slot comes back within a poll of it) even on a loaded machine.
+    const slots = await pool(1, PATIENCE_MS);
     const lease = await slots.acquire('speech', never);
-    const waited = Date.now() - started;
-    expect(waited).toBeGreaterThanOrEqual(LEASE_MS - 200);
-    expect(waited).toBeLessThan(LEASE_MS + 1_500);
+    // Not granted before the dead lease expired: the grant wrote `now + LEASE_MS` on the Redis
+    // clock (a renewal since then only moves it later). Both sides on one clock: load-proof.
+    const [expiry] = await expiries();
+    expect(expiry! - LEASE_MS).toBeGreaterThanOrEqual(deadExpiry);
     lease.release('completed');
   });
 
   it('renews the leases of live holders, so a long call keeps its slot', async () => {
     const slots = await pool(1);
     const lease = await slots.acquire('speech', never);
-    await sleep(LEASE_MS * 3);
+    // Hold it until the expiry it was first given has passed on the Redis clock, the one that
+    // judges it (rather than sleeping and assuming both clocks moved alike).
+    const [firstExpiry] = await expiries();
+    await waitUntil(
+      'the first lease expiry has passed',
+      async () => (await redisNow()) > firstExpiry!,
+      { intervalMs: 100 },
+    );
+    // Another process finds the class full: the lease is still valid, not merely not yet purged.
     const other = await pool(1, 200);
     await expect(other.acquire('speech', never)).rejects.toBeInstanceOf(SlotWaitTimeoutError);
     expect(lease.lost.aborted).toBe(false);
@@ -120,15 +158,23 @@ describe('UpstreamSlots: the account limit as Redis leases', () => {
     await expect(stopping).rejects.toBeInstanceOf(WorkerStoppingError);
     await expect(slots.acquire('speech', never)).rejects.toBeInstanceOf(WorkerStoppingError);
     holder.release('completed');
-    await expect.poll(held, { timeout: 2_000 }).toBe(0);
+    await expect.poll(held, { timeout: PATIENCE_MS }).toBe(0);
   });
 
   it('an aborted call keeps its slot a moment longer: the upstream notices the hang-up late', async () => {
-    const slots = await pool(1);
+    const slots = await pool(1, PATIENCE_MS);
     const lease = await slots.acquire('speech', never);
+    const releasedAt = await redisNow();
     lease.release('aborted');
-    expect(await held()).toBe(1);
-    await expect.poll(held, { timeout: 2_000 }).toBe(0);
+    // The next acquire gets the slot only once it is freed. When, on the Redis clock: its lease
+    // was written `now + LEASE_MS` at the grant. A lower bound only, which load cannot break
+    // (checking "still held" right after release would race the 250 ms timer on a slow machine).
+    const next = await slots.acquire('speech', never);
+    const [expiry] = await expiries();
+    // Both readings are whole ms on the Redis clock: 1 ms of rounding either way.
+    expect(expiry! - LEASE_MS - releasedAt).toBeGreaterThanOrEqual(ABORT_RELEASE_DELAY_MS - 2);
+    next.release('completed');
+    await expect.poll(held, { timeout: PATIENCE_MS }).toBe(0);
   });
 
   it('stops a call whose lease was lost while the class filled up, and retakes one with room', async () => {
@@ -137,14 +183,14 @@ describe('UpstreamSlots: the account limit as Redis leases', () => {
     // Redis forgot the lease (restart without fsync) and someone else took the slot.
     await redis.del(keys.upstreamSlots('speech'));
     await redis.zadd(keys.upstreamSlots('speech'), Date.now() + 60_000, 'other:1');
-    await expect.poll(() => lost.lost.aborted, { timeout: 2_000 }).toBe(true);
+    await expect.poll(() => lost.lost.aborted, { timeout: PATIENCE_MS }).toBe(true);
     expect(lost.lost.reason).toBeInstanceOf(UpstreamError);
     lost.release('aborted');
 
     await redis.del(keys.upstreamSlots('speech'));
     const kept = await slots.acquire('speech', never);
     await redis.del(keys.upstreamSlots('speech'));
-    await expect.poll(held, { timeout: 2_000 }).toBe(1);
+    await expect.poll(held, { timeout: PATIENCE_MS }).toBe(1);
     expect(kept.lost.aborted).toBe(false);
     kept.release('completed');
   });

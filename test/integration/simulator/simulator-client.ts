@@ -34,12 +34,3 @@ export function postSpeechToSpeech(baseUrl: string, call: StsCall = {}): Promise
   if (apiKey !== null) headers['xi-api-key'] = apiKey;
   return fetch(url, { method: 'POST', body: form, headers, signal: call.signal });
 }
-
-/** Polls `check` every 10 ms until it holds, or fails after `timeoutMs`. */
-export async function waitUntil(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

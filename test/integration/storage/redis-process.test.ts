@@ -1,14 +1,14 @@
 import { Redis } from 'ioredis';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   RedisServerNotFoundError,
   startRedisServer,
   type RedisProcess,
 } from '../../../src/shared/redis/redis-process.ts';
+import { waitUntil } from '../../support/eventually.ts';
 
 // Lives here because this helper's owner may only write under test/**/storage and
 // test/support; its natural home is test/integration/redis/.
@@ -73,7 +73,14 @@ describe('startRedisServer', () => {
   it('recovers writes older than one fsync interval after kill -9', async () => {
     const redis = await start();
     await withClient(redis.url, (client) => client.set('fsynced', 'yes'));
-    await sleep(1500); // appendfsync everysec
+    // With appendfsync everysec the write reaches the AOF file within a second or two (later
+    // on a busy machine), and once there a kill -9 cannot lose it: wait for that, not 1.5 s.
+    const aofDir = join(dir, 'data', 'appendonlydir');
+    await waitUntil('the write is in the AOF', async () => {
+      const files = await readdir(aofDir).catch(() => []);
+      const texts = await Promise.all(files.map((f) => readFile(join(aofDir, f), 'latin1')));
+      return texts.some((text) => text.includes('fsynced'));
+    });
     redis.kill();
     await redis.restart();
     expect(await withClient(redis.url, (client) => client.get('fsynced'))).toBe('yes');

@@ -9,8 +9,8 @@ import {
   MiB,
   readAll,
   sha256,
-  waitUntil,
 } from '../../support/storage-bodies.ts';
+import { waitUntil } from '../../support/eventually.ts';
 
 export interface StorageUnderTest {
   storage: ObjectStorage;

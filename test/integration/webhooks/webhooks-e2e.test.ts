@@ -2,7 +2,8 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookDelivery } from '../../../src/shared/webhooks/webhook-deliveries.ts';
 import { sineWav } from '../e2e/audio-fixtures.ts';
-import { until, upload } from '../e2e/e2e-helpers.ts';
+import { waitUntil } from '../../support/eventually.ts';
+import { upload } from '../e2e/e2e-helpers.ts';
 import { startTestService, type TestService } from '../e2e/service-harness.ts';
 import {
   stsDefaults,
@@ -62,7 +63,10 @@ describe('webhooks end to end', () => {
     await waitForBatch(service, batch.id);
     const delivered = (path: string) =>
       receiver.received.filter((r) => r.path === path && r.status === 204);
-    await until(() => delivered('/jobs').length === 3 && delivered('/batch').length === 1, 20_000);
+    await waitUntil(
+      'three job deliveries and one batch delivery',
+      () => delivered('/jobs').length === 3 && delivered('/batch').length === 1,
+    );
 
     // Every request verifies with the reference library; a tampered body or header does not.
     const events = receiver.received.map(verified);
@@ -137,12 +141,12 @@ describe('webhooks end to end', () => {
     );
     const jobId = jobs.data[0]?.id;
     let deliveries: WebhookDelivery[] = [];
-    await until(async () => {
+    await waitUntil('four delivery attempts recorded', async () => {
       ({ webhook_deliveries: deliveries = [] } = (
         await service.json<{ webhook_deliveries?: WebhookDelivery[] }>(`/v1/jobs/${jobId}`)
       ).body);
       return deliveries.length === 4;
-    }, 20_000);
+    });
     expect(deliveries.map((d) => [d.attempt, d.outcome, d.will_retry])).toEqual([
       [1, 'failed', true],
       [2, 'failed', true],
