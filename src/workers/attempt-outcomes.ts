@@ -3,6 +3,7 @@ import { JOB_CLASS_OF } from '../shared/jobs/job-types.ts';
 import type { JobError, JobRecord } from '../shared/jobs/job-record.ts';
 import type { Logger } from '../shared/logger.ts';
 import { pauseClass } from '../shared/queue/queue-pause.ts';
+import { jobCacheScope } from '../shared/tenants/cache-groups.ts';
 import type { QueuePayload } from '../shared/queue/queues.ts';
 import type { AttemptEntry } from './attempt-log.ts';
 import type { CallTracker } from './call-tracker.ts';
@@ -47,7 +48,7 @@ export async function succeed(context: AttemptContext, result: AttemptResult): P
   // find it. Should a cancel win the race below, the pointer names deleted objects, and a
   // lookup through it is a miss (the copy fails), never a wrong answer.
   if (!result.cacheHit) {
-    await storeInCache(deps.storage, {
+    await storeInCache(deps.storage, jobCacheScope(record), {
       fingerprint: result.fingerprint,
       job_id: record.id,
       outputs: result.outputs,

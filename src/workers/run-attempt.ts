@@ -1,6 +1,7 @@
 import { computeFingerprint } from '../shared/jobs/fingerprint.ts';
 import type { JobRecord, ResolvedInput, StoredOutput } from '../shared/jobs/job-record.ts';
 import type { Logger } from '../shared/logger.ts';
+import { jobCacheScope } from '../shared/tenants/cache-groups.ts';
 import type { CallTracker } from './call-tracker.ts';
 import { definitionFor } from './jobs/registry.ts';
 import { answerFromCache } from './outputs/result-cache.ts';
@@ -32,7 +33,8 @@ export async function runAttempt(
   if (record.fingerprint === null) await deps.jobs.patch(record.id, { fingerprint, input });
 
   if (record.request.cache === 'use') {
-    const cached = await answerFromCache(deps.storage, fingerprint, record.id);
+    const scope = jobCacheScope(record);
+    const cached = await answerFromCache(deps.storage, scope, fingerprint, record.id);
     if (cached) {
       logger.info({ source_job_id: cached.sourceJobId }, 'answered from the fingerprint cache');
       return {

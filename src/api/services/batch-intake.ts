@@ -4,6 +4,7 @@ import type { Config } from '../../shared/config.ts';
 import { ValidationError } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
 import { randomSeed } from '../../shared/jobs/seeds.ts';
+import { cacheScopeOf } from '../../shared/tenants/cache-groups.ts';
 import type { JobType } from '../../shared/jobs/job-types.ts';
 import type { UploadStore } from '../../shared/uploads/upload-store.ts';
 import { webhookProblems, type WebhookPolicy } from '../../shared/webhooks/webhook-target.ts';
@@ -64,6 +65,7 @@ export class BatchIntake {
     };
     const context = {
       owner,
+      cacheScope: cacheScopeOf(this.deps.config.CACHE_GROUPS, owner),
       batchId: batch.id,
       batchSeed: batch.seed,
       createdAt: batch.created_at,

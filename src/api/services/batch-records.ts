@@ -8,6 +8,8 @@ import type { BatchItem } from './batch-items.ts';
 /** Who and what an item's job belongs to. */
 export interface ItemContext {
   owner: string;
+  /** The owner's cache scope (its own, or its cache group's). */
+  cacheScope: string;
   batchId: string;
   batchSeed: number;
   createdAt: string;
@@ -42,6 +44,7 @@ export function itemRecord(
     // A URL input is hashed by the worker once fetched; it fills the fingerprint in then.
     fingerprint: input?.url ? null : computeFingerprint(request, seed, input?.sha256 ?? null),
     cache: null,
+    cache_scope: context.cacheScope,
     request,
     input,
     outputs: [],

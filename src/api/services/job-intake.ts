@@ -6,6 +6,7 @@ import type { JobRequest } from '../../shared/jobs/job-request.ts';
 import type { JobRecord, ResolvedInput } from '../../shared/jobs/job-record.ts';
 import type { JobStore } from '../../shared/jobs/job-store.ts';
 import { seedFor, withSeed } from '../../shared/jobs/seed-policy.ts';
+import { cacheScopeOf } from '../../shared/tenants/cache-groups.ts';
 import { checkUrlSyntax } from '../../shared/net/url-guard.ts';
 import { webhookProblems } from '../../shared/webhooks/webhook-target.ts';
 import type { UploadStore } from '../../shared/uploads/upload-store.ts';
@@ -38,7 +39,8 @@ export class JobIntake {
     this.checkWebhook(request);
     const input = await this.resolveInput(owner, request, staged);
     if (staged) await this.deps.uploadService.commit(owner, staged);
-    const record = newJobRecord(owner, request, input);
+    const scope = cacheScopeOf(this.deps.config.CACHE_GROUPS, owner);
+    const record = newJobRecord(owner, scope, request, input);
     await this.deps.jobs.create(record);
     await this.deps.queue.enqueue(record);
     return record;
@@ -99,7 +101,12 @@ export class JobIntake {
 }
 
 /** A fresh `queued` record for an accepted request, its seed fixed now. */
-function newJobRecord(owner: string, request: JobRequest, input: ResolvedInput | null): JobRecord {
+function newJobRecord(
+  owner: string,
+  cacheScope: string,
+  request: JobRequest,
+  input: ResolvedInput | null,
+): JobRecord {
   const seed = seedFor(request);
   // The seed goes into the normalized request too, so a rerun of `request` is this job.
   const normalized = withSeed(request, seed);
@@ -119,6 +126,7 @@ function newJobRecord(owner: string, request: JobRequest, input: ResolvedInput |
     // A URL input is hashed by the worker once fetched; it fills the fingerprint in then.
     fingerprint: input?.url ? null : computeFingerprint(normalized, seed, input?.sha256 ?? null),
     cache: null,
+    cache_scope: cacheScope,
     request: normalized,
     input,
     outputs: [],

@@ -8,7 +8,14 @@ export type OutputUrl = (record: JobRecord, output: StoredOutput) => Promise<str
 
 /** The public view of a job record: no owner, storage keys or internal flags. */
 export async function toJobView(record: JobRecord, outputUrl: OutputUrl): Promise<JobView> {
-  const { owner: _owner, input: _input, outputs, cancel_requested: _cancel, ...rest } = record;
+  const {
+    owner: _owner,
+    input: _input,
+    outputs,
+    cancel_requested: _cancel,
+    cache_scope: _scope,
+    ...rest
+  } = record;
   return {
     ...rest,
     object: 'job',

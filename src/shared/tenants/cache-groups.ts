@@ -41,6 +41,11 @@ export function cacheGroupProblems(groups: CacheGroups, tenants: readonly string
   return problems;
 }
 
+/** A job's cache scope: fixed at intake; a record from before scopes uses its owner's own. */
+export function jobCacheScope(record: { owner: string; cache_scope?: string | undefined }): string {
+  return record.cache_scope ?? `tenant.${record.owner}`;
+}
+
 /**
  * The cache scope of a tenant's jobs: its group's (`group.<name>`) when it is in one, else its
  * own (`tenant.<id>`). Both are safe as one storage path segment.
