@@ -7,6 +7,7 @@ import { registerErrorHandler } from './error-handler.ts';
 import { createMetrics } from '../shared/metrics/metrics.ts';
 import { registerQueueMetrics } from '../shared/metrics/queue-metrics.ts';
 import { registerOpenApi } from './openapi.ts';
+import { registerRateLimit } from './rate-limit.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { batchRoutes } from './routes/batches.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -47,6 +48,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   registerErrorHandler(app);
   registerAuth(app, deps.config);
+  await registerRateLimit(app, deps);
   await registerOpenApi(app);
   await app.register(healthRoutes, { services });
   await app.register(metricsRoutes, { metrics });

@@ -27,7 +27,7 @@ export const LOCAL_OWNER = 'local';
  */
 const PUBLIC_ROUTES = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
 
-function isPublicRoute(routeUrl: string | undefined): boolean {
+export function isPublicRoute(routeUrl: string | undefined): boolean {
   if (routeUrl === undefined) return false;
   return PUBLIC_ROUTES.has(routeUrl) || routeUrl === '/docs' || routeUrl.startsWith('/docs/');
 }
@@ -57,7 +57,7 @@ export function createKeyResolver(
 export const ADMIN_OWNER = 'admin';
 
 /** Operator routes: they take ADMIN_API_KEY, never an API key (matched on the route pattern). */
-function isAdminRoute(routeUrl: string | undefined): boolean {
+export function isAdminRoute(routeUrl: string | undefined): boolean {
   return (
     routeUrl !== undefined && (routeUrl.startsWith('/admin/') || routeUrl.startsWith('/v1/admin/'))
   );

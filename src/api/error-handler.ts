@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { TooManyRequestsError } from '../shared/errors.ts';
 import { describeError, type ErrorEnvelope } from './error-envelope.ts';
 
 /**
@@ -18,6 +19,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
     }
     // After a 413 the rest of the body is still on the wire: close rather than read it all.
     if (described.status === 413) reply.header('connection', 'close');
+    if (error instanceof TooManyRequestsError && error.retryAfterSeconds !== null)
+      if (!reply.hasHeader('retry-after')) reply.header('retry-after', error.retryAfterSeconds);
     return sendError(request, reply, described.status, {
       code: described.code,
       message: described.message,

@@ -1,5 +1,6 @@
 import { openJobEvents } from '../../shared/batches/job-events.ts';
 import type { Metrics } from '../../shared/metrics/metrics.ts';
+import { QueuedJobs } from '../../shared/tenants/queued-jobs.ts';
 import type { ApiDeps } from '../deps.ts';
 import { QueueAdmin } from './admin-queues.ts';
 import { createBatchServices, type BatchServices } from './batch-services.ts';
@@ -43,7 +44,8 @@ export function createServices(deps: ApiDeps & { metrics: Metrics }): ApiService
     outputUrl: createOutputUrl(deps.storage, deps.config),
     presignTtlSeconds: deps.config.PRESIGN_TTL_SECONDS,
   });
-  const intake = new JobIntake({ ...deps, uploadService: uploads, queue });
+  const queued = new QueuedJobs(deps.redis, deps.keys, deps.config.MAX_QUEUED_JOBS_PER_TENANT);
+  const intake = new JobIntake({ ...deps, uploadService: uploads, queue, queued });
   const jobEvents = openJobEvents(deps.redis, deps.config);
   const control = new JobControl({ ...deps, queue, reads, events: jobEvents.events });
   const idempotency = new IdempotencyStore(deps.redis, deps.keys, {
@@ -64,7 +66,7 @@ export function createServices(deps: ApiDeps & { metrics: Metrics }): ApiService
     waiter,
     readiness: createReadiness(deps),
     admin: new QueueAdmin(deps),
-    batches: createBatchServices(deps, { reads, control }),
+    batches: createBatchServices(deps, { reads, control, queued }),
     close: async () => {
       await waiter.close();
       await jobEvents.close();

@@ -5,6 +5,7 @@ import { ValidationError } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
 import { randomSeed } from '../../shared/jobs/seeds.ts';
 import { cacheScopeOf } from '../../shared/tenants/cache-groups.ts';
+import type { QueuedJobs } from '../../shared/tenants/queued-jobs.ts';
 import type { JobType } from '../../shared/jobs/job-types.ts';
 import type { UploadStore } from '../../shared/uploads/upload-store.ts';
 import { webhookProblems, type WebhookPolicy } from '../../shared/webhooks/webhook-target.ts';
@@ -19,6 +20,7 @@ export type BatchIntakeDeps = BatchWriterDeps & {
   config: Config;
   uploads: UploadStore;
   batches: BatchStore;
+  queued: QueuedJobs;
 };
 
 /** A submission's fate: stored and queued, or (dry run) only validated. */
@@ -70,9 +72,18 @@ export class BatchIntake {
       batchSeed: batch.seed,
       createdAt: batch.created_at,
     };
-    await writeBatch(this.deps, batch, items, ({ request, input }) =>
-      itemRecord(context, request, input),
-    );
+    // Ids first, in item order: the queued-jobs cap admits the whole batch or none of it.
+    const numbered = items.map((item) => ({ ...item, id: newId('job') }));
+    const ids = numbered.map((item) => item.id);
+    await this.deps.queued.admit(owner, ids);
+    try {
+      await writeBatch(this.deps, batch, numbered, ({ request, input, id }) =>
+        itemRecord(context, request, input, id),
+      );
+    } catch (error) {
+      await this.deps.queued.release(owner, ids).catch(() => undefined);
+      throw error;
+    }
     const stored = await this.deps.batches.get(batch.id);
     if (!stored) throw new Error(`batch ${batch.id} vanished right after it was written`);
     return { kind: 'created', batch: stored };

@@ -18,18 +18,20 @@ export interface ItemContext {
 /**
  * A fresh `queued` record for a valid item, as single-job intake builds one, except for the
  * seed (derived from the batch seed and custom_id) and the batch id. Ids are generated in item
- * order and are monotonic, so the batch's job index sorts in item order.
+ * order and are monotonic (by the caller, which admits them first), so the batch's job index
+ * sorts in item order.
  */
 export function itemRecord(
   context: ItemContext,
   item: BatchItem,
   input: ResolvedInput | null,
+  id: string = newId('job'),
 ): JobRecord {
   const seed = itemSeed(item, context.batchSeed, item.custom_id);
   // The seed goes into the normalized request too, so a rerun of `request` is this job.
   const request = withSeed(item, seed);
   return {
-    id: newId('job'),
+    id,
     owner: context.owner,
     type: request.type,
     status: 'queued',

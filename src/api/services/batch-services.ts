@@ -1,6 +1,7 @@
 import { BatchCounts } from '../../shared/batches/batch-counts.ts';
 import { batchKeys } from '../../shared/batches/batch-keys.ts';
 import { BatchStore } from '../../shared/batches/batch-store.ts';
+import type { QueuedJobs } from '../../shared/tenants/queued-jobs.ts';
 import type { ApiDeps } from '../deps.ts';
 import { BatchControl } from './batch-control.ts';
 import { BatchIntake } from './batch-intake.ts';
@@ -21,6 +22,8 @@ export interface BatchServices {
 
 /** The single-job services batches are built on. */
 export interface BatchServiceParts {
+  /** The queued-jobs cap, shared with single-job intake. */
+  queued: QueuedJobs;
   reads: JobReads;
   /** Must run the job events on cancel and retry (see JobEvents). */
   control: JobControl;
@@ -40,7 +43,7 @@ export function createBatchServices(deps: ApiDeps, parts: BatchServiceParts): Ba
   });
   return {
     submit: new BatchSubmit({
-      intake: new BatchIntake({ ...deps, batches }),
+      intake: new BatchIntake({ ...deps, batches, queued: parts.queued }),
       idempotency: new IdempotencyStore(deps.redis, deps.keys, {
         ttlSeconds: deps.config.IDEMPOTENCY_TTL_SECONDS,
       }),

@@ -7,6 +7,7 @@ import type { JobRecord, ResolvedInput } from '../../shared/jobs/job-record.ts';
 import type { JobStore } from '../../shared/jobs/job-store.ts';
 import { seedFor, withSeed } from '../../shared/jobs/seed-policy.ts';
 import { cacheScopeOf } from '../../shared/tenants/cache-groups.ts';
+import type { QueuedJobs } from '../../shared/tenants/queued-jobs.ts';
 import { checkUrlSyntax } from '../../shared/net/url-guard.ts';
 import { webhookProblems } from '../../shared/webhooks/webhook-target.ts';
 import type { UploadStore } from '../../shared/uploads/upload-store.ts';
@@ -20,6 +21,7 @@ export type JobIntakeDeps = {
   uploads: UploadStore;
   uploadService: UploadService;
   queue: JobQueue;
+  queued: QueuedJobs;
 };
 
 /**
@@ -38,10 +40,18 @@ export class JobIntake {
   ): Promise<JobRecord> {
     this.checkWebhook(request);
     const input = await this.resolveInput(owner, request, staged);
-    if (staged) await this.deps.uploadService.commit(owner, staged);
     const scope = cacheScopeOf(this.deps.config.CACHE_GROUPS, owner);
     const record = newJobRecord(owner, scope, request, input);
-    await this.deps.jobs.create(record);
+    // Last check before the first write: a refusal here leaves nothing behind either.
+    await this.deps.queued.admit(owner, [record.id]);
+    try {
+      if (staged) await this.deps.uploadService.commit(owner, staged);
+      await this.deps.jobs.create(record);
+    } catch (error) {
+      await this.deps.queued.release(owner, [record.id]).catch(() => undefined);
+      throw error;
+    }
+    // A failed enqueue marks the record failed, which takes it out of the queued count.
     await this.deps.queue.enqueue(record);
     return record;
   }

@@ -35,6 +35,9 @@ export interface JobPage {
 }
 
 // Compare-and-set on the status field; applies the patch only when the current status is allowed.
+// It also keeps the owner's queued set (MAX_QUEUED_JOBS_PER_TENANT) in step with the status, in
+// the same script, so the two never disagree whoever moves the job. ARGV: allowed statuses,
+// tenant key prefix, job id, then the patch's field/value pairs.
 const transitionScript = `
 local current = redis.call('HGET', KEYS[1], 'status')
 if not current then return {'missing', ''} end
@@ -44,7 +47,15 @@ for _, status in ipairs(allowed) do
   if status == current then ok = true end
 end
 if not ok then return {'rejected', current} end
-if #ARGV > 1 then redis.call('HSET', KEYS[1], unpack(ARGV, 2)) end
+if #ARGV > 3 then redis.call('HSET', KEYS[1], unpack(ARGV, 4)) end
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= current and (status == '"queued"' or current == '"queued"') then
+  local owner = redis.call('HGET', KEYS[1], 'owner')
+  if owner then
+    local set = ARGV[2] .. cjson.decode(owner) .. ':queued'
+    if status == '"queued"' then redis.call('SADD', set, ARGV[3]) else redis.call('SREM', set, ARGV[3]) end
+  end
+end
 return {'applied', current}
 `;
 
@@ -82,7 +93,10 @@ export class JobStore {
     for (const [key, ids] of byIndex) pipeline.zadd(key, ...ids.flatMap((id) => [0, id]));
   }
 
-  /** Adds the commands that remove `owner`'s records and their index entries (undoing a write). */
+  /**
+   * Adds the commands that remove `owner`'s records, their index entries and their places in
+   * the owner's queued set (undoing a write).
+   */
   addRemoves(
     pipeline: ChainableCommander,
     owner: string,
@@ -92,7 +106,8 @@ export class JobStore {
       pipeline
         .unlink(this.keys.job(id))
         .zrem(this.keys.ownerJobs(owner), id)
-        .zrem(this.keys.ownerJobsByType(owner, type), id);
+        .zrem(this.keys.ownerJobsByType(owner, type), id)
+        .srem(this.keys.tenantQueued(owner), id);
     }
   }
 
@@ -119,6 +134,8 @@ export class JobStore {
       1,
       this.keys.job(id),
       JSON.stringify(from.map((s) => JSON.stringify(s))),
+      this.keys.tenantPrefix,
+      id,
       ...args,
     )) as [string, string];
     if (outcome === 'missing') return { outcome: 'missing' };
