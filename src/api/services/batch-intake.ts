@@ -4,12 +4,14 @@ import type { Config } from '../../shared/config.ts';
 import { ValidationError } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
 import { randomSeed } from '../../shared/jobs/seeds.ts';
+import type { HostResolver } from '../../shared/net/host-resolver.ts';
 import { cacheScopeOf } from '../../shared/tenants/cache-groups.ts';
 import type { QueuedJobs } from '../../shared/tenants/queued-jobs.ts';
 import type { JobType } from '../../shared/jobs/job-types.ts';
 import type { UploadStore } from '../../shared/uploads/upload-store.ts';
 import { webhookProblems, type WebhookPolicy } from '../../shared/webhooks/webhook-target.ts';
 import { resolveInputs } from './batch-inputs.ts';
+import { checkBatchUrls } from './batch-urls.ts';
 import { validateItems, type BatchItem } from './batch-items.ts';
 import { BatchProblems } from './batch-problems.ts';
 import { itemRecord } from './batch-records.ts';
@@ -21,6 +23,8 @@ export type BatchIntakeDeps = BatchWriterDeps & {
   uploads: UploadStore;
   batches: BatchStore;
   queued: QueuedJobs;
+  /** DNS for URL checks; the system resolver when absent. */
+  resolveHost?: HostResolver | undefined;
 };
 
 /** A submission's fate: stored and queued, or (dry run) only validated. */
@@ -116,6 +120,7 @@ export class BatchIntake {
       });
     }
     const requests = validateItems(submission.items, submission.defaults, policy, problems);
+    await checkBatchUrls(requests, submission.webhook, policy, this.deps.resolveHost, problems);
     const inputs = await resolveInputs(this.deps.uploads, owner, requests, problems);
     problems.throwIfAny();
     // Without problems every request is set: validateItems nulls only refused items.

@@ -1,5 +1,10 @@
 import type { Config } from '../../shared/config.ts';
-import { AppError, ValidationError, type ErrorDetail } from '../../shared/errors.ts';
+import {
+  AppError,
+  ServiceUnavailableError,
+  ValidationError,
+  type ErrorDetail,
+} from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
 import { computeFingerprint } from '../../shared/jobs/fingerprint.ts';
 import type { JobRequest } from '../../shared/jobs/job-request.ts';
@@ -8,7 +13,8 @@ import type { JobStore } from '../../shared/jobs/job-store.ts';
 import { seedFor, withSeed } from '../../shared/jobs/seed-policy.ts';
 import { cacheScopeOf } from '../../shared/tenants/cache-groups.ts';
 import type { QueuedJobs } from '../../shared/tenants/queued-jobs.ts';
-import { checkUrlSyntax } from '../../shared/net/url-guard.ts';
+import type { HostResolver } from '../../shared/net/host-resolver.ts';
+import { checkUrlAllowed } from '../../shared/net/url-guard.ts';
 import { webhookProblems } from '../../shared/webhooks/webhook-target.ts';
 import type { UploadStore } from '../../shared/uploads/upload-store.ts';
 import type { JobQueue } from './job-queue.ts';
@@ -22,6 +28,8 @@ export type JobIntakeDeps = {
   uploadService: UploadService;
   queue: JobQueue;
   queued: QueuedJobs;
+  /** DNS for URL checks; the system resolver when absent. */
+  resolveHost?: HostResolver | undefined;
 };
 
 /**
@@ -38,7 +46,7 @@ export class JobIntake {
     request: JobRequest,
     staged: StagedUpload | null,
   ): Promise<JobRecord> {
-    this.checkWebhook(request);
+    await this.checkWebhook(request);
     const input = await this.resolveInput(owner, request, staged);
     const scope = cacheScopeOf(this.deps.config.CACHE_GROUPS, owner);
     const record = newJobRecord(owner, scope, request, input);
@@ -57,7 +65,7 @@ export class JobIntake {
   }
 
   /** A job's own webhook follows the batch rules: signing configured, URL allowed. */
-  private checkWebhook(request: JobRequest): void {
+  private async checkWebhook(request: JobRequest): Promise<void> {
     const { config } = this.deps;
     const problems = webhookProblems(
       request.webhook,
@@ -65,6 +73,25 @@ export class JobIntake {
       'webhook.url',
     );
     if (problems.length) throw new ValidationError('The job webhook is invalid.', problems);
+    if (request.webhook) await this.checkUrl(request.webhook.url, 'webhook.url');
+  }
+
+  /**
+   * Resolves the URL's host now: a refused or unresolvable URL is a 422 whose detail says which
+   * (`url_not_allowed`, `url_unresolvable`); a resolver that cannot answer now is a 503.
+   */
+  private async checkUrl(url: string, field: string): Promise<void> {
+    const policy = { allowPrivate: this.deps.config.ALLOW_PRIVATE_URLS };
+    try {
+      await checkUrlAllowed(url, policy, field, this.deps.resolveHost);
+    } catch (error) {
+      if (error instanceof AppError)
+        throw new ValidationError(`The URL in ${field} is refused.`, error.details);
+      throw new ServiceUnavailableError(
+        `The host of ${field} could not be resolved now; retry shortly.`,
+        error,
+      );
+    }
   }
 
   /** The input as the worker needs it, or a 422 listing what is wrong with it. */
@@ -96,14 +123,8 @@ export class JobIntake {
         problems.push({ field: 'input.upload_id', message: 'upload not found', code: 'not_found' });
       }
     } else if (input.url !== undefined) {
-      try {
-        const policy = { allowPrivate: this.deps.config.ALLOW_PRIVATE_URLS };
-        checkUrlSyntax(input.url, policy, 'input.url');
-        resolved = { key: null, url: input.url, sha256: null, bytes: null, content_type: null };
-      } catch (error) {
-        if (!(error instanceof AppError)) throw error;
-        problems.push(...error.details);
-      }
+      await this.checkUrl(input.url, 'input.url');
+      resolved = { key: null, url: input.url, sha256: null, bytes: null, content_type: null };
     }
     if (problems.length) throw new ValidationError('The job input is invalid.', problems);
     return resolved;

@@ -17,6 +17,7 @@ import { createStorage } from '../../../src/shared/storage/create-storage.ts';
 import type { ObjectStorage } from '../../../src/shared/storage/object-storage.ts';
 import { UploadStore } from '../../../src/shared/uploads/upload-store.ts';
 import { testRedisUrl, testS3Options, uniquePrefix } from '../../support/test-env.ts';
+import { tableResolver } from '../../support/test-resolver.ts';
 
 /** Small enough that "over the limit" costs nothing to send. */
 export const TEST_MAX_UPLOAD_BYTES = 64 * 1024;
@@ -101,6 +102,8 @@ export async function startApiHarness(options: ApiHarnessOptions = {}): Promise<
     queues,
     storage,
     keys,
+    // No DNS on test machines: fixed answers for the test host names, the system for the rest.
+    resolveHost: tableResolver(),
   };
   const app = await buildApp(deps);
   await app.ready();
