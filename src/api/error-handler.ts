@@ -17,8 +17,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
     } else {
       request.log.info({ code: described.code, status: described.status }, 'request refused');
     }
-    // After a 413 the rest of the body is still on the wire: close rather than read it all.
-    if (described.status === 413) reply.header('connection', 'close');
+    // After a 413 or 415 the rest of the body is still on the wire: close rather than read it.
+    if (described.status === 413 || described.status === 415) reply.header('connection', 'close');
     if (error instanceof TooManyRequestsError && error.retryAfterSeconds !== null)
       if (!reply.hasHeader('retry-after')) reply.header('retry-after', error.retryAfterSeconds);
     return sendError(request, reply, described.status, {

@@ -16,6 +16,7 @@ import type { QueuedJobs } from '../../shared/tenants/queued-jobs.ts';
 import type { HostResolver } from '../../shared/net/host-resolver.ts';
 import { checkUrlAllowed } from '../../shared/net/url-guard.ts';
 import { webhookProblems } from '../../shared/webhooks/webhook-target.ts';
+import { inputFormatProblems } from '../../shared/uploads/input-format.ts';
 import type { UploadStore } from '../../shared/uploads/upload-store.ts';
 import type { JobQueue } from './job-queue.ts';
 import type { StagedUpload, UploadService } from './upload-service.ts';
@@ -118,6 +119,7 @@ export class JobIntake {
       if (upload) {
         const { key, sha256, bytes, content_type } = upload;
         resolved = { key, url: null, sha256, bytes, content_type };
+        problems.push(...inputFormatProblems(request, content_type));
       } else {
         // Another key's upload is "not found" too: existence must not leak across keys.
         problems.push({ field: 'input.upload_id', message: 'upload not found', code: 'not_found' });

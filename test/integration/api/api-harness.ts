@@ -18,6 +18,7 @@ import type { ObjectStorage } from '../../../src/shared/storage/object-storage.t
 import { UploadStore } from '../../../src/shared/uploads/upload-store.ts';
 import { testRedisUrl, testS3Options, uniquePrefix } from '../../support/test-env.ts';
 import { tableResolver } from '../../support/test-resolver.ts';
+import { sineWav } from '../e2e/audio-fixtures.ts';
 
 /** Small enough that "over the limit" costs nothing to send. */
 export const TEST_MAX_UPLOAD_BYTES = 64 * 1024;
@@ -119,7 +120,8 @@ export async function startApiHarness(options: ApiHarnessOptions = {}): Promise<
       ...rest,
       headers: { ...headers, ...(key !== undefined && { authorization: `Bearer ${key}` }) },
     });
-  const upload = async (bytes = Buffer.alloc(256, 1), key?: string): Promise<string> => {
+  // Uploads must be audio (sniffed): a 10 ms WAV is the smallest honest default.
+  const upload = async (bytes = sineWav(0.01), key?: string): Promise<string> => {
     const response = await call({
       method: 'POST',
       url: '/v1/uploads',
