@@ -72,10 +72,12 @@ function notAudio(field: string, found: string): UnsupportedMediaTypeError {
 /** Up to `size` bytes from the start of `body`, leaving the rest unread (paused). */
 function readHead(body: Readable, size: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    // A part of a form that failed may be destroyed before anyone listened to it.
+    if (body.destroyed && !body.readableEnded) return reject(cutShort(body));
     const chunks: Buffer[] = [];
     let total = 0;
     const done = (error?: Error) => {
-      body.off('data', onData).off('end', onEnd).off('error', done);
+      body.off('data', onData).off('end', onEnd).off('error', done).off('close', onClose);
       body.pause();
       if (error) reject(error);
       else resolve(Buffer.concat(chunks));
@@ -86,14 +88,23 @@ function readHead(body: Readable, size: number): Promise<Buffer> {
       if (total >= size) done();
     };
     const onEnd = () => done();
-    body.on('data', onData).once('end', onEnd).once('error', done);
+    const onClose = () => done(body.readableEnded ? undefined : cutShort(body));
+    body.on('data', onData).once('end', onEnd).once('error', done).once('close', onClose);
   });
+}
+
+/** The error of a stream that closed before its end. */
+function cutShort(body: Readable): Error {
+  return body.errored ?? new Error('the body was cut short');
 }
 
 /** The head put back in front of what is left of `body`, as one stream. */
 function rejoin(head: Buffer, body: Readable): Readable {
   const joined = new PassThrough();
   body.on('error', (error) => joined.destroy(error));
+  body.on('close', () => {
+    if (!body.readableEnded) joined.destroy(cutShort(body));
+  });
   if (body.readableEnded) {
     joined.end(head);
   } else {
