@@ -33,7 +33,9 @@ export async function eachPart(
     if (first) {
       // The form failed while this part was being read: stop reading it, then report.
       if (part.type === 'file') part.file.destroy(first.error as Error);
-      await taking;
+      const taken = await taking;
+      // The part's own refusal (too large, not audio) says more than the form's failure.
+      if (taken.failed && taken.error instanceof AppError) throw taken.error;
       throw first.error;
     }
     // The next part (or the end) came first: this part is still being taken.
