@@ -37,6 +37,28 @@ export function registerErrorHandler(app: FastifyInstance): void {
   );
 }
 
+/**
+ * Errors the router raises before any route or hook runs (a path that is not valid
+ * percent-encoding, `FST_ERR_BAD_URL`): Fastify answers those itself, in its own shape and
+ * echoing the URL (query string and all), unless given this. Passed as `frameworkErrors`.
+ */
+export function frameworkErrorHandler(
+  error: Error,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  request.log.info(
+    { code: 'bad_request', status: 400, err_code: (error as { code?: unknown }).code },
+    'request refused',
+  );
+  void reply.header('x-request-id', request.id);
+  void sendError(request, reply, 400, {
+    code: 'bad_request',
+    message: 'The request URL is not valid (malformed percent-encoding).',
+    details: [{ field: 'url', message: 'is not valid percent-encoding' }],
+  });
+}
+
 function sendError(
   request: FastifyRequest,
   reply: FastifyReply,

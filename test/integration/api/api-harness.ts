@@ -29,6 +29,8 @@ export interface ApiHarnessOptions {
   /** Another Redis than the run's (the Redis-down test brings its own). */
   redisUrl?: string;
   env?: Record<string, string>;
+  /** Wraps the storage the app gets (the fuzz test counts what is stored). */
+  wrapStorage?: (storage: ObjectStorage) => ObjectStorage;
 }
 
 export type Call = Omit<InjectOptions, 'headers'> & {
@@ -86,13 +88,14 @@ export async function startApiHarness(options: ApiHarnessOptions = {}): Promise<
   const redis = createRedis(config.REDIS_URL ?? '', 'intake', `api-test-${prefix}`);
   await waitUntilReady(redis);
   const keys = redisKeys(prefix);
-  const storage: ObjectStorage =
+  const baseStorage: ObjectStorage =
     options.storage === 's3'
       ? createStorage(testS3Options(prefix))
       : createStorage({
           url: `file://${root}`,
           s3: { region: 'unused', forcePathStyle: true, checksumMode: 'WHEN_REQUIRED' },
         });
+  const storage = options.wrapStorage ? options.wrapStorage(baseStorage) : baseStorage;
   const queues = createQueues(redis, { prefix, attempts: 3, backoffMs: 100 });
   const deps: ApiDeps = {
     config,
