@@ -3,10 +3,11 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import { registerAuth } from './auth.ts';
 import type { ApiDeps } from './deps.ts';
-import { registerErrorHandler } from './error-handler.ts';
+import { frameworkErrorHandler, registerErrorHandler } from './error-handler.ts';
 import { createMetrics } from '../shared/metrics/metrics.ts';
 import { registerQueueMetrics } from '../shared/metrics/queue-metrics.ts';
 import { registerOpenApi } from './openapi.ts';
+import { registerRateLimit } from './rate-limit.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { batchRoutes } from './routes/batches.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -33,6 +34,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     bodyLimit: REQUEST_PART_LIMIT,
     // Our own ids: a client-supplied request id must not be able to forge log correlation.
     genReqId: () => `req_${randomUUID().replaceAll('-', '')}`,
+    // The router's own refusals (a malformed path) in the envelope too, without the URL.
+    frameworkErrors: frameworkErrorHandler,
   });
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -47,6 +50,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   registerErrorHandler(app);
   registerAuth(app, deps.config);
+  await registerRateLimit(app, deps);
   await registerOpenApi(app);
   await app.register(healthRoutes, { services });
   await app.register(metricsRoutes, { metrics });

@@ -1,12 +1,18 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authDisabled, type Config } from '../shared/config.ts';
-import { UnauthorizedError } from '../shared/errors.ts';
+import { BadRequestError, UnauthorizedError } from '../shared/errors.ts';
+import { ownerOfKey, type ApiKeyEntry } from '../shared/tenants/tenant-keys.ts';
 import type { ErrorEnvelope } from './error-envelope.ts';
+
+export { ownerOfKey };
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Who the request acts for: `key_<16 hex>` from the API key, or `local` when auth is off. */
+    /**
+     * The tenant the request acts for, which owns what it creates: the key's tenant name, a
+     * bare key's `key_<16 hex>`, or `local` when auth is off.
+     */
     owner: string;
   }
 }
@@ -21,28 +27,20 @@ export const LOCAL_OWNER = 'local';
  */
 const PUBLIC_ROUTES = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
 
-function isPublicRoute(routeUrl: string | undefined): boolean {
+export function isPublicRoute(routeUrl: string | undefined): boolean {
   if (routeUrl === undefined) return false;
   return PUBLIC_ROUTES.has(routeUrl) || routeUrl === '/docs' || routeUrl.startsWith('/docs/');
 }
 
 /**
- * The owner id for a key: a digest prefix, so records and Redis keys never hold the key itself,
- * and the same key always finds its own resources again.
- */
-export function ownerOfKey(key: string): string {
-  return `key_${sha256(key).toString('hex').slice(0, 16)}`;
-}
-
-/**
- * Resolves an `Authorization` header to an owner, or null when it names no configured key.
- * Compares sha256 digests with timingSafeEqual against every key (no early exit), so neither
- * the key's content nor its position in the list leaks through timing.
+ * Resolves an `Authorization` header to its key's tenant, or null when it names no configured
+ * key. Compares sha256 digests with timingSafeEqual against every key (no early exit), so
+ * neither the key's content nor its position in the list leaks through timing.
  */
 export function createKeyResolver(
-  keys: readonly string[],
+  keys: readonly ApiKeyEntry[],
 ): (header: string | undefined) => string | null {
-  const known = keys.map((key) => ({ digest: sha256(key), owner: ownerOfKey(key) }));
+  const known = keys.map(({ key, tenant }) => ({ digest: sha256(key), owner: tenant }));
   return (header) => {
     const match = /^Bearer +(\S+) *$/i.exec(header ?? '');
     if (!match?.[1]) return null;
@@ -59,7 +57,7 @@ export function createKeyResolver(
 export const ADMIN_OWNER = 'admin';
 
 /** Operator routes: they take ADMIN_API_KEY, never an API key (matched on the route pattern). */
-function isAdminRoute(routeUrl: string | undefined): boolean {
+export function isAdminRoute(routeUrl: string | undefined): boolean {
   return (
     routeUrl !== undefined && (routeUrl.startsWith('/admin/') || routeUrl.startsWith('/v1/admin/'))
   );
@@ -95,6 +93,16 @@ export function registerAuth(app: FastifyInstance, config: Config): void {
   const resolve = authDisabled(config) ? null : createKeyResolver(config.API_KEYS ?? []);
   app.addHook('onRequest', (request: FastifyRequest, reply, done) => {
     const route = request.routeOptions.url;
+    if ((resolve !== null || isAdminRoute(route)) && authorizationCount(request) > 1) {
+      // Proxies and servers disagree on which of two to use: refuse rather than guess.
+      return done(
+        new BadRequestError(
+          'Send one Authorization header.',
+          [{ field: 'authorization', message: 'is given more than once' }],
+          'duplicate_header',
+        ),
+      );
+    }
     if (isAdminRoute(route)) {
       if (isAdmin(request.headers.authorization)) {
         request.owner = ADMIN_OWNER;
@@ -121,8 +129,17 @@ export function registerAuth(app: FastifyInstance, config: Config): void {
     const owner = resolve(request.headers.authorization);
     if (owner === null) return done(new UnauthorizedError());
     request.owner = owner;
+    request.log = request.log.child({ tenant: owner });
     done();
   });
+}
+
+/** How many Authorization headers came (Node keeps only the first in `headers`). */
+function authorizationCount(request: FastifyRequest): number {
+  const raw = request.raw.rawHeaders;
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]?.toLowerCase() === 'authorization') count++;
+  return count;
 }
 
 function sha256(value: string): Buffer {

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../shared/config.ts';
 import type { JobStore } from '../shared/jobs/job-store.ts';
 import type { Logger } from '../shared/logger.ts';
+import type { HostResolver } from '../shared/net/host-resolver.ts';
 import type { Metrics } from '../shared/metrics/metrics.ts';
 import type { ClassQueues } from '../shared/queue/queues.ts';
 import type { RedisKeys } from '../shared/redis/keys.ts';
@@ -26,6 +27,8 @@ export interface ApiDeps {
   keys: RedisKeys;
   /** The deployment this intake accepts for (see deployment-marker.ts): stamped on every job. */
   deployment: string;
+  /** DNS for the URL checks at intake; the system resolver when absent (tests bring a table). */
+  resolveHost?: HostResolver;
   /** Where `/metrics` and the intake's counters go; a fresh registry when absent. */
   metrics?: Metrics;
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { TooManyRequestsError } from '../shared/errors.ts';
 import { describeError, type ErrorEnvelope } from './error-envelope.ts';
 
 /** What a 503 tells clients to wait before trying again: Redis outages and overload pass fast. */
@@ -19,8 +20,10 @@ export function registerErrorHandler(app: FastifyInstance): void {
     } else {
       request.log.info({ code: described.code, status: described.status }, 'request refused');
     }
-    // After a 413 the rest of the body is still on the wire: close rather than read it all.
-    if (described.status === 413) reply.header('connection', 'close');
+    // After a 413 or 415 the rest of the body is still on the wire: close rather than read it.
+    if (described.status === 413 || described.status === 415) reply.header('connection', 'close');
+    if (error instanceof TooManyRequestsError && error.retryAfterSeconds !== null)
+      if (!reply.hasHeader('retry-after')) reply.header('retry-after', error.retryAfterSeconds);
     // Overload and outages are temporary: say when to come back (RFC 9110, seconds).
     if (described.status === 503 && !reply.hasHeader('retry-after'))
       reply.header('retry-after', String(RETRY_AFTER_SECONDS));
@@ -38,6 +41,28 @@ export function registerErrorHandler(app: FastifyInstance): void {
       details: [],
     }),
   );
+}
+
+/**
+ * Errors the router raises before any route or hook runs (a path that is not valid
+ * percent-encoding, `FST_ERR_BAD_URL`): Fastify answers those itself, in its own shape and
+ * echoing the URL (query string and all), unless given this. Passed as `frameworkErrors`.
+ */
+export function frameworkErrorHandler(
+  error: Error,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  request.log.info(
+    { code: 'bad_request', status: 400, err_code: (error as { code?: unknown }).code },
+    'request refused',
+  );
+  void reply.header('x-request-id', request.id);
+  void sendError(request, reply, 400, {
+    code: 'bad_request',
+    message: 'The request URL is not valid (malformed percent-encoding).',
+    details: [{ field: 'url', message: 'is not valid percent-encoding' }],
+  });
 }
 
 function sendError(

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { cacheGroupProblems, parseCacheGroup, type CacheGroups } from './tenants/cache-groups.ts';
+import { apiKeyProblems, parseApiKeyItem, tenantsOf } from './tenants/tenant-keys.ts';
 
 /**
  * The service's whole configuration, from environment variables. `loadConfig` is called once at
@@ -19,6 +21,20 @@ const commaList = z.string().transform((value) =>
 
 const positiveInt = z.coerce.number().int().positive();
 
+const apiKeyList = commaList.transform((items) => items.map(parseApiKeyItem));
+
+const cacheGroupList = commaList.transform((items, ctx): CacheGroups => {
+  const groups = new Map<string, string[]>();
+  for (const item of items) {
+    const parsed = parseCacheGroup(item);
+    if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+    else if (groups.has(parsed.name))
+      ctx.addIssue({ code: 'custom', message: `group ${parsed.name} is given twice` });
+    else groups.set(parsed.name, parsed.tenants);
+  }
+  return groups;
+});
+
 const configSchema = z
   .object({
     /** `production` refuses the in-process simulator: a missing upstream key is an error there. */
@@ -33,8 +49,20 @@ const configSchema = z
     /** Intake port. */
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
 
-    /** Comma-separated bearer keys. Unset: auth off and the intake binds to loopback only. */
-    API_KEYS: commaList.optional(),
+    /**
+     * Comma-separated `tenant:key` pairs (several keys per tenant rotate without losing
+     * anything) or bare keys (each its own tenant). Unset: auth off, loopback only.
+     */
+    API_KEYS: apiKeyList.optional(),
+    /**
+     * Tenants sharing one result cache, `group:tenantA+tenantB`, comma-separated. Unset: every
+     * tenant's cache is its own.
+     */
+    CACHE_GROUPS: cacheGroupList.optional(),
+    /** Requests per tenant (per client address with auth off) per minute, all api processes. */
+    RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
+    /** Jobs one tenant may have queued at once, count (a batch is admitted whole or refused). */
+    MAX_QUEUED_JOBS_PER_TENANT: positiveInt.default(100_000),
     /** Key for `/admin/...` routes (queue control, dashboards). Unset: admin routes are off. */
     ADMIN_API_KEY: z.string().min(16).optional(),
 
@@ -175,6 +203,15 @@ const configSchema = z
         path: ['CRASH_POINTS'],
         message: 'is for the fault suite only: a production process never kills itself',
       });
+    }
+    for (const message of apiKeyProblems(config.API_KEYS ?? []))
+      ctx.addIssue({ code: 'custom', path: ['API_KEYS'], message });
+    if (config.CACHE_GROUPS) {
+      for (const message of cacheGroupProblems(
+        config.CACHE_GROUPS,
+        tenantsOf(config.API_KEYS ?? []),
+      ))
+        ctx.addIssue({ code: 'custom', path: ['CACHE_GROUPS'], message });
     }
     const host = config.HOST ?? '127.0.0.1';
     if (!config.API_KEYS?.length && !isLoopbackHost(host)) {

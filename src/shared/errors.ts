@@ -75,6 +75,17 @@ export class UnsupportedMediaTypeError extends AppError {
   }
 }
 
+/** A tenant's limit (request rate, queued jobs) is reached; `retryAfterSeconds` when known. */
+export class TooManyRequestsError extends AppError {
+  constructor(
+    code: string,
+    message: string,
+    readonly retryAfterSeconds: number | null = null,
+  ) {
+    super(code, message, 429, { retryable: true });
+  }
+}
+
 export class ServiceUnavailableError extends AppError {
   constructor(message: string, cause?: unknown) {
     super('service_unavailable', message, 503, { retryable: true, cause });

@@ -2,6 +2,7 @@ import { computeFingerprint } from '../shared/jobs/fingerprint.ts';
 import type { ResolvedInput, StoredOutput } from '../shared/jobs/job-record.ts';
 import { inputKey, runFolder } from '../shared/lifecycle/job-objects.ts';
 import { answerFromCache } from '../shared/lifecycle/result-cache.ts';
+import { jobCacheScope } from '../shared/tenants/cache-groups.ts';
 import type { AttemptContext } from './attempt-outcomes.ts';
 import { definitionFor } from './jobs/registry.ts';
 import type { WorkerDeps } from './worker-deps.ts';
@@ -34,7 +35,8 @@ export async function runAttempt(
   const endpoint = definition.endpoint(record.request);
 
   if (record.request.cache === 'use') {
-    const cached = await answerFromCache(deps, fingerprint, { jobId: record.id, runId });
+    const target = { jobId: record.id, runId, scope: jobCacheScope(record) };
+    const cached = await answerFromCache(deps, fingerprint, target);
     if (cached) {
       logger.info({ source_job_id: cached.sourceJobId }, 'answered from the fingerprint cache');
       const { outputs, result } = cached;

@@ -1,6 +1,7 @@
 import { openJobEvents } from '../../shared/batches/job-events.ts';
 import { AttemptLog } from '../../shared/lifecycle/attempt-log.ts';
 import type { Metrics } from '../../shared/metrics/metrics.ts';
+import { QueuedJobs } from '../../shared/tenants/queued-jobs.ts';
 import type { ApiDeps } from '../deps.ts';
 import { QueueAdmin } from './admin-queues.ts';
 import { createBatchServices, type BatchServices } from './batch-services.ts';
@@ -44,7 +45,8 @@ export function createServices(deps: ApiDeps & { metrics: Metrics }): ApiService
     outputUrl: createOutputUrl(deps.storage, deps.config),
     presignTtlSeconds: deps.config.PRESIGN_TTL_SECONDS,
   });
-  const intake = new JobIntake({ ...deps, uploadService: uploads, queue });
+  const queued = new QueuedJobs(deps.redis, deps.keys, deps.config.MAX_QUEUED_JOBS_PER_TENANT);
+  const intake = new JobIntake({ ...deps, uploadService: uploads, queue, queued });
   const jobEvents = openJobEvents(deps.redis, deps.config);
   const control = new JobControl({
     ...deps,
@@ -53,7 +55,12 @@ export function createServices(deps: ApiDeps & { metrics: Metrics }): ApiService
     reads,
     events: jobEvents.events,
   });
-  const batches = createBatchServices(deps, { reads, control, eventQueues: jobEvents.queues });
+  const batches = createBatchServices(deps, {
+    reads,
+    control,
+    queued,
+    eventQueues: jobEvents.queues,
+  });
   const idempotency = new IdempotencyStore(deps.redis, deps.keys, {
     ttlSeconds: deps.config.IDEMPOTENCY_TTL_SECONDS,
   });

@@ -1,4 +1,5 @@
 import type { ResolvedInput } from '../../shared/jobs/job-record.ts';
+import { inputFormatProblems } from '../../shared/uploads/input-format.ts';
 import type { UploadRecord, UploadStore } from '../../shared/uploads/upload-store.ts';
 import type { BatchItem } from './batch-items.ts';
 import type { BatchProblems } from './batch-problems.ts';
@@ -30,14 +31,17 @@ export async function resolveInputs(
       return { key: null, url: input.url, sha256: null, bytes: null, content_type: null };
     // One frozen object per upload, shared by its items (their records encode it once).
     const upload = input.upload_id === undefined ? null : found.get(input.upload_id);
-    if (!upload) {
+    const label = ` (custom_id ${JSON.stringify(item?.custom_id)})`;
+    if (!upload || !item) {
       problems.add(index, {
         field: `items[${index}].input.upload_id`,
-        message: `upload not found (custom_id ${JSON.stringify(item?.custom_id)})`,
+        message: `upload not found${label}`,
         code: 'not_found',
       });
       return null;
     }
+    for (const detail of inputFormatProblems(item, upload.content_type, `items[${index}].`))
+      problems.add(index, { ...detail, message: `${detail.message}${label}` });
     return upload;
   });
 }

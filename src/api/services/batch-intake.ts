@@ -4,10 +4,14 @@ import type { Config } from '../../shared/config.ts';
 import { ValidationError } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
 import { randomSeed } from '../../shared/jobs/seeds.ts';
+import type { HostResolver } from '../../shared/net/host-resolver.ts';
+import { cacheScopeOf } from '../../shared/tenants/cache-groups.ts';
+import type { QueuedJobs } from '../../shared/tenants/queued-jobs.ts';
 import type { JobType } from '../../shared/jobs/job-types.ts';
 import type { UploadStore } from '../../shared/uploads/upload-store.ts';
 import { webhookProblems, type WebhookPolicy } from '../../shared/webhooks/webhook-target.ts';
 import { resolveInputs } from './batch-inputs.ts';
+import { checkBatchUrls } from './batch-urls.ts';
 import { validateItems, type BatchItem } from './batch-items.ts';
 import { BatchProblems } from './batch-problems.ts';
 import { itemRecord } from './batch-records.ts';
@@ -20,6 +24,9 @@ export type BatchIntakeDeps = BatchWriterDeps & {
   batches: BatchStore;
   /** The deployment stamped on every job (only its workers run them). */
   deployment: string;
+  queued: QueuedJobs;
+  /** DNS for URL checks; the system resolver when absent. */
+  resolveHost?: HostResolver | undefined;
 };
 
 /** A submission's fate: stored and queued, or (dry run) only validated. */
@@ -66,14 +73,24 @@ export class BatchIntake {
     };
     const context = {
       owner,
+      cacheScope: cacheScopeOf(this.deps.config.CACHE_GROUPS, owner),
       batchId: batch.id,
       batchSeed: batch.seed,
       createdAt: batch.created_at,
       deployment: this.deps.deployment,
     };
-    await writeBatch(this.deps, batch, items, ({ request, input }) =>
-      itemRecord(context, request, input),
-    );
+    // Ids first, in item order: the queued-jobs cap admits the whole batch or none of it.
+    const numbered = items.map((item) => ({ ...item, id: newId('job') }));
+    const ids = numbered.map((item) => item.id);
+    await this.deps.queued.admit(owner, ids);
+    try {
+      await writeBatch(this.deps, batch, numbered, ({ request, input, id }) =>
+        itemRecord(context, request, input, id),
+      );
+    } catch (error) {
+      await this.deps.queued.release(owner, ids).catch(() => undefined);
+      throw error;
+    }
     const stored = await this.deps.batches.get(batch.id);
     if (!stored) throw new Error(`batch ${batch.id} vanished right after it was written`);
     return { kind: 'created', batch: stored };
@@ -106,6 +123,7 @@ export class BatchIntake {
       });
     }
     const requests = validateItems(submission.items, submission.defaults, policy, problems);
+    await checkBatchUrls(requests, submission.webhook, policy, this.deps.resolveHost, problems);
     const inputs = await resolveInputs(this.deps.uploads, owner, requests, problems);
     problems.throwIfAny();
     // Without problems every request is set: validateItems nulls only refused items.

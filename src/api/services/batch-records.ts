@@ -6,6 +6,8 @@ import type { BatchItem } from './batch-items.ts';
 /** Who and what an item's job belongs to. */
 export interface ItemContext {
   owner: string;
+  /** The owner's cache scope (its own, or its cache group's). */
+  cacheScope: string;
   batchId: string;
   batchSeed: number;
   createdAt: string;
@@ -14,15 +16,20 @@ export interface ItemContext {
 
 /**
  * A fresh `queued` record for a valid item, as single-job intake builds one, except for the
- * seed (derived from the batch seed and custom_id) and the batch id.
+ * seed (derived from the batch seed and custom_id), the batch id, and the id itself: generated
+ * in item order by the caller, which admits them first, so the batch's job index sorts in item
+ * order.
  */
 export function itemRecord(
   context: ItemContext,
   item: BatchItem,
   input: ResolvedInput | null,
+  id: string,
 ): JobRecord {
   return newJobRecord({
+    id,
     owner: context.owner,
+    cacheScope: context.cacheScope,
     request: item,
     seed: itemSeed(item, context.batchSeed, item.custom_id),
     input,

@@ -4,6 +4,7 @@ import { batchKeys } from '../../shared/batches/batch-keys.ts';
 import { BatchStore } from '../../shared/batches/batch-store.ts';
 import type { EventQueues } from '../../shared/batches/event-queues.ts';
 import type { Metrics } from '../../shared/metrics/metrics.ts';
+import type { QueuedJobs } from '../../shared/tenants/queued-jobs.ts';
 import type { ApiDeps } from '../deps.ts';
 import { BatchControl } from './batch-control.ts';
 import { BatchIntake } from './batch-intake.ts';
@@ -26,6 +27,8 @@ export interface BatchServices {
 
 /** The single-job services batches are built on. */
 export interface BatchServiceParts {
+  /** The queued-jobs cap, shared with single-job intake. */
+  queued: QueuedJobs;
   reads: JobReads;
   /** Must run the job events on cancel and retry (see JobEvents). */
   control: JobControl;
@@ -62,6 +65,7 @@ export function createBatchServices(
         batches,
         batchKeys: keys,
         leaseMs: deps.config.BATCH_INTAKE_LEASE_MS,
+        queued: parts.queued,
       }),
       idempotency: new IdempotencyStore(deps.redis, deps.keys, {
         ttlSeconds: deps.config.IDEMPOTENCY_TTL_SECONDS,

@@ -1,11 +1,20 @@
 import type { Config } from '../../shared/config.ts';
-import { AppError, ValidationError, type ErrorDetail } from '../../shared/errors.ts';
+import {
+  AppError,
+  ServiceUnavailableError,
+  ValidationError,
+  type ErrorDetail,
+} from '../../shared/errors.ts';
 import type { JobRequest } from '../../shared/jobs/job-request.ts';
 import type { JobRecord, ResolvedInput } from '../../shared/jobs/job-record.ts';
 import { newJobRecord } from '../../shared/jobs/new-job-record.ts';
 import { seedFor } from '../../shared/jobs/seed-policy.ts';
-import { checkUrlSyntax } from '../../shared/net/url-guard.ts';
+import { cacheScopeOf } from '../../shared/tenants/cache-groups.ts';
+import type { QueuedJobs } from '../../shared/tenants/queued-jobs.ts';
+import type { HostResolver } from '../../shared/net/host-resolver.ts';
+import { checkUrlAllowed } from '../../shared/net/url-guard.ts';
 import { webhookProblems } from '../../shared/webhooks/webhook-target.ts';
+import { inputFormatProblems } from '../../shared/uploads/input-format.ts';
 import type { UploadStore } from '../../shared/uploads/upload-store.ts';
 import type { JobQueue } from './job-queue.ts';
 import type { StagedUpload, UploadService } from './upload-service.ts';
@@ -18,6 +27,9 @@ export type JobIntakeDeps = {
   uploads: UploadStore;
   uploadService: UploadService;
   queue: JobQueue;
+  queued: QueuedJobs;
+  /** DNS for URL checks; the system resolver when absent. */
+  resolveHost?: HostResolver | undefined;
 };
 
 /**
@@ -34,11 +46,11 @@ export class JobIntake {
     request: JobRequest,
     staged: StagedUpload | null,
   ): Promise<JobRecord> {
-    this.checkWebhook(request);
+    await this.checkWebhook(request);
     const input = await this.resolveInput(owner, request, staged);
-    if (staged) await this.deps.uploadService.commit(owner, staged);
     const record = newJobRecord({
       owner,
+      cacheScope: cacheScopeOf(this.deps.config.CACHE_GROUPS, owner),
       request,
       seed: seedFor(request),
       input,
@@ -46,12 +58,21 @@ export class JobIntake {
       createdAt: new Date().toISOString(),
       deployment: this.deps.deployment,
     });
-    await this.deps.queue.create(record);
+    // Last check before the first write: a refusal here leaves nothing behind either.
+    await this.deps.queued.admit(owner, [record.id]);
+    try {
+      if (staged) await this.deps.uploadService.commit(owner, staged);
+      // The record and its work item, in one transaction.
+      await this.deps.queue.create(record);
+    } catch (error) {
+      await this.deps.queued.release(owner, [record.id]).catch(() => undefined);
+      throw error;
+    }
     return record;
   }
 
   /** A job's own webhook follows the batch rules: signing configured, URL allowed. */
-  private checkWebhook(request: JobRequest): void {
+  private async checkWebhook(request: JobRequest): Promise<void> {
     const { config } = this.deps;
     const problems = webhookProblems(
       request.webhook,
@@ -59,6 +80,25 @@ export class JobIntake {
       'webhook.url',
     );
     if (problems.length) throw new ValidationError('The job webhook is invalid.', problems);
+    if (request.webhook) await this.checkUrl(request.webhook.url, 'webhook.url');
+  }
+
+  /**
+   * Resolves the URL's host now: a refused or unresolvable URL is a 422 whose detail says which
+   * (`url_not_allowed`, `url_unresolvable`); a resolver that cannot answer now is a 503.
+   */
+  private async checkUrl(url: string, field: string): Promise<void> {
+    const policy = { allowPrivate: this.deps.config.ALLOW_PRIVATE_URLS };
+    try {
+      await checkUrlAllowed(url, policy, field, this.deps.resolveHost);
+    } catch (error) {
+      if (error instanceof AppError)
+        throw new ValidationError(`The URL in ${field} is refused.`, error.details);
+      throw new ServiceUnavailableError(
+        `The host of ${field} could not be resolved now; retry shortly.`,
+        error,
+      );
+    }
   }
 
   /** The input as the worker needs it, or a 422 listing what is wrong with it. */
@@ -85,19 +125,14 @@ export class JobIntake {
       if (upload) {
         const { key, sha256, bytes, content_type } = upload;
         resolved = { key, url: null, sha256, bytes, content_type };
+        problems.push(...inputFormatProblems(request, content_type));
       } else {
         // Another key's upload is "not found" too: existence must not leak across keys.
         problems.push({ field: 'input.upload_id', message: 'upload not found', code: 'not_found' });
       }
     } else if (input.url !== undefined) {
-      try {
-        const policy = { allowPrivate: this.deps.config.ALLOW_PRIVATE_URLS };
-        checkUrlSyntax(input.url, policy, 'input.url');
-        resolved = { key: null, url: input.url, sha256: null, bytes: null, content_type: null };
-      } catch (error) {
-        if (!(error instanceof AppError)) throw error;
-        problems.push(...error.details);
-      }
+      await this.checkUrl(input.url, 'input.url');
+      resolved = { key: null, url: input.url, sha256: null, bytes: null, content_type: null };
     }
     if (problems.length) throw new ValidationError('The job input is invalid.', problems);
     return resolved;

@@ -17,6 +17,7 @@ export async function toJobView(record: JobRecord, outputUrl: OutputUrl): Promis
     run_id: _run,
     finishing: _finishing,
     deployment: _deployment,
+    cache_scope: _scope,
     ...rest
   } = record;
   return {

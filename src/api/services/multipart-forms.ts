@@ -1,5 +1,6 @@
 import type { Multipart } from '@fastify/multipart';
 import { AppError, ValidationError, type ErrorDetail } from '../../shared/errors.ts';
+import { eachPart } from './form-parts.ts';
 import type { StagedUpload, UploadService } from './upload-service.ts';
 
 /**
@@ -20,16 +21,17 @@ export async function readUploadForm(
   parts: AsyncIterable<Multipart>,
   uploads: UploadService,
 ): Promise<StagedUpload> {
-  let staged: StagedUpload | null = null;
+  // Assigned in eachPart's callback: a cast keeps TS from narrowing it to null here.
+  let staged = null as StagedUpload | null;
   const problems: ErrorDetail[] = [];
   try {
-    for await (const part of parts) {
+    await eachPart(parts, async (part) => {
       if (part.type === 'file' && part.fieldname === 'file' && !staged) {
         staged = await uploads.stage(part.file, part.mimetype, 'file');
       } else {
         problems.push(refusePart(part));
       }
-    }
+    });
     if (!staged) {
       problems.push({ field: 'file', message: 'is required (a file part named "file")' });
     }
@@ -58,11 +60,11 @@ export async function readOneShotForm(
   parts: AsyncIterable<Multipart>,
   uploads: UploadService,
 ): Promise<OneShotForm> {
-  let audio: StagedUpload | null = null;
+  let audio = null as StagedUpload | null;
   let request: unknown;
   const problems: ErrorDetail[] = [];
   try {
-    for await (const part of parts) {
+    await eachPart(parts, async (part) => {
       if (part.fieldname === 'audio' && part.type === 'file' && !audio) {
         audio = await uploads.stage(part.file, part.mimetype, 'audio');
       } else if (part.fieldname === 'request' && request === undefined) {
@@ -70,7 +72,7 @@ export async function readOneShotForm(
       } else {
         problems.push(refusePart(part));
       }
-    }
+    });
     problems.push(...checkOneShot(request, audio));
     if (problems.length || !audio || !isObject(request)) {
       throw new ValidationError('The job form is invalid.', problems);

@@ -4,6 +4,7 @@ import { PayloadTooLargeError, ValidationError } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { ObjectStorage } from '../../shared/storage/object-storage.ts';
+import { RAW_PCM_TYPE, sniffAudio } from '../../shared/uploads/audio-sniff.ts';
 import type { UploadRecord, UploadStore } from '../../shared/uploads/upload-store.ts';
 import type { UploadView } from '../schemas.ts';
 
@@ -38,8 +39,9 @@ export class UploadService {
   constructor(private readonly deps: UploadServiceDeps) {}
 
   /**
-   * Streams `body` to storage. Refuses (422) an empty body and (413) one over
-   * MAX_UPLOAD_BYTES; in both cases nothing is left under the key. `field` names the body part
+   * Streams `body` to storage. Refuses (415) what is not audio, (422) an empty body and (413)
+   * one over MAX_UPLOAD_BYTES; in every case nothing is left under the key. The recorded
+   * content type is the one detected, not the one declared (raw PCM: `audio/pcm`). `field` names the body part
    * in errors (`body`, `file`, `audio`); `declaredBytes` (Content-Length) refuses early.
    */
   async stage(
@@ -52,27 +54,34 @@ export class UploadService {
     if (declaredBytes !== undefined && declaredBytes > MAX_UPLOAD_BYTES) {
       throw new PayloadTooLargeError(MAX_UPLOAD_BYTES);
     }
-    const type = normalizeContentType(contentType, field);
+    // Decided on the first bytes, before anything is stored: not audio is a 415.
+    const sniffed = await sniffAudio(body, normalizeContentType(contentType, field), field);
     const id = newId('upl');
     const key = `uploads/${id}`;
     // The driver destroys what it is given when a write fails; hand it a pipe, not the
     // request itself, so the socket stays open for the 413 answer.
     const pipe = new PassThrough();
-    body.on('error', (error) => pipe.destroy(error)).pipe(pipe);
+    sniffed.body.on('error', (error) => pipe.destroy(error)).pipe(pipe);
     const stored = await this.deps.storage.put(key, pipe, {
-      contentType: type,
+      contentType: sniffed.contentType,
       maxBytes: MAX_UPLOAD_BYTES,
     });
-    if (stored.bytes === 0) {
+    const problem =
+      stored.bytes === 0
+        ? 'is empty'
+        : sniffed.contentType === RAW_PCM_TYPE && stored.bytes % 2 !== 0
+          ? 'is raw 16-bit PCM of an odd number of bytes (samples are 2 bytes each)'
+          : null;
+    if (problem !== null) {
       await this.deps.storage.delete(key);
-      throw new ValidationError('The upload is empty.', [{ field, message: 'is empty' }]);
+      throw new ValidationError(`The upload ${problem}.`, [{ field, message: problem }]);
     }
     return {
       id,
       key,
       bytes: stored.bytes,
       sha256: stored.sha256,
-      contentType: type,
+      contentType: sniffed.contentType,
       committed: false,
     };
   }

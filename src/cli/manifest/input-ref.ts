@@ -38,4 +38,6 @@ const AUDIO_TYPES: Record<string, string> = {
   webm: 'audio/webm',
   aiff: 'audio/aiff',
   aif: 'audio/aiff',
+  // Raw 16-bit PCM has no container: the intake takes it only when declared so.
+  pcm: 'audio/pcm',
 };

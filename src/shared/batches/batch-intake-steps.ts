@@ -89,17 +89,21 @@ return 1
 `;
 
 /**
- * Removes an uncommitted batch: its job records (never listed nor queued before the commit)
- * and every key of the batch, then its intake entry. False, touching nothing, when the batch
+ * Removes an uncommitted batch: its job records (never listed nor queued before the commit),
+ * their places under the owner's queued-jobs cap, and every key of the batch, then its intake
+ * entry. False, touching nothing, when the batch
  * did commit (a commit whose answer was lost): it is queued in full instead, by recovery.
  */
 export async function rollBackIntake(deps: BatchIntakeDeps, batchId: string): Promise<boolean> {
   const allowed = await deps.redis.eval(startRollbackScript, 1, deps.batchKeys.state(batchId));
   if (allowed !== 1) return false;
+  const owner = (await deps.batches.get(batchId))?.record.owner ?? null;
   for await (const ids of memberChunks(deps, batchId)) {
     const pipeline = deps.redis.pipeline();
     deps.jobs.addDeletes(pipeline, ids);
     pipeline.hdel(deps.batchKeys.members(batchId), ...ids);
+    // Their places under the owner's queued-jobs cap, taken at admission, are given back.
+    if (owner !== null) pipeline.srem(deps.keys.tenantQueued(owner), ...ids);
     await execAll(pipeline);
   }
   const pipeline = deps.redis.multi();

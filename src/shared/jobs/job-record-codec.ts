@@ -130,6 +130,7 @@ const storedJobRecordSchema = z.looseObject({
   takeovers: z.number().int().default(0),
   finishing: finishIntentSchema.nullable().default(null),
   deployment: nullableText,
+  cache_scope: z.string().optional(),
 });
 
 /** A job record from its hash fields, whichever release wrote it (see above). */

@@ -102,6 +102,12 @@ export const jobRecordSchema = z.object({
   /** A small JSON answer shown inline (the composition plan of `music_plan`); null otherwise. */
   result: z.unknown().default(null),
   cancel_requested: z.boolean(),
+  /**
+   * Where the result cache is looked up and stored: the tenant's own scope or its cache group's
+   * (`tenant.<id>`, `group.<name>`), fixed at intake. Optional so records written before
+   * tenants still read; those use their owner's own scope.
+   */
+  cache_scope: z.string().optional(),
   /** Webhook delivery attempts, the last 20 (written by the webhook worker). */
   webhook_deliveries: z.array(webhookDeliverySchema).optional(),
   /**
@@ -145,6 +151,7 @@ export const jobViewSchema = jobRecordSchema
     run_id: true,
     finishing: true,
     deployment: true,
+    cache_scope: true,
   })
   .extend({
     object: z.literal('job'),

@@ -1,6 +1,7 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { RedisKeys } from '../redis/keys.ts';
 import { decodeJobRecord, encodeFields } from './job-record-codec.ts';
+import { claimScript, commitScript, transitionScript } from './job-scripts.ts';
 import type { JobRecord } from './job-record.ts';
 import type { JobStatus, JobType } from './job-types.ts';
 
@@ -45,61 +46,6 @@ export interface JobPage {
   records: JobRecord[];
   nextCursor: string | null;
 }
-
-// Compare-and-set on the status field, fenced by the run: applies the patch only when the
-// current status is allowed, no finish is on its way (`finishing` absent or JSON null), and
-// (when ARGV[2] is not empty) the
-// record's run is the caller's. ARGV: allowed statuses (JSON list of JSON strings), fence (the
-// run id as stored, JSON-encoded, or ''), then field/value pairs.
-const transitionScript = `
-local current = redis.call('HGET', KEYS[1], 'status')
-if not current then return {'missing', ''} end
-local finishing = redis.call('HGET', KEYS[1], 'finishing')
-if finishing and finishing ~= 'null' then return {'rejected', current} end
-local allowed = cjson.decode(ARGV[1])
-local ok = #allowed == 0
-for _, status in ipairs(allowed) do
-  if status == current then ok = true end
-end
-if not ok then return {'rejected', current} end
-if ARGV[2] ~= '' and redis.call('HGET', KEYS[1], 'run_id') ~= ARGV[2] then
-  return {'fenced', current}
-end
-if #ARGV > 2 then redis.call('HSET', KEYS[1], unpack(ARGV, 3)) end
-return {'applied', current}
-`;
-
-// A delivery starts a run: a queued job, or a running one whose run lost its lock (a
-// takeover), gets the new run id; the old run is fenced out from here on. ARGV: run id
-// (JSON-encoded), attempts, started_at (JSON-encoded).
-const claimScript = `
-local status = redis.call('HGET', KEYS[1], 'status')
-if not status then return 'missing' end
-local finishing = redis.call('HGET', KEYS[1], 'finishing')
-if finishing and finishing ~= 'null' then return 'finishing' end
-if status ~= '"queued"' and status ~= '"running"' then return 'finished' end
-local runs = tonumber(redis.call('HGET', KEYS[1], 'runs') or '0') + 1
-local takeovers = tonumber(redis.call('HGET', KEYS[1], 'takeovers') or '0')
-local takeover = status == '"running"'
-if takeover then takeovers = takeovers + 1 end
-redis.call('HSET', KEYS[1], 'status', '"running"', 'run_id', ARGV[1], 'runs', runs,
-  'takeovers', takeovers, 'attempts', ARGV[2])
-local started = redis.call('HGET', KEYS[1], 'started_at')
-if not started or started == 'null' then redis.call('HSET', KEYS[1], 'started_at', ARGV[3]) end
-if takeover then return 'takeover' end
-return 'claimed'
-`;
-
-// Moves the finish intent ARGV[1] names (its \`"id":"…"\`, unique) into the record's fields
-// (ARGV[2..]) and removes it, in one step: the commit of a finish. Anything else (no intent,
-// another one) is left alone: it was committed already, or is not this caller's to commit.
-const commitScript = `
-local intent = redis.call('HGET', KEYS[1], 'finishing')
-if not intent or not string.find(intent, ARGV[1], 1, true) then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
-redis.call('HDEL', KEYS[1], 'finishing')
-return 1
-`;
 
 /** How many records one list call reads at most while filtering by status. */
 const LIST_SCAN_BUDGET = 2_000;
@@ -179,6 +125,8 @@ export class JobStore {
       this.keys.job(id),
       JSON.stringify(from.map((s) => JSON.stringify(s))),
       fence === null ? '' : JSON.stringify(fence),
+      this.keys.tenantPrefix,
+      id,
       ...args,
     )) as [string, string];
     return transitionOutcome([outcome, status]);
@@ -201,6 +149,8 @@ export class JobStore {
       this.keys.job(id),
       JSON.stringify(from.map((s) => JSON.stringify(s))),
       '',
+      this.keys.tenantPrefix,
+      id,
       ...args,
     );
   }
@@ -223,6 +173,8 @@ export class JobStore {
       JSON.stringify(runId),
       attempts,
       JSON.stringify(startedAt),
+      this.keys.tenantPrefix,
+      id,
     )) as 'missing' | 'finishing' | 'finished' | 'claimed' | 'takeover';
     if (outcome === 'missing') return { outcome };
     const record = await this.get(id);
@@ -242,6 +194,8 @@ export class JobStore {
       1,
       this.keys.job(id),
       `"id":${JSON.stringify(intentId)}`,
+      this.keys.tenantPrefix,
+      id,
       ...args,
     )) as number;
     return applied === 1;

@@ -6,7 +6,11 @@ import { withSeed } from './seed-policy.ts';
 
 /** What a fresh job is made of; the intakes differ only in where the seed comes from. */
 export interface NewJob {
+  /** Given when the caller had to know it first (a batch admits its ids before writing). */
+  id?: string;
   owner: string;
+  /** The owner's cache scope: its own, or its cache group's (tenants/cache-groups.ts). */
+  cacheScope: string;
   request: JobRequest;
   /** Fixed by the intake: a single job's own or random one, a batch item's derived one. */
   seed: number | null;
@@ -27,7 +31,7 @@ export function newJobRecord(job: NewJob): JobRecord {
   const input = job.input;
   return {
     record_version: JOB_RECORD_VERSION,
-    id: newId('job'),
+    id: job.id ?? newId('job'),
     owner: job.owner,
     type: request.type,
     status: 'queued',
@@ -42,6 +46,7 @@ export function newJobRecord(job: NewJob): JobRecord {
     // A URL input is hashed by the worker once fetched; it fills the fingerprint in then.
     fingerprint: input?.url ? null : computeFingerprint(request, job.seed, input?.sha256 ?? null),
     cache: null,
+    cache_scope: job.cacheScope,
     request,
     input,
     outputs: [],

@@ -25,11 +25,28 @@ export const customIdSchema = z
     'must be a relative path without empty, "." or ".." segments',
   );
 
-const metadataValue = z.union([z.string().max(1_000), z.number(), z.boolean(), z.null()]);
+/**
+ * Metadata travels into logs, webhooks, CSV-minded tools and file names: no control characters
+ * (NUL included), and no lone UTF-16 surrogates, which no UTF-8 consumer can represent.
+ */
+const CONTROL_OR_LONE_SURROGATE =
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
+  /[\u0000-\u001f\u007f-\u009f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const cleanText = (schema: z.ZodString) =>
+  schema.refine((value) => !CONTROL_OR_LONE_SURROGATE.test(value), {
+    message: 'must not hold control characters or unpaired surrogates',
+  });
+
+const metadataValue = z.union([
+  cleanText(z.string().max(1_000)),
+  z.number(),
+  z.boolean(),
+  z.null(),
+]);
 
 /** Caller's free-form labels, kept small: they travel with every job read. */
 export const metadataSchema = z
-  .record(z.string().min(1).max(64), metadataValue)
+  .record(cleanText(z.string().min(1).max(64)), metadataValue)
   .refine((value) => Object.keys(value).length <= 50, 'may hold at most 50 keys')
   .refine((value) => JSON.stringify(value).length <= 16_384, 'may be at most 16 KiB as JSON');
 

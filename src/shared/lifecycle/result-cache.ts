@@ -4,14 +4,16 @@ import { ObjectNotFoundError } from '../errors.ts';
 import type { JobRecord, StoredOutput } from '../jobs/job-record.ts';
 import type { JobStore } from '../jobs/job-store.ts';
 import type { ObjectStorage } from '../storage/object-storage.ts';
+import { jobCacheScope } from '../tenants/cache-groups.ts';
 import { runFolder } from './job-objects.ts';
 import { readJson } from './read-json.ts';
 
 /**
- * The fingerprint cache: `cache/{fingerprint}.json` names the job (and its run) whose outputs
- * answer that fingerprint. A hit copies those outputs into the asking run's own folder
- * (server-side), so every job owns one object per output and no job depends on another's
- * lifetime.
+ * The fingerprint cache: `cache/{scope}/{fingerprint}.json` names the job (and its run) whose
+ * outputs answer that fingerprint within a cache scope (a tenant, or a configured group of
+ * tenants: see src/shared/tenants/cache-groups.ts), so one tenant's request never finds
+ * another's result. A hit copies those outputs into the asking run's own folder (server-side),
+ * so every job owns one object per output and no job depends on another's lifetime.
  *
  * The pointer is only a hint: a lookup answers only from another job that reads `succeeded`
  * with the very run the pointer names, and copies the outputs that job's record lists. So a
@@ -26,11 +28,11 @@ const cachePointerSchema = z.object({
   created_at: z.string(),
 });
 
-function cacheKey(fingerprint: string): string {
-  return `cache/${fingerprint.replace(/^sha256:/, '')}.json`;
+function cacheKey(scope: string, fingerprint: string): string {
+  return `cache/${scope}/${fingerprint.replace(/^sha256:/, '')}.json`;
 }
 
-/** Points `record`'s fingerprint at it: a finished, successful, uncached run's outputs. */
+/** Points `record`'s fingerprint, in its cache scope, at it: a successful generation. */
 export async function storeInCache(storage: ObjectStorage, record: JobRecord): Promise<void> {
   if (record.fingerprint === null) return;
   const pointer = {
@@ -39,7 +41,7 @@ export async function storeInCache(storage: ObjectStorage, record: JobRecord): P
     run_id: record.run_id,
     created_at: new Date().toISOString(),
   };
-  await storage.put(cacheKey(record.fingerprint), JSON.stringify(pointer), {
+  await storage.put(cacheKey(jobCacheScope(record), record.fingerprint), JSON.stringify(pointer), {
     contentType: 'application/json',
   });
 }
@@ -51,10 +53,11 @@ export interface CacheAnswer {
   result: unknown;
 }
 
-/** The asking job's run: where a hit's copies go, and who may not answer itself. */
+/** The asking job's run: where a hit's copies go, who may not answer itself, its scope. */
 export interface CacheTarget {
   jobId: string;
   runId: string;
+  scope: string;
 }
 
 /** The cached outputs copied into `target`'s run folder, or null on a miss. */
@@ -63,7 +66,8 @@ export async function answerFromCache(
   fingerprint: string,
   target: CacheTarget,
 ): Promise<CacheAnswer | null> {
-  const pointer = await readJson(deps.storage, cacheKey(fingerprint), cachePointerSchema);
+  const key = cacheKey(target.scope, fingerprint);
+  const pointer = await readJson(deps.storage, key, cachePointerSchema);
   if (!pointer || pointer.job_id === target.jobId) return null;
   const source = await deps.jobs.get(pointer.job_id);
   if (

@@ -29,6 +29,16 @@ export function redisKeys(prefix: string) {
     queuePause: (jobClass: string) => `${prefix}:paused:${jobClass}`,
     /** Heartbeats of the worker processes consuming a class: instance id → JSON. */
     workerHeartbeats: (jobClass: string) => `${prefix}:workers:${jobClass}`,
+    /**
+     * A tenant's queued jobs (a set of job ids), for MAX_QUEUED_JOBS_PER_TENANT. Kept in step
+     * with job statuses by JobStore.transition, which builds the key from this prefix.
+     */
+    tenantQueued: (tenant: string) => `${prefix}:tenant:${tenant}:queued`,
+    tenantPrefix: `${prefix}:tenant:`,
+    /** Held while (and a little after) a tenant's queued set is swept, so sweeps stay rare. */
+    tenantSweep: (tenant: string) => `${prefix}:tenant:${tenant}:swept`,
+    /** The request rate limiter's counters (@fastify/rate-limit's Redis store). */
+    rateLimitPrefix: `${prefix}:ratelimit:`,
     /** An Idempotency-Key's record, per owner and route; the client's key is hashed. */
     idempotency: (owner: string, scope: string, keyHash: string) =>
       `${prefix}:idem:${owner}:${scope}:${keyHash}`,

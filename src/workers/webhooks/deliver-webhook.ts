@@ -4,7 +4,8 @@ import { request, type Agent } from 'undici';
 import type { BatchKeys } from '../../shared/batches/batch-keys.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
-import { checkUrlAllowed, type UrlPolicy } from '../../shared/net/url-guard.ts';
+import type { HostResolver } from '../../shared/net/host-resolver.ts';
+import { checkUrlAllowed, UrlRefusedError, type UrlPolicy } from '../../shared/net/url-guard.ts';
 import type { RedisKeys } from '../../shared/redis/keys.ts';
 import { recordDelivery, type WebhookDelivery } from '../../shared/webhooks/webhook-deliveries.ts';
 import { webhookPayloadSchema, type WebhookPayload } from '../../shared/webhooks/webhook-queue.ts';
@@ -18,6 +19,8 @@ export interface DeliveryDeps {
   /** Null when WEBHOOK_SECRET is unset: nothing can be signed, so nothing is sent. */
   sign: ((id: string, body: string) => SignatureHeaders) | null;
   policy: UrlPolicy;
+  /** DNS for the pre-delivery check; the system resolver when absent. */
+  resolveHost?: HostResolver;
   timeoutMs: number;
   logger: Logger;
 }
@@ -75,9 +78,11 @@ export function createDeliveryProcessor(deps: DeliveryDeps) {
 async function send(deps: DeliveryDeps, payload: WebhookPayload): Promise<AttemptResult> {
   if (deps.sign === null) return refused('WEBHOOK_SECRET is not configured');
   try {
-    await checkUrlAllowed(payload.url, deps.policy, 'webhook.url');
+    await checkUrlAllowed(payload.url, deps.policy, 'webhook.url', deps.resolveHost);
   } catch (error) {
-    if (error instanceof AppError) return refused(error.message);
+    // A name that does not resolve now may resolve later: retried like a failed connection.
+    if (error instanceof AppError && error.code !== 'url_unresolvable')
+      return refused(error.message);
     return failed(null, `DNS lookup failed: ${errorMessage(error)}`, true);
   }
   try {
@@ -99,8 +104,19 @@ async function send(deps: DeliveryDeps, payload: WebhookPayload): Promise<Attemp
     // 410: the receiver says the endpoint is gone for good (Standard Webhooks' convention).
     return failed(status, `receiver answered HTTP ${status}`, status !== 410);
   } catch (error) {
+    // The connection's own lookup refused the address (DNS changed since the check above).
+    const refusal = refusedAtConnect(error);
+    if (refusal) return refused(refusal.message);
     return failed(null, errorMessage(error), true);
   }
+}
+
+function refusedAtConnect(error: unknown): UrlRefusedError | null {
+  for (let current = error, depth = 0; current instanceof Error && depth < 4; depth++) {
+    if (current instanceof UrlRefusedError) return current;
+    current = current.cause;
+  }
+  return null;
 }
 
 function refused(error: string): AttemptResult {

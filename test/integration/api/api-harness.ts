@@ -19,6 +19,8 @@ import type { ObjectStorage } from '../../../src/shared/storage/object-storage.t
 import { UploadStore } from '../../../src/shared/uploads/upload-store.ts';
 import { waitUntil } from '../../support/eventually.ts';
 import { testRedisUrl, testS3Options, uniquePrefix } from '../../support/test-env.ts';
+import { tableResolver } from '../../support/test-resolver.ts';
+import { sineWav } from '../e2e/audio-fixtures.ts';
 
 /** Small enough that "over the limit" costs nothing to send. */
 export const TEST_MAX_UPLOAD_BYTES = 64 * 1024;
@@ -29,6 +31,8 @@ export interface ApiHarnessOptions {
   /** Another Redis than the run's (the Redis-down test brings its own). */
   redisUrl?: string;
   env?: Record<string, string>;
+  /** Wraps the storage the app gets (the fuzz test counts what is stored). */
+  wrapStorage?: (storage: ObjectStorage) => ObjectStorage;
 }
 
 export type Call = Omit<InjectOptions, 'headers'> & {
@@ -86,13 +90,14 @@ export async function startApiHarness(options: ApiHarnessOptions = {}): Promise<
   const redis = createRedis(config.REDIS_URL ?? '', 'intake', `api-test-${prefix}`);
   await waitUntilReady(redis);
   const keys = redisKeys(prefix);
-  const storage: ObjectStorage =
+  const baseStorage: ObjectStorage =
     options.storage === 's3'
       ? createStorage(testS3Options(prefix))
       : createStorage({
           url: `file://${root}`,
           s3: { region: 'unused', forcePathStyle: true, checksumMode: 'WHEN_REQUIRED' },
         });
+  const storage = options.wrapStorage ? options.wrapStorage(baseStorage) : baseStorage;
   const queues = createQueues(redis, { prefix, attempts: 3, backoffMs: 100 });
   const deployment = await resolveDeployment({
     redis,
@@ -110,6 +115,8 @@ export async function startApiHarness(options: ApiHarnessOptions = {}): Promise<
     storage,
     keys,
     deployment,
+    // No DNS on test machines: fixed answers for the test host names, the system for the rest.
+    resolveHost: tableResolver(),
   };
   const app = await buildApp(deps);
   await app.ready();
@@ -125,7 +132,8 @@ export async function startApiHarness(options: ApiHarnessOptions = {}): Promise<
       ...rest,
       headers: { ...headers, ...(key !== undefined && { authorization: `Bearer ${key}` }) },
     });
-  const upload = async (bytes = Buffer.alloc(256, 1), key?: string): Promise<string> => {
+  // Uploads must be audio (sniffed): a 10 ms WAV is the smallest honest default.
+  const upload = async (bytes = sineWav(0.01), key?: string): Promise<string> => {
     const response = await call({
       method: 'POST',
       url: '/v1/uploads',

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiHarness, type ApiHarness } from './api-harness.ts';
+import { testAudio } from '../../support/audio-bytes.ts';
 
 /** What every client sees regardless of route: the error envelope, the docs, the probes. */
 describe('app surface', () => {
@@ -129,7 +130,7 @@ describe('app surface', () => {
     const upload = await api.call({
       method: 'POST',
       url: '/v1/uploads',
-      payload: Buffer.alloc(8, 1),
+      payload: testAudio(64, 1),
     });
     await api.call({
       method: 'POST',

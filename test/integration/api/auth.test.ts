@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ownerOfKey } from '../../../src/api/auth.ts';
 import type { JobView } from '../../../src/shared/jobs/job-record.ts';
 import { startApiHarness, type ApiHarness, type Call } from './api-harness.ts';
+import { testAudio } from '../../support/audio-bytes.ts';
 
 /** Promise 7: every v1 route needs a key; a key sees only its own uploads, jobs and outputs. */
 
@@ -37,7 +38,7 @@ describe('auth with API_KEYS set', () => {
       method: 'POST',
       url: '/v1/uploads',
       key: KEY_A,
-      payload: Buffer.alloc(64, 1),
+      payload: testAudio(64, 1),
     });
     uploadA = upload.json<{ id: string }>().id;
     const created = await api.call({
@@ -162,7 +163,7 @@ describe('auth off (no API_KEYS)', () => {
       method: 'POST',
       url: '/v1/uploads',
       key: 'anything',
-      payload: Buffer.alloc(8, 1),
+      payload: testAudio(64, 1),
     });
     expect(upload.statusCode).toBe(201);
     const { id } = upload.json<{ id: string }>();

@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobView } from '../../../src/shared/jobs/job-record.ts';
 import { multipartBody, startApiHarness, type ApiHarness } from './api-harness.ts';
+import { testAudio } from '../../support/audio-bytes.ts';
 
 type ErrorBody = { error: { code: string; details: { field: string }[] } };
 
 describe('POST /v1/jobs and GET /v1/jobs/{id}', () => {
   let api: ApiHarness;
   let uploadId: string;
-  const audio = Buffer.alloc(2048, 3);
+  const audio = testAudio(2048, 3);
 
   beforeAll(async () => {
     api = await startApiHarness();
@@ -115,21 +116,21 @@ describe('POST /v1/jobs and GET /v1/jobs/{id}', () => {
     it('stores the audio as an upload of the caller and creates the job on it', async () => {
       const form = await multipartBody({
         request: JSON.stringify({ type: 'speech_to_speech', params: { voice_id: 'abc', seed: 7 } }),
-        audio: { data: Buffer.alloc(1000, 9), type: 'audio/mpeg', filename: 'line.mp3' },
+        audio: { data: testAudio(1000, 9), type: 'audio/wav', filename: 'line.wav' },
       });
       const response = await api.call({ method: 'POST', url: '/v1/jobs', ...form });
       expect(response.statusCode).toBe(202);
       const job = response.json<JobView>();
       const input = ('input' in job.request ? job.request.input : {}) as { upload_id: string };
       const upload = await api.deps.uploads.getOwned(input.upload_id, 'local');
-      expect(upload).toMatchObject({ bytes: 1000, content_type: 'audio/mpeg' });
+      expect(upload).toMatchObject({ bytes: 1000, content_type: 'audio/wav' });
       expect(job.fingerprint).toMatch(/^sha256:/);
       expect(await api.deps.queues.speech.getJob(job.id)).toBeTruthy();
     });
 
     it('takes the request part as a JSON file part, before or after the audio', async () => {
       const form = await multipartBody({
-        audio: { data: Buffer.alloc(10, 1), type: 'audio/wav' },
+        audio: { data: testAudio(64, 1), type: 'audio/wav' },
         request: {
           data: JSON.stringify({ type: 'speech_to_speech', params: { voice_id: 'abc' } }),
           type: 'application/json',
@@ -159,7 +160,7 @@ describe('POST /v1/jobs and GET /v1/jobs/{id}', () => {
     ])('refuses %s and leaves no audio behind', async (_name, body, fields) => {
       const before = { objects: await api.storedKeys(), queue: await api.queueCounts() };
       const form = await multipartBody({
-        audio: { data: Buffer.alloc(500, 2), type: 'audio/wav' },
+        audio: { data: testAudio(500, 2), type: 'audio/wav' },
         request: JSON.stringify(body),
       });
       const response = await api.call({ method: 'POST', url: '/v1/jobs', ...form });
@@ -174,15 +175,15 @@ describe('POST /v1/jobs and GET /v1/jobs/{id}', () => {
         { request: JSON.stringify({ type: 'speech_to_speech', params: { voice_id: 'a' } }) },
         'audio',
       ],
-      ['no request part', { audio: { data: Buffer.alloc(10, 1) } }, 'request'],
+      ['no request part', { audio: { data: testAudio(64, 1) } }, 'request'],
       [
         'a stray part',
-        { audio: { data: Buffer.alloc(10, 1) }, request: '{}', file: { data: 'x' } },
+        { audio: { data: testAudio(64, 1) }, request: '{}', file: { data: 'x' } },
         'file',
       ],
       [
         'a request part that is not JSON',
-        { audio: { data: Buffer.alloc(10, 1) }, request: '{nope' },
+        { audio: { data: testAudio(64, 1) }, request: '{nope' },
         'request',
       ],
     ])('refuses a form with %s, leaving nothing', async (_name, parts, field) => {
@@ -207,7 +208,7 @@ describe('POST /v1/jobs and GET /v1/jobs/{id}', () => {
           custom_id: 'x'.repeat(1024 * 1024),
         });
         const form = await multipartBody({
-          audio: { data: Buffer.alloc(10, 1) },
+          audio: { data: testAudio(64, 1) },
           request: asFile ? { data: huge, type: 'application/json', filename: 'r.json' } : huge,
         });
         const response = await api.call({ method: 'POST', url: '/v1/jobs', ...form });
@@ -223,7 +224,7 @@ describe('POST /v1/jobs and GET /v1/jobs/{id}', () => {
       const before = await api.storedKeys();
       const form = await multipartBody({
         request: JSON.stringify({ type: 'speech_to_speech', params: { voice_id: 'abc' } }),
-        audio: { data: Buffer.alloc(api.deps.config.MAX_UPLOAD_BYTES + 1, 1) },
+        audio: { data: testAudio(api.deps.config.MAX_UPLOAD_BYTES + 1, 1) },
       });
       const response = await api.call({ method: 'POST', url: '/v1/jobs', ...form });
       expect(response.statusCode).toBe(413);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../../src/shared/ids.ts';
 import { startApiHarness, type ApiHarness } from './api-harness.ts';
+import { testAudio } from '../../support/audio-bytes.ts';
 
 /**
  * Promise 6: bad input is refused with every problem named, and leaves nothing behind — no
@@ -236,7 +237,7 @@ describe('POST /v1/jobs validation', () => {
     const upload = await api.call({
       method: 'POST',
       url: '/v1/uploads',
-      payload: Buffer.alloc(100, 1),
+      payload: testAudio(100, 1),
       headers: { 'content-type': 'audio/wav' },
     });
     uploadId = upload.json<{ id: string }>().id;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisProcess } from '../../../src/shared/redis/redis-process.ts';
 import { settlesWithin, waitUntil } from '../../support/eventually.ts';
+import { testAudio } from '../../support/audio-bytes.ts';
 import { startApiHarness, type ApiHarness, type Call } from './api-harness.ts';
 
 /**
@@ -30,7 +31,7 @@ describe('Redis unavailable', () => {
     const upload = await api.call({
       method: 'POST',
       url: '/v1/uploads',
-      payload: Buffer.alloc(16, 1),
+      payload: testAudio(64, 1),
     });
     uploadId = upload.json<{ id: string }>().id;
     const job = await api.call({ method: 'POST', url: '/v1/jobs', payload: jobRequest() });
@@ -97,7 +98,7 @@ describe('Redis unavailable', () => {
     const response = await api.call({
       method: 'POST',
       url: '/v1/uploads',
-      payload: Buffer.alloc(32, 2),
+      payload: testAudio(64, 2),
     });
     expect(response.statusCode).toBe(503);
     expect(await api.storedKeys()).toEqual(before);

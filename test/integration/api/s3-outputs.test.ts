@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobView } from '../../../src/shared/jobs/job-record.ts';
 import { multipartBody, startApiHarness, type ApiHarness } from './api-harness.ts';
+import { testAudio } from '../../support/audio-bytes.ts';
 
 /** With S3 storage, outputs are presigned redirects and one-shot audio lands in the bucket. */
 describe('jobs on S3 storage', () => {
@@ -15,7 +16,7 @@ describe('jobs on S3 storage', () => {
   it('stores one-shot audio in S3, and redirects output downloads to a presigned URL', async () => {
     const form = await multipartBody({
       request: JSON.stringify({ type: 'speech_to_speech', params: { voice_id: 'abc' } }),
-      audio: { data: Buffer.alloc(300, 5), type: 'audio/wav' },
+      audio: { data: testAudio(300, 5), type: 'audio/wav' },
     });
     const created = await api.call({ method: 'POST', url: '/v1/jobs', ...form });
     expect(created.statusCode).toBe(202);

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiHarness, TEST_MAX_UPLOAD_BYTES, type ApiHarness } from './api-harness.ts';
+import { testAudio } from '../../support/audio-bytes.ts';
 
 /** Over a real socket: an oversized upload is answered 413 (not a reset), and nothing stored. */
 describe('upload limits over a socket', () => {
@@ -47,7 +48,7 @@ describe('upload limits over a socket', () => {
 
   it.each([false, true])('answers 413 with the envelope (chunked: %s)', async (chunked) => {
     const before = await api.storedKeys();
-    const response = await post(Buffer.alloc(TEST_MAX_UPLOAD_BYTES * 4, 1), chunked);
+    const response = await post(testAudio(TEST_MAX_UPLOAD_BYTES * 4, 1), chunked);
     expect(response.status).toBe(413);
     expect(JSON.parse(response.body)).toMatchObject({ error: { code: 'payload_too_large' } });
     expect(await api.storedKeys()).toEqual(before);
@@ -55,7 +56,7 @@ describe('upload limits over a socket', () => {
   });
 
   it('still serves on a fresh connection afterwards', async () => {
-    const response = await post(Buffer.alloc(100, 1), false);
+    const response = await post(testAudio(100, 1), false);
     expect(response.status).toBe(201);
   });
 });

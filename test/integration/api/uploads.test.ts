@@ -6,6 +6,7 @@ import {
   multipartBody,
   type ApiHarness,
 } from './api-harness.ts';
+import { testAudio } from '../../support/audio-bytes.ts';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -56,31 +57,30 @@ describe.each(['file', 's3'] as const)('POST /v1/uploads (%s storage)', (storage
     });
   });
 
-  it('takes a JSON-typed body as bytes, not as JSON', async () => {
-    const data = Buffer.from('{"not": "parsed"}');
+  it('refuses a JSON body with 415 naming what it is, storing nothing', async () => {
+    const before = await api.storedKeys();
     const response = await api.call({
       method: 'POST',
       url: '/v1/uploads',
-      payload: data,
+      payload: Buffer.from('{"not": "audio"}'),
       headers: { 'content-type': 'application/json' },
     });
-    expect(response.statusCode).toBe(201);
-    expect(response.json()).toMatchObject({
-      bytes: data.length,
-      sha256: sha256(data),
-      content_type: 'application/json',
-    });
+    expect(response.statusCode).toBe(415);
+    expect(response.json()).toMatchObject({ error: { code: 'unsupported_media_type' } });
+    expect(response.json<{ error: { message: string } }>().error.message).toMatch(/found: text/);
+    expect(await api.storedKeys()).toEqual(before);
   });
 
   it('stores a multipart `file` part', async () => {
-    const audio = Buffer.alloc(5000, 7);
+    const audio = testAudio(5000, 7);
     const form = await multipartBody({
-      file: { data: audio, type: 'audio/mpeg', filename: 'a.mp3' },
+      // Declared loosely: the recorded type is what the bytes are.
+      file: { data: audio, type: 'application/octet-stream', filename: 'a.wav' },
     });
     const response = await api.call({ method: 'POST', url: '/v1/uploads', ...form });
     expect(response.statusCode).toBe(201);
     const body = response.json<{ id: string }>();
-    expect(body).toMatchObject({ bytes: 5000, sha256: sha256(audio), content_type: 'audio/mpeg' });
+    expect(body).toMatchObject({ bytes: 5000, sha256: sha256(audio), content_type: 'audio/wav' });
     expect((await readAll(await api.deps.storage.get(`uploads/${body.id}`))).equals(audio)).toBe(
       true,
     );
@@ -88,7 +88,7 @@ describe.each(['file', 's3'] as const)('POST /v1/uploads (%s storage)', (storage
 
   it('refuses bodies over MAX_UPLOAD_BYTES with 413 and stores nothing', async () => {
     const before = await api.storedKeys();
-    const big = Buffer.alloc(TEST_MAX_UPLOAD_BYTES + 1, 1);
+    const big = testAudio(TEST_MAX_UPLOAD_BYTES + 1, 1);
     const raw = await api.call({
       method: 'POST',
       url: '/v1/uploads',

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../../src/shared/ids.ts';
 import { multipartBody, startApiHarness, type ApiHarness } from './api-harness.ts';
+import { testAudio } from '../../support/audio-bytes.ts';
 
 /**
  * stem_separation intake: every bad field is refused with 422 naming it, and nothing is left
@@ -168,7 +169,7 @@ describe('POST /v1/jobs validation: stem_separation', () => {
     const before = await snapshot();
     const form = await multipartBody({
       request: JSON.stringify({ type: 'stem_separation', params: { stem_variation_id: 'x' } }),
-      audio: { data: Buffer.alloc(512, 3), type: 'audio/wav', filename: 'song.wav' },
+      audio: { data: testAudio(512, 3), type: 'audio/wav', filename: 'song.wav' },
     });
     const response = await api.call({ method: 'POST', url: '/v1/jobs', ...form });
     expect(response.statusCode).toBe(422);
@@ -179,7 +180,7 @@ describe('POST /v1/jobs validation: stem_separation', () => {
   it('accepts a good one-shot form: the audio part becomes the input', async () => {
     const form = await multipartBody({
       request: JSON.stringify({ type: 'stem_separation', params: { output_format: 'pcm_16000' } }),
-      audio: { data: Buffer.alloc(512, 3), type: 'audio/wav', filename: 'song.wav' },
+      audio: { data: testAudio(512, 3), type: 'audio/wav', filename: 'song.wav' },
     });
     const response = await api.call({ method: 'POST', url: '/v1/jobs', ...form });
     expect(response.statusCode).toBe(202);

@@ -37,15 +37,17 @@ describe('a batch written while Redis stalls', () => {
   });
 
   it('answers 503 with Retry-After and leaves nothing of the batch behind', async () => {
-    const items = Array.from({ length: 3_000 }, (_, i) => ({
+    const items = Array.from({ length: 2_500 }, (_, i) => ({
       custom_id: `line-${i}`,
       type: 'text_to_dialogue',
       params: { inputs: [{ text: `Line number ${i}.`, voice_id: VOICE }] },
     }));
-    // Writes stall for longer than the intake's 2 s command timeout; reads still answer.
-    const paused = admin.call('CLIENT', 'PAUSE', '3000', 'WRITE');
-    await paused;
-    const response = await api.call({ method: 'POST', url: '/v1/batches', payload: { items } });
+    // Writes stall, for longer than the intake's 2 s command timeout, until the answer is in;
+    // reads still answer.
+    await admin.call('CLIENT', 'PAUSE', '120000', 'WRITE');
+    const response = await api
+      .call({ method: 'POST', url: '/v1/batches', payload: { items } })
+      .finally(() => admin.call('CLIENT', 'UNPAUSE'));
     expect(response.statusCode, response.body).toBe(503);
     expect(response.headers['retry-after']).toMatch(/^\d+$/);
     expect(response.json()).toMatchObject({ error: { code: 'service_unavailable' } });

@@ -35,6 +35,7 @@ function newBatch(): BatchRecord {
 function record(batchId: string, i: number): JobRecord {
   return newJobRecord({
     owner: OWNER,
+    cacheScope: `tenant.${OWNER}`,
     request: {
       type: 'text_to_dialogue',
       params: { inputs: [{ text: `line ${i}`, voice_id: 'v' }] },

@@ -204,7 +204,7 @@ describe('music and music_plan end to end', () => {
     expect(first.status, JSON.stringify(first.error)).toBe('succeeded');
     // The cache pointer is written just after the job reads as finished.
     const root = new URL(service.config.STORAGE_URL).pathname;
-    const pointer = `${root}/cache/${(first.fingerprint ?? '').replace('sha256:', '')}.json`;
+    const pointer = `${root}/cache/tenant.local/${(first.fingerprint ?? '').replace('sha256:', '')}.json`;
     await waitUntil('the cache pointer is written', () =>
       stat(pointer).then(
         () => true,

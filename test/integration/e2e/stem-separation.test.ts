@@ -161,7 +161,7 @@ describe('stem_separation variants, failures and the one-shot form', () => {
     const root = new URL(service.config.STORAGE_URL).pathname;
     const { fingerprint } = (await service.json<{ fingerprint: string }>(`/v1/jobs/${job.id}`))
       .body;
-    const path = `${root}/cache/${fingerprint.replace(/^sha256:/, '')}.json`;
+    const path = `${root}/cache/tenant.local/${fingerprint.replace(/^sha256:/, '')}.json`;
     await waitUntil('the cache pointer is written', () =>
       readFile(path).then(
         () => true,

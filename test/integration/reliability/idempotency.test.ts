@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { requestDigest } from '../../../src/api/services/idempotency.ts';
 import type { JobView } from '../../../src/shared/jobs/job-record.ts';
 import { multipartBody, startApiHarness, type ApiHarness } from '../api/api-harness.ts';
+import { testAudio } from '../../support/audio-bytes.ts';
 
 const KEY_A = 'key-a-0123456789';
 const KEY_B = 'key-b-0123456789';
@@ -106,7 +107,7 @@ describe('Idempotency-Key on POST /v1/jobs', () => {
     const send = async () => {
       const { payload, headers } = await multipartBody({
         request: JSON.stringify({ type: 'speech_to_speech', params: { voice_id: 'abc', seed: 9 } }),
-        audio: { data: Buffer.alloc(500, 3), type: 'audio/wav' },
+        audio: { data: testAudio(500, 3), type: 'audio/wav' },
       });
       return api.call({
         method: 'POST',

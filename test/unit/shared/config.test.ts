@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../src/shared/config.ts';
+import { ownerOfKey } from '../../../src/shared/tenants/tenant-keys.ts';
 
 describe('loadConfig', () => {
   it('runs on embedded defaults with an empty environment', () => {
@@ -31,8 +32,59 @@ describe('loadConfig', () => {
 
   it('refuses a public interface without API keys', () => {
     expect(() => loadConfig({ HOST: '0.0.0.0' })).toThrow(/HOST/);
-    expect(loadConfig({ HOST: '0.0.0.0', API_KEYS: 'a,b' }).API_KEYS).toEqual(['a', 'b']);
+    expect(loadConfig({ HOST: '0.0.0.0', API_KEYS: 'a,b' }).API_KEYS).toEqual([
+      { tenant: ownerOfKey('a'), key: 'a' },
+      { tenant: ownerOfKey('b'), key: 'b' },
+    ]);
   });
+
+  it('reads API_KEYS as tenant:key pairs, bare keys keeping their digest owner', () => {
+    const config = loadConfig({ API_KEYS: 'alpha:k1, alpha:k2,beta:k3,bare,a/b:c' });
+    expect(config.API_KEYS).toEqual([
+      { tenant: 'alpha', key: 'k1' },
+      { tenant: 'alpha', key: 'k2' },
+      { tenant: 'beta', key: 'k3' },
+      { tenant: ownerOfKey('bare'), key: 'bare' },
+      // Not a tenant name before the colon: a bare key with a colon, as before tenants.
+      { tenant: ownerOfKey('a/b:c'), key: 'a/b:c' },
+    ]);
+  });
+
+  it('refuses reserved tenant names and a key listed twice, without echoing the key', () => {
+    const problems = configProblems({ API_KEYS: 'local:k1,alpha:secret-k,beta:secret-k' });
+    expect(problems).toMatch(/"local" is reserved/);
+    expect(problems).toMatch(/listed twice \(tenants alpha, beta\)/);
+    expect(problems).not.toContain('secret-k');
+  });
+
+  it('reads CACHE_GROUPS and checks its tenants against API_KEYS', () => {
+    const config = loadConfig({
+      API_KEYS: 'alpha:k1,beta:k2,gamma:k3',
+      CACHE_GROUPS: 'studio:alpha+beta',
+    });
+    expect(config.CACHE_GROUPS).toEqual(new Map([['studio', ['alpha', 'beta']]]));
+    expect(
+      configProblems({ API_KEYS: 'alpha:k1,beta:k2', CACHE_GROUPS: 'g:alpha+zeta,h:beta+alpha' }),
+    ).toMatch(/zeta has no key[\s\S]*alpha is in two groups/);
+    expect(configProblems({ API_KEYS: 'alpha:k1', CACHE_GROUPS: 'g:alpha' })).toMatch(
+      /at least two tenants/,
+    );
+  });
+
+  it('has per-tenant limits with defaults', () => {
+    const config = loadConfig({});
+    expect(config.RATE_LIMIT_PER_MINUTE).toBe(600);
+    expect(config.MAX_QUEUED_JOBS_PER_TENANT).toBe(100_000);
+  });
+
+  function configProblems(env: Record<string, string>): string {
+    try {
+      loadConfig(env);
+      return '';
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
 
   it('treats empty variables as unset', () => {
     expect(loadConfig({ REDIS_URL: '' }).REDIS_URL).toBeUndefined();
