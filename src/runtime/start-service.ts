@@ -9,7 +9,7 @@ import type { Logger } from '../shared/logger.ts';
 import { closeQueues, createQueues } from '../shared/queue/queues.ts';
 import { createRedis, warnUnlessNoEviction } from '../shared/redis/connections.ts';
 import { redisKeys, type RedisKeys } from '../shared/redis/keys.ts';
-import { createStorage } from '../shared/storage/create-storage.ts';
+import { storageFromConfig } from '../shared/storage/create-storage.ts';
 import type { ObjectStorage } from '../shared/storage/object-storage.ts';
 import { UploadStore } from '../shared/uploads/upload-store.ts';
 import { AttemptLog } from '../shared/lifecycle/attempt-log.ts';
@@ -65,17 +65,7 @@ export async function startService(
   try {
     const redis = await resolveRedis(config, role, logger);
     if (redis.stop) stops.push(redis.stop);
-    const storage = createStorage({
-      url: config.STORAGE_URL,
-      s3: {
-        endpoint: config.S3_ENDPOINT,
-        region: config.S3_REGION,
-        forcePathStyle: config.S3_FORCE_PATH_STYLE,
-        checksumMode: config.S3_CHECKSUM_MODE,
-        accessKeyId: config.AWS_ACCESS_KEY_ID,
-        secretAccessKey: config.AWS_SECRET_ACCESS_KEY,
-      },
-    });
+    const storage = storageFromConfig(config);
     stops.push(() => storage.close());
     const keys = redisKeys(config.QUEUE_PREFIX);
     // One registry per process: in `all`, the intake's /metrics shows the workers' too.

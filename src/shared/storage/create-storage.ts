@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Config } from '../config.ts';
 import { FileStorage } from './file-storage.ts';
 import type { ObjectStorage } from './object-storage.ts';
 import type { S3ConnectionOptions } from './s3-client.ts';
@@ -61,4 +62,30 @@ export function parseStorageUrl(url: string, cwd: string): StorageLocation {
     `Unsupported storage URL scheme ${scheme} in ${JSON.stringify(url)}: ` +
       'use s3://bucket/prefix, file:///absolute/path or file://./relative/path',
   );
+}
+
+/** The storage a deployment's configuration names (STORAGE_URL and the S3_* settings). */
+export function storageFromConfig(
+  config: Pick<
+    Config,
+    | 'STORAGE_URL'
+    | 'S3_ENDPOINT'
+    | 'S3_REGION'
+    | 'S3_FORCE_PATH_STYLE'
+    | 'S3_CHECKSUM_MODE'
+    | 'AWS_ACCESS_KEY_ID'
+    | 'AWS_SECRET_ACCESS_KEY'
+  >,
+): ObjectStorage {
+  return createStorage({
+    url: config.STORAGE_URL,
+    s3: {
+      endpoint: config.S3_ENDPOINT,
+      region: config.S3_REGION,
+      forcePathStyle: config.S3_FORCE_PATH_STYLE,
+      checksumMode: config.S3_CHECKSUM_MODE,
+      accessKeyId: config.AWS_ACCESS_KEY_ID,
+      secretAccessKey: config.AWS_SECRET_ACCESS_KEY,
+    },
+  });
 }

@@ -12,7 +12,7 @@ import { closeQueues, createQueues, type ClassQueues } from '../../../src/shared
 import { createRedis } from '../../../src/shared/redis/connections.ts';
 import { redisKeys, type RedisKeys } from '../../../src/shared/redis/keys.ts';
 import { startRedisServer, type RedisProcess } from '../../../src/shared/redis/redis-process.ts';
-import { createStorage } from '../../../src/shared/storage/create-storage.ts';
+import { storageFromConfig } from '../../../src/shared/storage/create-storage.ts';
 import type { ObjectStorage } from '../../../src/shared/storage/object-storage.ts';
 import { startService, type RunningService } from '../../../src/runtime/start-service.ts';
 import {
@@ -144,17 +144,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       ...options.env,
     };
     const config = loadConfig({ ...env, PORT: '0' });
-    const storage = createStorage({
-      url: config.STORAGE_URL,
-      s3: {
-        endpoint: config.S3_ENDPOINT,
-        region: config.S3_REGION,
-        forcePathStyle: config.S3_FORCE_PATH_STYLE,
-        checksumMode: config.S3_CHECKSUM_MODE,
-        accessKeyId: config.AWS_ACCESS_KEY_ID,
-        secretAccessKey: config.AWS_SECRET_ACCESS_KEY,
-      },
-    });
+    const storage = storageFromConfig(config);
     cleanups.push(() => storage.close());
     const client = createRedis(redis.url, 'worker', 'faults-observer');
     // Redis goes away on purpose in some scenarios: reconnecting is expected, not news.

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../../../src/shared/config.ts';
 import { createLogger } from '../../../src/shared/logger.ts';
+import { storageFromConfig } from '../../../src/shared/storage/create-storage.ts';
+import type { ObjectStorage } from '../../../src/shared/storage/object-storage.ts';
 import { startService } from '../../../src/runtime/start-service.ts';
 import { startSimulator, type RunningSimulator } from '../../../src/simulator/index.ts';
 import { testRedisUrl, testS3Options, uniquePrefix } from '../../support/test-env.ts';
@@ -13,6 +15,8 @@ export interface TestService {
   url: string;
   simulator: RunningSimulator;
   config: Config;
+  /** The service's own storage, for reading what it wrote. */
+  storage: ObjectStorage;
   /** Every log line the service wrote, for secret checks. */
   logs: string[];
   request(path: string, init?: RequestInit & { key?: string }): Promise<Response>;
@@ -59,6 +63,7 @@ export async function startTestService(options: TestServiceOptions): Promise<Tes
   });
   const service = await startService(config, 'all', createLogger({ level: 'info', destination }));
   const url = service.url as string;
+  const storage = storageFromConfig(config);
 
   const request = (path: string, init: RequestInit & { key?: string } = {}) => {
     const headers = new Headers(init.headers);
@@ -73,10 +78,12 @@ export async function startTestService(options: TestServiceOptions): Promise<Tes
     url,
     simulator,
     config,
+    storage,
     logs,
     request,
     json,
     stop: async () => {
+      await storage.close();
       await service.stop();
       await simulator.close();
     },

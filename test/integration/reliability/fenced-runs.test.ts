@@ -1,7 +1,6 @@
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueName } from '../../../src/shared/queue/queues.ts';
-import { createStorage } from '../../../src/shared/storage/create-storage.ts';
 import type { ObjectStorage } from '../../../src/shared/storage/object-storage.ts';
 import { waitUntil } from '../../support/eventually.ts';
 import { download, sha256, submit, upload, waitFinished } from '../e2e/e2e-helpers.ts';
@@ -21,17 +20,7 @@ describe.each(['file', 's3'] as const)('two runs of one job (%s storage)', (driv
   beforeAll(async () => {
     service = await startTestService({ storage: driver });
     const config = service.config;
-    storage = createStorage({
-      url: config.STORAGE_URL,
-      s3: {
-        endpoint: config.S3_ENDPOINT,
-        region: config.S3_REGION,
-        forcePathStyle: config.S3_FORCE_PATH_STYLE,
-        checksumMode: config.S3_CHECKSUM_MODE,
-        accessKeyId: config.AWS_ACCESS_KEY_ID,
-        secretAccessKey: config.AWS_SECRET_ACCESS_KEY,
-      },
-    });
+    storage = service.storage;
     queue = new Queue(queueName('speech'), {
       connection: { url: config.REDIS_URL },
       prefix: config.QUEUE_PREFIX,
@@ -39,7 +28,6 @@ describe.each(['file', 's3'] as const)('two runs of one job (%s storage)', (driv
   });
   afterAll(async () => {
     await queue?.close();
-    await storage?.close();
     await service?.stop();
   });
 

@@ -1,7 +1,6 @@
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueName } from '../../../src/shared/queue/queues.ts';
-import { createStorage } from '../../../src/shared/storage/create-storage.ts';
 import type { ObjectStorage } from '../../../src/shared/storage/object-storage.ts';
 import { JobStore } from '../../../src/shared/jobs/job-store.ts';
 import { storeInCache } from '../../../src/shared/lifecycle/result-cache.ts';
@@ -24,17 +23,7 @@ describe.each(['file', 's3'] as const)('a job whose own cache pointer exists (%s
   beforeAll(async () => {
     service = await startTestService({ storage: driver });
     const config = service.config;
-    storage = createStorage({
-      url: config.STORAGE_URL,
-      s3: {
-        endpoint: config.S3_ENDPOINT,
-        region: config.S3_REGION,
-        forcePathStyle: config.S3_FORCE_PATH_STYLE,
-        checksumMode: config.S3_CHECKSUM_MODE,
-        accessKeyId: config.AWS_ACCESS_KEY_ID,
-        secretAccessKey: config.AWS_SECRET_ACCESS_KEY,
-      },
-    });
+    storage = service.storage;
     queue = new Queue(queueName('speech'), {
       connection: { url: config.REDIS_URL },
       prefix: config.QUEUE_PREFIX,
@@ -42,7 +31,6 @@ describe.each(['file', 's3'] as const)('a job whose own cache pointer exists (%s
   });
   afterAll(async () => {
     await queue?.close();
-    await storage?.close();
     await service?.stop();
   });
 
