@@ -1,19 +1,22 @@
-import { DelayedError, RateLimitError, UnrecoverableError, type Job } from 'bullmq';
+import { DelayedError, RateLimitError, UnrecoverableError } from 'bullmq';
 import { JOB_CLASS_OF } from '../shared/jobs/job-types.ts';
-import type { JobError, JobRecord } from '../shared/jobs/job-record.ts';
 import type { AttemptEntry } from '../shared/lifecycle/attempt-log.ts';
-import { finishJob } from '../shared/lifecycle/finish-job.ts';
-import type { Logger } from '../shared/logger.ts';
+import { finishJob, FinishPendingError } from '../shared/lifecycle/finish-job.ts';
 import { pauseClass } from '../shared/queue/queue-pause.ts';
-import type { QueuePayload } from '../shared/queue/queues.ts';
-import type { CallTracker } from './call-tracker.ts';
+import {
+  count,
+  entry,
+  numberOrNull,
+  upstreamSummary,
+  type AttemptContext,
+} from './attempt-context.ts';
 import { toJobError } from './error-mapping.ts';
-import { definitionFor } from './jobs/registry.ts';
 import type { AttemptResult } from './run-attempt.ts';
-import type { SlotLimitedClient } from './slots/slot-limited-client.ts';
 import { SlotWaitTimeoutError, WorkerStoppingError } from './slots/slot-errors.ts';
 import { UpstreamError } from './upstream/upstream-error.ts';
-import { ABORT_CANCELED, ABORT_LOCK_LOST, ABORT_SHUTDOWN, type WorkerDeps } from './worker-deps.ts';
+import { ABORT_CANCELED, ABORT_LOCK_LOST, ABORT_SHUTDOWN } from './worker-deps.ts';
+
+export type { AttemptContext } from './attempt-context.ts';
 
 /** How long a class queue slows down after a 429 concurrency refusal without Retry-After. */
 const CONCURRENCY_PAUSE_MS = 1_000;
@@ -21,24 +24,6 @@ const CONCURRENCY_PAUSE_MS = 1_000;
 const SLOT_RETRY_DELAY_MS = 1_000;
 /** A job refused for quota waits this long before the (paused) queue could offer it again. */
 const QUOTA_REQUEUE_DELAY_MS = 1_000;
-
-export interface AttemptContext {
-  deps: WorkerDeps;
-  job: Job<QueuePayload>;
-  /** The BullMQ lock token: needed to move the job back to the queue ourselves. */
-  token: string | undefined;
-  /** The record as this run's claim left it. */
-  record: JobRecord;
-  /** This run's fencing token: its moves apply only while the record still names it. */
-  runId: string;
-  attempt: number;
-  startedAt: string;
-  /** Last call's status, request id and headers, for the attempt log. */
-  tracker: CallTracker;
-  /** The attempt's upstream client; its `calls` counts calls that really went out. */
-  client: SlotLimitedClient;
-  logger: Logger;
-}
 
 /**
  * Finishes the job with this run's outputs. False when the run may not (a later run took the
@@ -94,8 +79,27 @@ export async function settleFailure(
   error: unknown,
   signal: AbortSignal | undefined,
 ): Promise<never> {
+  try {
+    return await settle(context, error, signal);
+  } catch (thrown) {
+    // A finish decided here (failed, canceled) that could not complete: the same as below.
+    if (!(thrown instanceof FinishPendingError)) throw thrown;
+    return await settle(context, thrown, signal);
+  }
+}
+
+async function settle(
+  context: AttemptContext,
+  error: unknown,
+  signal: AbortSignal | undefined,
+): Promise<never> {
   const { deps, record, logger } = context;
   const aborted = signal?.aborted ? (signal.reason as unknown) : null;
+  if (error instanceof FinishPendingError) {
+    // The end is decided (its intent is on the record); the next delivery completes it.
+    logger.warn({ err: error.cause }, 'the finish could not complete: its next delivery will');
+    return delayForFinish(context, error);
+  }
   if (aborted === ABORT_CANCELED) {
     await cancelRun(context);
     logger.info('job canceled while running');
@@ -176,6 +180,23 @@ async function returnRecord(
   return true;
 }
 
+/** How long a job whose finish could not complete waits before its delivery completes it. */
+const FINISH_RETRY_DELAY_MS = 2_000;
+
+/**
+ * Back to the queue without spending an attempt and without touching the record (a finish
+ * is on it): the next delivery finds the intent and completes the finish, however many
+ * deliveries an outage of storage or Redis takes.
+ */
+export async function delayForFinish(
+  context: Pick<AttemptContext, 'job' | 'token'>,
+  error: unknown,
+): Promise<never> {
+  if (context.token === undefined) throw error instanceof Error ? error : new Error(String(error));
+  await context.job.moveToDelayed(Date.now() + FINISH_RETRY_DELAY_MS, context.token);
+  throw new DelayedError();
+}
+
 /** Back to the queue (delayed by `delayMs`) without spending an attempt, nor failing. */
 async function requeue(
   context: AttemptContext,
@@ -238,48 +259,4 @@ async function fail(context: AttemptContext, error: unknown): Promise<never> {
   if (finished) deps.metrics.jobs.inc({ type: record.type, status: 'failed' });
   logger.warn({ code: jobError.code }, 'job failed');
   throw new UnrecoverableError(`${jobError.code}: ${jobError.message}`);
-}
-
-function entry(
-  context: AttemptContext,
-  outcome: AttemptEntry['outcome'],
-  error: JobError | null,
-): AttemptEntry {
-  const { tracker } = context;
-  return {
-    attempt: context.attempt,
-    run_id: context.runId,
-    started_at: context.startedAt,
-    finished_at: new Date().toISOString(),
-    outcome,
-    upstream_status: tracker.status,
-    upstream_code: error?.upstream_code ?? null,
-    request_id: tracker.requestId,
-    headers: tracker.headers,
-    error: error ? `${error.code}: ${error.message}` : null,
-  };
-}
-
-function upstreamSummary(context: AttemptContext): NonNullable<JobRecord['upstream']> {
-  const { record, client } = context;
-  const endpoint = definitionFor(record.type).endpoint(record.request);
-  const calls = (record.upstream?.calls ?? 0) + client.calls;
-  return {
-    endpoint,
-    request_id: null,
-    character_cost: null,
-    song_id: null,
-    ...record.upstream,
-    calls,
-  };
-}
-
-function count(context: AttemptContext, outcome: string): void {
-  context.deps.metrics.attempts.inc({ type: context.record.type, outcome });
-}
-
-function numberOrNull(value: string | undefined): number | null {
-  if (value === undefined) return null;
-  const parsed = Number(value);
-  return Number.isFinite(parsed) ? parsed : null;
 }

@@ -3,7 +3,7 @@ import { JOB_CLASSES, type JobClass } from '../shared/jobs/job-types.ts';
 import { queueName, type QueuePayload } from '../shared/queue/queues.ts';
 import { createCancelListener } from './cancel-listener.ts';
 import { startHeartbeats } from './heartbeats.ts';
-import { finishJob } from '../shared/lifecycle/finish-job.ts';
+import { completeFinish, finishJob } from '../shared/lifecycle/finish-job.ts';
 import { createProcessor } from './processor.ts';
 import { backoffCeilingMs, backoffDelayMs } from './retry-policy.ts';
 import { UpstreamError } from './upstream/upstream-error.ts';
@@ -155,6 +155,12 @@ async function markStalledOut(deps: WorkerDeps, jobId: string, message: string):
     upstream_code: null,
     suggestion: null,
   };
+  // A finish decided before the stalls is the job's end: complete it rather than fail the job.
+  const record = await deps.jobs.get(jobId);
+  if (record?.finishing) {
+    await completeFinish(deps, record);
+    return;
+  }
   // No fence: whatever run the record names is dead or lost (BullMQ gave the job up).
   const finished = await finishJob(deps, jobId, {
     status: 'failed',

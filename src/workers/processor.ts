@@ -1,10 +1,20 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { newId } from '../shared/ids.ts';
 import { JOB_CLASS_OF } from '../shared/jobs/job-types.ts';
-import { completeFinish, recoverFinished } from '../shared/lifecycle/finish-job.ts';
+import {
+  completeFinish,
+  FinishPendingError,
+  recoverFinished,
+} from '../shared/lifecycle/finish-job.ts';
 import { removeRunObjects } from '../shared/lifecycle/job-objects.ts';
 import { queuePayloadSchema, type QueuePayload } from '../shared/queue/queues.ts';
-import { cancelRun, settleFailure, succeed, type AttemptContext } from './attempt-outcomes.ts';
+import {
+  cancelRun,
+  delayForFinish,
+  settleFailure,
+  succeed,
+  type AttemptContext,
+} from './attempt-outcomes.ts';
 import { CallTracker } from './call-tracker.ts';
 import { definitionFor } from './jobs/registry.ts';
 import { runAttempt } from './run-attempt.ts';
@@ -47,14 +57,19 @@ export function createProcessor(deps: WorkerDeps) {
     const startedAt = new Date().toISOString();
     const claim = await deps.jobs.claim(jobId, runId, attempt, startedAt);
     if (claim.outcome === 'missing') throw new UnrecoverableError(`job record ${jobId} not found`);
-    if (claim.outcome === 'finishing') {
-      deps.logger.warn({ job_id: jobId }, 'completing a finish its writer did not complete');
-      await completeFinish(deps, claim.record);
-      return;
-    }
-    if (claim.outcome === 'finished') {
-      await recoverFinished(deps, claim.record);
-      return;
+    if (claim.outcome === 'finishing' || claim.outcome === 'finished') {
+      try {
+        if (claim.outcome === 'finishing') {
+          deps.logger.warn({ job_id: jobId }, 'completing a finish its writer did not complete');
+          await completeFinish(deps, claim.record);
+        } else await recoverFinished(deps, claim.record);
+        return;
+      } catch (error) {
+        // Storage or Redis away: this is not the job's fault, and its end is decided. Again
+        // later, without spending an attempt, until it completes.
+        deps.logger.warn({ job_id: jobId, err: error }, 'could not complete a finish yet');
+        return await delayForFinish({ job, token }, error);
+      }
     }
 
     const record = claim.record;
@@ -87,6 +102,7 @@ export function createProcessor(deps: WorkerDeps) {
       client,
       logger,
     };
+    /** The run's outputs belong to the job now: a finish of this run was decided. */
     let committed = false;
     try {
       if (record.cancel_requested) {
@@ -99,6 +115,8 @@ export function createProcessor(deps: WorkerDeps) {
       const result = await runAttempt(deps, context, attemptSignal);
       committed = await succeed(context, result);
     } catch (error) {
+      // A finish this run decided names its folder's outputs: they are no longer its own.
+      if (error instanceof FinishPendingError) committed = true;
       await settleFailure(context, error, signal);
     } finally {
       client.releaseAll();

@@ -11,12 +11,14 @@ export interface DelayingProxy {
 
 /**
  * A plain HTTP proxy in front of `target` (a test S3 server) that holds back the requests
- * `delayOf` names for that many ms before forwarding them: a storage that is slow exactly
- * where a test wants it, over real sockets. Everything else passes through untouched.
+ * `delayOf` names for that many ms before forwarding them, and answers those `failOf` names
+ * with a 503 of its own: a storage that is slow or away exactly where a test wants it, over
+ * real sockets. Everything else passes through untouched.
  */
 export async function startDelayingProxy(
   target: string,
   delayOf: (request: IncomingMessage) => number,
+  failOf: (request: IncomingMessage) => boolean = () => false,
 ): Promise<DelayingProxy> {
   const upstream = new URL(target);
   const seen: string[] = [];
@@ -39,6 +41,12 @@ export async function startDelayingProxy(
       outgoing.on('error', () => res.destroy());
       req.pipe(outgoing);
     };
+    if (failOf(req)) {
+      req.resume();
+      res.writeHead(503, { 'content-type': 'application/xml' });
+      res.end('<Error><Code>SlowDown</Code><Message>Storage away (test)</Message></Error>');
+      return;
+    }
     const delay = delayOf(req);
     if (delay > 0) {
       req.pause();

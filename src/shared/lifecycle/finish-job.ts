@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { JobEvents } from '../batches/job-events.ts';
 import { crashPoint } from '../crash-points.ts';
+import { ServiceUnavailableError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { FinalStatus, FinishIntent, JobRecord } from '../jobs/job-record.ts';
 import type { JobPatch, JobStore } from '../jobs/job-store.ts';
@@ -12,6 +13,17 @@ import type { AttemptLog } from './attempt-log.ts';
 import { writeJobJson } from './job-json.ts';
 import { jobJsonKey, sweepJobObjects } from './job-objects.ts';
 import { storeInCache } from './result-cache.ts';
+
+/**
+ * A finish whose intent is on the record, but whose later steps failed (storage or Redis away):
+ * the job's end is decided, and its next delivery completes it. Whoever meets this must not
+ * fail nor re-run the job; a worker puts it back in the queue without spending an attempt.
+ */
+export class FinishPendingError extends ServiceUnavailableError {
+  constructor(cause: unknown) {
+    super('The job’s finish is decided and completes shortly.', cause);
+  }
+}
 
 /** What finishing a job touches; the workers and the API's cancel both have it. */
 export interface FinishDeps {
@@ -72,9 +84,13 @@ export async function finishJob(
   );
   if (prepared.outcome !== 'applied') return null;
   crashPoint('finish-intent');
-  const record = await deps.jobs.get(id);
-  if (!record?.finishing) return null;
-  return completeFinish(deps, record);
+  try {
+    const record = await deps.jobs.get(id);
+    if (!record?.finishing) return null;
+    return await completeFinish(deps, record);
+  } catch (error) {
+    throw new FinishPendingError(error);
+  }
 }
 
 /**
