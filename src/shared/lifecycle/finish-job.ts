@@ -125,8 +125,10 @@ export async function completeFinish(deps: FinishDeps, record: JobRecord): Promi
  * job's webhook. Idempotent.
  */
 export async function afterFinish(deps: FinishDeps, record: JobRecord): Promise<void> {
-  // A job no run ever started (canceled while queued) has written nothing to sweep.
-  if (record.runs > 0) {
+  // With one run only, nobody else wrote anything: what that run wrote is either committed or
+  // removed by the run itself. Only a job that met a second run (a takeover, a retry after a
+  // killed worker) can hold another run's leftovers.
+  if (record.runs > 1) {
     const removed = await sweepJobObjects(deps.storage, record);
     if (removed > 0)
       deps.logger.info({ job_id: record.id, removed }, 'removed what uncommitted runs had written');
