@@ -18,8 +18,9 @@ export default defineConfig({
           // Real Redis, S3 and simulator processes: give them room, and run files in
           // separate forks so a crashed child never takes another file down with it.
           pool: 'forks',
-          testTimeout: 60_000,
-          hookTimeout: 60_000,
+          // Deadlines, not expectations: a loaded 2-core CI machine may run several times slower.
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
           globalSetup: ['test/support/global-setup.ts'],
         },
       },
@@ -32,8 +33,8 @@ export default defineConfig({
           include: ['test/faults/**/*.test.ts'],
           pool: 'forks',
           fileParallelism: false,
-          testTimeout: 120_000,
-          hookTimeout: 60_000,
+          testTimeout: 300_000,
+          hookTimeout: 120_000,
           globalSetup: ['test/faults/support/report-setup.ts'],
         },
       },

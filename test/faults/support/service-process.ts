@@ -5,6 +5,11 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+/**
+ * How long a process may take to start: compiling the service with tsx takes seconds idle and
+ * far longer on a machine loaded with other suites; a process that never starts fails anyway.
+ */
+const START_TIMEOUT_MS = 120_000;
 const SERVICE_MAIN = fileURLToPath(new URL('./service-main.ts', import.meta.url));
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
@@ -34,7 +39,7 @@ export interface ApiProcess extends WorkerProcess {
 export async function spawnApi(
   name: string,
   env: Record<string, string>,
-  startTimeoutMs = 30_000,
+  startTimeoutMs = START_TIMEOUT_MS,
 ): Promise<ApiProcess> {
   const { process, ready } = await spawnService(
     name,
@@ -53,7 +58,7 @@ export async function spawnApi(
 export async function spawnWorker(
   name: string,
   env: Record<string, string>,
-  startTimeoutMs = 30_000,
+  startTimeoutMs = START_TIMEOUT_MS,
 ): Promise<WorkerProcess> {
   return (await spawnService(name, 'worker', env, 'workers consuming', startTimeoutMs)).process;
 }
@@ -67,7 +72,7 @@ export async function spawnService(
   role: 'worker' | 'api',
   env: Record<string, string>,
   readyMessage: string,
-  startTimeoutMs = 30_000,
+  startTimeoutMs = START_TIMEOUT_MS,
 ): Promise<{ process: WorkerProcess; ready: LogLine }> {
   const child: ChildProcess = spawn(process.execPath, ['--import', TSX, SERVICE_MAIN, role], {
     cwd: REPO_ROOT,
