@@ -1,4 +1,4 @@
-import { mergeUnder } from '../../shared/batches/merge-under.ts';
+import { mergeDefaults } from '../../shared/batches/item-defaults.ts';
 import { AppError } from '../../shared/errors.ts';
 import { jobRequestSchema, type JobRequest } from '../../shared/jobs/job-request.ts';
 import { checkUrlSyntax } from '../../shared/net/url-guard.ts';
@@ -30,7 +30,7 @@ export function validateItems(
       problems.add(index, { field, message: 'must be a job request object', code: 'invalid_type' });
       continue;
     }
-    const merged = defaults ? mergeUnder(defaults, raw) : raw;
+    const merged = defaults ? mergeDefaults(defaults, raw) : raw;
     // Generated from the index when absent, so every result line can be matched to its item.
     const customId = typeof merged.custom_id === 'string' ? merged.custom_id : `item-${index}`;
     const label = ` (custom_id ${JSON.stringify(customId)})`;

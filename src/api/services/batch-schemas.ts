@@ -13,7 +13,9 @@ const batchFields = {
   defaults: z
     .record(z.string(), z.unknown())
     .optional()
-    .describe('Fields merged under every item (objects merge deeply; the item wins)'),
+    .describe(
+      'Fields merged under every item whose type takes them (objects merge deeply; the item wins)',
+    ),
   seed: seedSchema
     .optional()
     .describe('Item seeds derive from it and each custom_id; random (and recorded) when absent'),

@@ -6,7 +6,7 @@ import { getPath } from './cell-paths.ts';
 import { parseWithCellCoercion } from './coerce-cells.ts';
 import { classifyInput, PLACEHOLDER_UPLOAD_ID } from './input-ref.ts';
 import type { ManifestEntry } from './manifest-entry.ts';
-import { mergeUnder } from '../../shared/batches/merge-under.ts';
+import { mergeDefaults } from '../../shared/batches/item-defaults.ts';
 
 /** A manifest item that passed validation, ready to send once its input is uploaded. */
 export interface PreparedItem {
@@ -47,7 +47,7 @@ export function prepareItems(
         item.input = input;
       }
     }
-    const merged = mergeUnder(defaults ?? {}, item);
+    const merged = mergeDefaults(defaults ?? {}, item);
     // The intake names an item without custom_id after its index: so do downloads.
     const customId = typeof merged.custom_id === 'string' ? merged.custom_id : `item-${index}`;
     const first = seen.get(customId);

@@ -73,6 +73,39 @@ describe('batch items', () => {
     expect(items[1]).toBeNull();
   });
 
+  it("applies a default only where the item's type takes the field", () => {
+    const defaults = {
+      params: { output_format: 'mp3_44100_128' },
+      options: { stream: true },
+      metadata: { project: 'p' },
+    };
+    const items: unknown[] = [
+      { type: 'music_plan', params: { prompt: 'epic' } },
+      { type: 'music', params: { prompt: 'epic', music_length_ms: 10_000 } },
+      { type: 'music', params: { prompt: 'epic', output_format: 'mp3_22050_32' } },
+    ];
+    const problems = new BatchProblems();
+    const valid = validateItems(items, defaults, policy, problems);
+    problems.throwIfAny();
+    expect(valid[0]).toMatchObject({ type: 'music_plan', options: {}, metadata: { project: 'p' } });
+    expect(valid[0]?.params).not.toHaveProperty('output_format');
+    expect(valid[1]).toMatchObject({
+      params: { output_format: 'mp3_44100_128' },
+      options: { stream: true },
+    });
+    expect(valid[2]).toMatchObject({ params: { output_format: 'mp3_22050_32' } });
+  });
+
+  it('still refuses a default field that no job type takes, naming it', () => {
+    const items: unknown[] = [{ type: 'music_plan', params: { prompt: 'epic' } }];
+    const error = problemsOf((problems) =>
+      validateItems(items, { params: { ouput_format: 'mp3_44100_128' } }, policy, problems),
+    );
+    expect(error.details).toEqual([
+      expect.objectContaining({ field: 'items[0].params.ouput_format' }),
+    ]);
+  });
+
   it('lists at most 1,000 problems but counts them all', () => {
     const items = Array.from({ length: 1_500 }, () => ({ type: 'speech_to_speech', params: {} }));
     const error = problemsOf((problems) => validateItems(items, undefined, policy, problems));
