@@ -56,7 +56,7 @@ function prunedInner(
   return kept;
 }
 
-function fieldTree(shape: Record<string, z.ZodType>): FieldTree {
+function fieldTree(shape: Record<string, z.core.$ZodType>): FieldTree {
   const tree: FieldTree = new Map();
   for (const [key, schema] of Object.entries(shape)) {
     const inner = objectShape(schema);
@@ -78,8 +78,8 @@ function unionOf(trees: FieldTree[]): FieldTree {
 }
 
 /** The object shape under defaults, prefaults and optionals, or undefined for a non-object. */
-function objectShape(schema: z.ZodType): Record<string, z.ZodType> | undefined {
-  if (schema instanceof z.ZodObject) return schema.shape as Record<string, z.ZodType>;
+function objectShape(schema: z.core.$ZodType): Record<string, z.core.$ZodType> | undefined {
+  if (schema instanceof z.ZodObject) return schema.shape;
   if (
     schema instanceof z.ZodDefault ||
     schema instanceof z.ZodPrefault ||
