@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { batchViewSchema } from '../shared/batches/batch-record.ts';
-import { jobErrorSchema, jobOutputSchema, jobViewSchema } from '../shared/jobs/job-record.ts';
+import {
+  jobErrorSchema,
+  jobOutputSchema,
+  jobViewSchema,
+  upstreamSummarySchema,
+} from '../shared/jobs/job-record.ts';
 import { JOB_STATUSES } from '../shared/jobs/job-types.ts';
+import { usageSchema } from '../shared/usage/usage.ts';
 
 /**
  * Response shapes the CLI reads. Batch and job views come from src/shared, where the service
@@ -10,11 +16,19 @@ import { JOB_STATUSES } from '../shared/jobs/job-types.ts';
  */
 
 /** A job as shown. `request` is kept opaque: re-validating a newer server's request would fail. */
-export const jobSchema = jobViewSchema.extend({ request: z.record(z.string(), z.unknown()) });
+export const jobSchema = jobViewSchema.extend({
+  request: z.record(z.string(), z.unknown()),
+  // Optional: servers from before usage do not send them.
+  usage: usageSchema.optional(),
+  upstream: upstreamSummarySchema
+    .extend({ history_item_id: z.string().nullable().optional() })
+    .nullable(),
+});
 export type Job = z.infer<typeof jobSchema>;
 export type JobOutput = z.infer<typeof jobOutputSchema>;
 
-export const batchSchema = batchViewSchema;
+/** `usage` optional: servers from before usage do not send it. */
+export const batchSchema = batchViewSchema.extend({ usage: usageSchema.optional() });
 export type Batch = z.infer<typeof batchSchema>;
 
 export const batchListSchema = z.object({

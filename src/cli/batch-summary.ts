@@ -1,7 +1,7 @@
 import type { ApiClient } from './api-client.ts';
 import type { Batch, Job } from './api-schemas.ts';
 import { EXIT, type ExitCode } from './cli-errors.ts';
-import { formatBytes, formatDuration, plural } from './format.ts';
+import { formatBytes, formatCharacters, formatDuration, plural } from './format.ts';
 import type { DownloadStats } from './output-downloader.ts';
 
 /** Failed items listed by name; the rest are counted. */
@@ -25,7 +25,8 @@ export async function summarize(
     : '';
   print(
     `Batch ${batch.id} ${batch.status}${took}: ${plural(total, 'item')}, ${succeeded} succeeded` +
-      ` (${cached} from the cache), ${failed} failed, ${canceled} canceled.`,
+      ` (${cached} from the cache), ${failed} failed, ${canceled} canceled` +
+      (batch.usage ? `, ${formatCharacters(batch.usage.characters)}.` : '.'),
   );
   if (unsuccessful.length) {
     print(`${plural(unsuccessful.length, 'item')} did not succeed:`);

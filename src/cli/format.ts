@@ -31,3 +31,8 @@ export function formatRate(rate: number | null): string {
 export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
+
+/** `1,234,567 characters`: upstream usage as people read credits. */
+export function formatCharacters(characters: number): string {
+  return `${characters.toLocaleString('en-US')} characters`;
+}

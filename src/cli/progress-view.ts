@@ -1,6 +1,6 @@
 import { MultiBar, type SingleBar } from 'cli-progress';
 import type { Batch } from './api-schemas.ts';
-import { formatDuration, formatRate } from './format.ts';
+import { formatCharacters, formatDuration, formatRate } from './format.ts';
 import type { DownloadStats } from './output-downloader.ts';
 
 /** How a running batch is shown while the CLI waits for it. */
@@ -25,6 +25,7 @@ function tokens(batch: Batch, saved: DownloadStats | null) {
     rate_text: formatRate(progress.rate_per_second),
     eta_text: formatDuration(progress.eta_seconds),
     saved: saved ? ` | saved ${saved.downloaded + saved.present}` : '',
+    usage: batch.usage ? ` | ${formatCharacters(batch.usage.characters)}` : '',
   };
 }
 
@@ -35,9 +36,10 @@ function tokens(batch: Batch, saved: DownloadStats | null) {
 export function terminalView(stream: NodeJS.WriteStream): ProgressView {
   const bars = new MultiBar({
     stream,
-    // Kept under 80 columns for a 5-digit batch: cli-progress cuts what does not fit.
+    // Counts kept under 80 columns for a 5-digit batch; usage comes last, where cli-progress
+    // cuts what does not fit.
     format:
-      '{bar} {percentage}% {finished}/{total} | ok {succeeded} failed {failed} running {running} | {rate_text} ETA {eta_text}',
+      '{bar} {percentage}% {finished}/{total} | ok {succeeded} failed {failed} running {running} | {rate_text} ETA {eta_text}{usage}',
     barCompleteChar: '█',
     barIncompleteChar: '░',
     barsize: 16,
@@ -79,7 +81,7 @@ export function plainView(write: (line: string) => void, everyMs: number): Progr
     write(
       `[${new Date().toISOString().slice(11, 19)}] ${t.finished}/${t.total} finished` +
         ` | ok ${t.succeeded} · failed ${t.failed} · running ${t.running} · queued ${t.queued}` +
-        ` | ${t.rate_text} | ETA ${t.eta_text}${t.saved}`,
+        ` | ${t.rate_text} | ETA ${t.eta_text}${t.usage}${t.saved}`,
     );
     printedAt = Date.now();
     dirty = false;

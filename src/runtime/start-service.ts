@@ -12,6 +12,7 @@ import { redisKeys, type RedisKeys } from '../shared/redis/keys.ts';
 import { storageFromConfig } from '../shared/storage/create-storage.ts';
 import type { ObjectStorage } from '../shared/storage/object-storage.ts';
 import { UploadStore } from '../shared/uploads/upload-store.ts';
+import { UsageLedger } from '../shared/usage/usage-ledger.ts';
 import { AttemptLog } from '../shared/lifecycle/attempt-log.ts';
 import {
   DeploymentMismatchError,
@@ -138,6 +139,7 @@ export async function startService(
         keys,
         jobs,
         attempts: new AttemptLog(workerRedis, keys),
+        usage: new UsageLedger(workerRedis, config.QUEUE_PREFIX),
         storage,
         upstream,
         inputs,

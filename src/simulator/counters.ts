@@ -22,6 +22,9 @@ export interface SimulatorCounters {
   rejected_concurrency: number;
   /** Credits left when `credits` is configured, else null. */
   credits_remaining: number | null;
+  /** The sum of every `character-cost` header sent, and how many responses carried one. */
+  characters_billed: number;
+  billed_responses: number;
 }
 
 function increment<K extends string>(record: Partial<Record<K, number>>, key: K): void {
@@ -34,6 +37,8 @@ export class CounterStore {
   #responses: Record<string, number> = {};
   #faults: Partial<Record<FaultKind, number>> = {};
   #rejectedConcurrency = 0;
+  #charactersBilled = 0;
+  #billedResponses = 0;
   #inFlight: InFlightByClass = { speech: 0, music: 0 };
   #maxInFlight: InFlightByClass = { speech: 0, music: 0 };
   #maxTotal = 0;
@@ -48,6 +53,11 @@ export class CounterStore {
 
   countFault(kind: FaultKind): void {
     increment(this.#faults, kind);
+  }
+
+  countBilled(characters: number): void {
+    this.#charactersBilled += characters;
+    this.#billedResponses += 1;
   }
 
   countRejectedConcurrency(): void {
@@ -68,6 +78,8 @@ export class CounterStore {
     this.#responses = {};
     this.#faults = {};
     this.#rejectedConcurrency = 0;
+    this.#charactersBilled = 0;
+    this.#billedResponses = 0;
     this.#maxInFlight = { ...this.#inFlight };
     this.#maxTotal = this.#inFlight.speech + this.#inFlight.music;
   }
@@ -83,6 +95,8 @@ export class CounterStore {
       faults: { ...this.#faults },
       rejected_concurrency: this.#rejectedConcurrency,
       credits_remaining: creditsRemaining,
+      characters_billed: this.#charactersBilled,
+      billed_responses: this.#billedResponses,
     };
   }
 }

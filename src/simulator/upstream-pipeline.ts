@@ -1,4 +1,4 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isBodyFault, type PreResponseFault } from './faults.ts';
 import { jsonPayload, openExchange, sendPayload, type Exchange, type Payload } from './exchange.ts';
@@ -95,7 +95,7 @@ async function runRoute(
  */
 async function completeSuccess(exchange: Exchange, success: RouteSuccess): Promise<Payload | null> {
   const { state, requestId, signal } = exchange;
-  const cost = success.characterCost;
+  const cost = success.characterCost ?? 0;
   if (state.creditsRemaining !== null) {
     if (cost > state.creditsRemaining) {
       return jsonPayload(401, quotaExceededBody(state.creditsRemaining, cost, requestId));
@@ -105,13 +105,26 @@ async function completeSuccess(exchange: Exchange, success: RouteSuccess): Promi
   const { latencyMs, latencyPerAudioSecondMs } = state.config;
   const latency = latencyMs + latencyPerAudioSecondMs * success.outputSeconds;
   if (!(await sleep(latency, signal))) return null;
+  if (success.characterCost !== null) state.counters.countBilled(success.characterCost);
   const headers = {
     'content-type': success.contentType,
-    'character-cost': String(cost),
-    'x-character-count': String(cost),
+    ...(success.characterCost !== null && billingHeaders(success.characterCost)),
     ...success.headers,
   };
   return { status: 200, body: success.body, headers, streamed: success.streamed };
+}
+
+/**
+ * What a billed generation answers with: its cost, and the id of the history item it made
+ * (20 characters, like the upstream's). Sent with the status line, so a body that fails
+ * later (reset, truncation) was still billed, as upstream.
+ */
+function billingHeaders(cost: number): Record<string, string> {
+  return {
+    'character-cost': String(cost),
+    'x-character-count': String(cost),
+    'history-item-id': randomBytes(15).toString('base64url').slice(0, 20),
+  };
 }
 
 async function admitAndRun(

@@ -58,6 +58,7 @@ export function upstreamSummary(context: AttemptContext): NonNullable<JobRecord[
     request_id: null,
     character_cost: null,
     song_id: null,
+    history_item_id: null,
     ...record.upstream,
     calls,
   };

@@ -49,6 +49,7 @@ export async function succeed(context: AttemptContext, result: AttemptResult): P
         request_id: context.tracker.requestId,
         character_cost: numberOrNull(context.tracker.headers['character-cost']),
         song_id: context.tracker.headers['song-id'] ?? null,
+        history_item_id: context.tracker.headers['history-item-id'] ?? null,
       },
     },
   });

@@ -1,9 +1,24 @@
-import type { UpstreamCall, UpstreamClient, UpstreamResponse } from './upstream/upstream-client.ts';
+import type { CallOwner, UsageLedger } from '../shared/usage/usage-ledger.ts';
+import { headerInt, type UpstreamCallRecord } from '../shared/usage/usage.ts';
+import type { SlotLimitedClient } from './slots/slot-limited-client.ts';
+import type { UpstreamCall, UpstreamResponse } from './upstream/upstream-client.ts';
 import { UpstreamError } from './upstream/upstream-error.ts';
 
+/** Who the tracker's calls are for, and where they are counted. */
+export interface CallTrackerOptions {
+  ledger: UsageLedger;
+  job: CallOwner;
+  attempt: number;
+  runId: string;
+  endpoint: string;
+}
+
 /**
- * Wraps the upstream client for one attempt and remembers what the attempt log needs: how many
- * calls were made, and the last call's status, request id and kept headers.
+ * Wraps the upstream client for one attempt. Every call that went out is counted in the usage
+ * ledger as soon as its headers (or its failure) are known, before the body is read: a call
+ * billed and then cut mid-body is counted all the same, and a worker killed while reading it
+ * has already counted it. It also keeps what the attempt log wants of the last call: its
+ * status, request id and kept headers.
  */
 export class CallTracker {
   calls = 0;
@@ -12,24 +27,54 @@ export class CallTracker {
   headers: Record<string, string> = {};
 
   constructor(
-    private readonly client: UpstreamClient,
+    private readonly client: SlotLimitedClient,
     private readonly signal: AbortSignal,
+    private readonly options: CallTrackerOptions,
   ) {}
 
   readonly call = async (call: Omit<UpstreamCall, 'signal'>): Promise<UpstreamResponse> => {
     this.calls += 1;
+    const sentBefore = this.client.calls;
+    let response: UpstreamResponse;
     try {
-      const response = await this.client.call({ ...call, signal: this.signal });
-      this.status = response.status;
-      this.headers = { ...response.headers };
-      this.requestId = response.headers['request-id'] ?? null;
-      return response;
+      response = await this.client.call({ ...call, signal: this.signal });
     } catch (error) {
       if (error instanceof UpstreamError) {
         this.status = error.status;
         this.requestId = error.requestId;
+        this.headers = { ...error.headers };
+      }
+      // A wait for a slot that failed sent nothing: nothing to count.
+      if (this.client.calls > sentBefore) {
+        const headers = error instanceof UpstreamError ? error.headers : {};
+        await this.record(error instanceof UpstreamError ? error.status : null, headers);
       }
       throw error;
     }
+    this.status = response.status;
+    this.headers = { ...response.headers };
+    this.requestId = response.headers['request-id'] ?? null;
+    await this.record(response.status, response.headers);
+    return response;
   };
+
+  private async record(
+    status: number | null,
+    headers: Readonly<Record<string, string | undefined>>,
+  ): Promise<void> {
+    const { ledger, job, attempt, runId, endpoint } = this.options;
+    const entry: UpstreamCallRecord = {
+      attempt,
+      run_id: runId,
+      at: new Date().toISOString(),
+      endpoint,
+      status,
+      request_id: headers['request-id'] ?? null,
+      character_cost: headerInt(headers['character-cost']),
+      character_count: headerInt(headers['x-character-count']),
+      history_item_id: headers['history-item-id'] ?? null,
+      song_id: headers['song-id'] ?? null,
+    };
+    await ledger.record(job, entry);
+  }
 }

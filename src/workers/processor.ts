@@ -98,7 +98,13 @@ export function createProcessor(deps: WorkerDeps) {
       runId,
       attempt,
       startedAt,
-      tracker: new CallTracker(client, attemptSignal),
+      tracker: new CallTracker(client, attemptSignal, {
+        ledger: deps.usage,
+        job: record,
+        attempt,
+        runId,
+        endpoint,
+      }),
       client,
       logger,
     };

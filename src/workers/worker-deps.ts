@@ -10,6 +10,7 @@ import type { Metrics } from '../shared/metrics/metrics.ts';
 import type { QueuePayload } from '../shared/queue/queues.ts';
 import type { RedisKeys } from '../shared/redis/keys.ts';
 import type { ObjectStorage } from '../shared/storage/object-storage.ts';
+import type { UsageLedger } from '../shared/usage/usage-ledger.ts';
 import type { InputFetcher } from './inputs/fetch-input-url.ts';
 import type { UpstreamSlots } from './slots/upstream-slots.ts';
 import type { UpstreamClient } from './upstream/upstream-client.ts';
@@ -23,6 +24,8 @@ export interface WorkerDeps {
   keys: RedisKeys;
   jobs: JobStore;
   attempts: AttemptLog;
+  /** Where every upstream call is counted, for its job, batch and tenant. */
+  usage: UsageLedger;
   storage: ObjectStorage;
   upstream: UpstreamClient;
   inputs: InputFetcher;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { usageSchema } from '../usage/usage.ts';
 import { webhookDeliverySchema } from '../webhooks/webhook-deliveries.ts';
 import { webhookTargetSchema } from '../webhooks/webhook-target.ts';
 
@@ -64,6 +65,10 @@ export const batchStateSchema = z.object({
   finished_at: millis,
   /** Jobs already finished when the current run started (rate counts only this run's). */
   run_base: count,
+  /** Usage of every job's calls so far, kept by the usage ledger call by call. */
+  usage_characters: count,
+  usage_calls: count,
+  usage_billed_calls: count,
   /**
    * Where the batch's intake stands: `writing` records (the batch is invisible), `queueing`
    * their work items (visible, and queued in full sooner or later), `rolling_back` (never
@@ -106,6 +111,8 @@ export const batchViewSchema = z.object({
   cancel_requested: z.boolean(),
   counts: batchCountsSchema,
   progress: batchProgressSchema,
+  /** Every upstream call of the batch's jobs, summed as they happen (failed calls included). */
+  usage: usageSchema,
   /** How many times every item has finished (retries that complete again add one). */
   completions: z.number().int(),
   /** The results file written at the last completion; null before the first. */

@@ -41,5 +41,7 @@ export function resultLine(record: JobRecord, outputs: readonly object[]): strin
     fingerprint: record.fingerprint,
     outputs,
     error: record.error,
+    usage: record.usage,
+    upstream: record.upstream,
   })}\n`;
 }

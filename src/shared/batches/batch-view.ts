@@ -18,6 +18,11 @@ export function toBatchView(record: BatchRecord, state: BatchState, now = Date.n
     cancel_requested: state.cancel_requested,
     counts: { total, queued, running, succeeded, failed, canceled },
     progress: progress(state, finished, now),
+    usage: {
+      characters: state.usage_characters,
+      calls: state.usage_calls,
+      billed_calls: state.usage_billed_calls,
+    },
     completions: state.generation,
     results_url: `/v1/batches/${encodeURIComponent(record.id)}/results`,
   };

@@ -104,10 +104,19 @@ const storedJobRecordSchema = z.looseObject({
       request_id: nullableText,
       character_cost: z.number().nullable().default(null),
       song_id: nullableText,
+      history_item_id: nullableText,
       calls: z.number().int().default(0),
     })
     .nullable()
     .default(null),
+  // Filled in from the upstream summary for records written before usage (see below).
+  usage: z
+    .looseObject({
+      characters: z.number().int().default(0),
+      calls: z.number().int().default(0),
+      billed_calls: z.number().int().default(0),
+    })
+    .optional(),
   error: z
     .looseObject({
       code: text,
@@ -139,5 +148,19 @@ export function decodeJobRecord(fields: Record<string, string>): JobRecord {
   for (const [key, value] of Object.entries(fields)) raw[key] = JSON.parse(value) as unknown;
   // The request and nested values keep the shapes their release gave them; the types this
   // release declares for them are what it reads, and what it does not know it passes on.
-  return storedJobRecordSchema.parse(raw) as unknown as JobRecord;
+  const record = storedJobRecordSchema.parse(raw);
+  return { ...record, usage: record.usage ?? usageBeforeLedger(record.upstream) } as JobRecord;
+}
+
+/**
+ * What a record from before the usage ledger knew of its usage: its calls, and the cost of
+ * the call it kept (earlier calls' costs were not recorded then).
+ */
+function usageBeforeLedger(upstream: { character_cost: number | null; calls: number } | null) {
+  const cost = upstream?.character_cost ?? null;
+  return {
+    characters: cost ?? 0,
+    calls: upstream?.calls ?? 0,
+    billed_calls: cost === null ? 0 : 1,
+  };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { usageSchema } from '../usage/usage.ts';
 import { webhookDeliverySchema } from '../webhooks/webhook-deliveries.ts';
 import { JOB_STATUSES, JOB_TYPES } from './job-types.ts';
 import { jobRequestSchema } from './job-request.ts';
@@ -25,6 +26,8 @@ export const upstreamSummarySchema = z.object({
   request_id: z.string().nullable(),
   character_cost: z.number().nullable(),
   song_id: z.string().nullable(),
+  /** The upstream history item of the call whose output the job kept. */
+  history_item_id: z.string().nullable(),
   calls: z.number().int(),
 });
 export type UpstreamSummary = z.infer<typeof upstreamSummarySchema>;
@@ -75,10 +78,10 @@ export type FinishIntent = z.infer<typeof finishIntentSchema>;
  * The version of the stored form written by this release. Records of any version are read
  * leniently (job-record-codec.ts): unknown fields kept, fields added since filled in.
  */
-export const JOB_RECORD_VERSION = 2;
+export const JOB_RECORD_VERSION = 3;
 
 export const jobRecordSchema = z.object({
-  /** The stored form's version (1: before fencing, when the field did not exist). */
+  /** The stored form's version (1: before fencing, when the field did not exist; 3: usage). */
   record_version: z.number().int(),
   id: z.string(),
   owner: z.string(),
@@ -99,6 +102,11 @@ export const jobRecordSchema = z.object({
   outputs: z.array(storedOutputSchema),
   upstream: upstreamSummarySchema.nullable(),
   error: jobErrorSchema.nullable(),
+  /**
+   * Every upstream call of the job summed, failed ones included: written call by call by the
+   * usage ledger (never by a status change), so it keeps counting across retries.
+   */
+  usage: usageSchema,
   /** A small JSON answer shown inline (the composition plan of `music_plan`); null otherwise. */
   result: z.unknown().default(null),
   cancel_requested: z.boolean(),

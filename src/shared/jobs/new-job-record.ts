@@ -1,4 +1,5 @@
 import { newId } from '../ids.ts';
+import { NO_USAGE } from '../usage/usage.ts';
 import { computeFingerprint } from './fingerprint.ts';
 import type { JobRequest } from './job-request.ts';
 import { JOB_RECORD_VERSION, type JobRecord, type ResolvedInput } from './job-record.ts';
@@ -52,6 +53,7 @@ export function newJobRecord(job: NewJob): JobRecord {
     outputs: [],
     upstream: null,
     error: null,
+    usage: NO_USAGE,
     result: null,
     cancel_requested: false,
     run_id: null,

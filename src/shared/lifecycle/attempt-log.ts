@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../redis/keys.ts';
+import type { UpstreamCallRecord } from '../usage/usage.ts';
 
 /** One attempt as job.json records it: when, what the upstream said, what was kept. */
 export interface AttemptEntry {
@@ -28,7 +29,8 @@ export interface AttemptEntry {
 
 /**
  * The attempt log lives in a Redis list while the job runs (attempts may happen on different
- * worker processes) and is copied into job.json when the job finishes.
+ * worker processes) and is copied into job.json when the job finishes, with the job's upstream
+ * calls (written call by call by the usage ledger, usage-ledger.ts).
  */
 export class AttemptLog {
   constructor(
@@ -43,5 +45,11 @@ export class AttemptLog {
   async read(jobId: string): Promise<AttemptEntry[]> {
     const raw = await this.redis.lrange(this.keys.jobAttempts(jobId), 0, -1);
     return raw.map((line) => JSON.parse(line) as AttemptEntry);
+  }
+
+  /** Every upstream call of the job, oldest first (none for jobs from before the ledger). */
+  async calls(jobId: string): Promise<UpstreamCallRecord[]> {
+    const raw = await this.redis.lrange(this.keys.jobCalls(jobId), 0, -1);
+    return raw.map((line) => JSON.parse(line) as UpstreamCallRecord);
   }
 }

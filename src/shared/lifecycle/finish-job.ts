@@ -111,7 +111,7 @@ export async function completeFinish(deps: FinishDeps, record: JobRecord): Promi
     await storeInCache(deps.storage, finished);
     crashPoint('finish-cache-pointer');
   }
-  await writeJobJson(deps.storage, finished, await deps.attempts.read(record.id));
+  await writeJobJson(deps.storage, finished, deps.attempts);
   crashPoint('finish-job-json');
   await deps.jobs.commitFinish(record.id, intent.id, fields);
   crashPoint('finish-commit');
@@ -146,6 +146,6 @@ export async function afterFinish(deps: FinishDeps, record: JobRecord): Promise<
  */
 export async function recoverFinished(deps: FinishDeps, record: JobRecord): Promise<void> {
   if ((await deps.storage.head(jobJsonKey(record.id))) === null)
-    await writeJobJson(deps.storage, record, await deps.attempts.read(record.id));
+    await writeJobJson(deps.storage, record, deps.attempts);
   await afterFinish(deps, record);
 }

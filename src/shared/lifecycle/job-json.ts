@@ -1,19 +1,25 @@
 import type { JobRecord } from '../jobs/job-record.ts';
+import type { UpstreamCallRecord } from '../usage/usage.ts';
 import type { ObjectStorage } from '../storage/object-storage.ts';
-import type { AttemptEntry } from './attempt-log.ts';
+import type { AttemptEntry, AttemptLog } from './attempt-log.ts';
 import { jobJsonKey } from './job-objects.ts';
 
 /**
  * `jobs/{id}/job.json`, the reproducibility record: the normalized request, seed, fingerprint,
- * model, every attempt and every output's size and hash. It holds no secret: the upstream key
+ * model, every attempt, every upstream call (what each was billed, its request and history
+ * item ids), the usage they add up to, and every output's size and hash. It holds no secret: the upstream key
  * travels only in a request header that is never recorded, and owners are stored as hashes.
  */
 export async function writeJobJson(
   storage: ObjectStorage,
   record: JobRecord,
-  attempts: AttemptEntry[],
+  log: AttemptLog,
   extra: Record<string, unknown> = {},
 ): Promise<void> {
+  const [attempts, calls]: [AttemptEntry[], UpstreamCallRecord[]] = await Promise.all([
+    log.read(record.id),
+    log.calls(record.id),
+  ]);
   const document = {
     id: record.id,
     type: record.type,
@@ -28,11 +34,13 @@ export async function writeJobJson(
     input: record.input && { sha256: record.input.sha256, bytes: record.input.bytes },
     cache: record.cache,
     upstream: record.upstream,
+    usage: record.usage,
     /** The run whose outputs these are, runs started in all, and how many took over another. */
     run_id: record.run_id,
     runs: record.runs,
     takeovers: record.takeovers,
     attempts,
+    calls,
     outputs: record.outputs.map(({ key: _key, ...output }) => output),
     error: record.error,
     ...extra,

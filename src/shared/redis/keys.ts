@@ -15,6 +15,12 @@ export function redisKeys(prefix: string) {
     upload: (id: string) => `${prefix}:upload:${id}`,
     /** The job's attempt log (a list of JSON entries), copied into job.json when it finishes. */
     jobAttempts: (id: string) => `${prefix}:job:${id}:attempts`,
+    /** Every upstream call of the job (a list of JSON entries), copied into job.json. */
+    jobCalls: (id: string) => `${prefix}:job:${id}:calls`,
+    /** A tenant's usage on one UTC day (YYYY-MM-DD): totals, and per type and per batch. */
+    tenantUsageDay: (tenant: string, day: string) => `${prefix}:usage:${tenant}:day:${day}`,
+    /** A tenant's usage in one UTC month (YYYY-MM): what its monthly cap is checked against. */
+    tenantUsageMonth: (tenant: string, month: string) => `${prefix}:usage:${tenant}:month:${month}`,
     ownerJobs: (owner: string) => `${prefix}:idx:owner:${owner}:jobs`,
     ownerJobsByType: (owner: string, type: string) => `${prefix}:idx:owner:${owner}:jobs:${type}`,
     /** Workers listen here for cancels of jobs they hold (a cancel is local to its worker). */

@@ -68,7 +68,7 @@ async function plan(context: RouteContext): Promise<RouteSuccess> {
     contentType: 'application/json',
     streamed: false,
     outputSeconds: 0,
-    characterCost: 0,
+    characterCost: null, // plans are free: no billing headers
   };
 }
 

@@ -22,8 +22,11 @@ export interface RouteSuccess {
   streamed: boolean;
   /** Seconds of audio generated: drives `latencyPerAudioSecondMs`. */
   outputSeconds: number;
-  /** Credits charged: the `character-cost` and `x-character-count` headers. */
-  characterCost: number;
+  /**
+   * Credits charged: the `character-cost` and `x-character-count` headers, with a
+   * `history-item-id`. Null on free endpoints (the music plan), which send none of them.
+   */
+  characterCost: number | null;
   /** Endpoint-specific headers (e.g. `song-id`). */
   headers?: Readonly<Record<string, string>>;
 }

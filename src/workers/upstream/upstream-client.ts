@@ -14,6 +14,7 @@ export const KEPT_HEADERS = [
   'character-cost',
   'x-character-count',
   'song-id',
+  'history-item-id',
   'current-concurrent-requests',
   'maximum-concurrent-requests',
   'x-trace-id',
@@ -114,6 +115,7 @@ async function toUpstreamError(
     suggestion: parsed.suggestion,
     retryAfterMs: parseRetryAfter(headerValue(response.headers['retry-after'])),
     requestId: headers['request-id'] ?? null,
+    headers,
   });
 }
 

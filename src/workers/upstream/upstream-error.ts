@@ -17,6 +17,8 @@ export interface UpstreamErrorInit {
   suggestion?: unknown;
   retryAfterMs?: number | null;
   requestId?: string | null;
+  /** The response's kept headers (none without a response): a refused call may be billed. */
+  headers?: Readonly<Record<string, string>>;
   cause?: unknown;
 }
 
@@ -27,6 +29,7 @@ export class UpstreamError extends AppError {
   readonly suggestion: unknown;
   readonly retryAfterMs: number | null;
   readonly requestId: string | null;
+  readonly headers: Readonly<Record<string, string>>;
 
   constructor(init: UpstreamErrorInit) {
     super(codeFor(init), init.message, 502, {
@@ -39,6 +42,7 @@ export class UpstreamError extends AppError {
     this.suggestion = init.suggestion ?? null;
     this.retryAfterMs = init.retryAfterMs ?? null;
     this.requestId = init.requestId ?? null;
+    this.headers = init.headers ?? {};
   }
 }
 

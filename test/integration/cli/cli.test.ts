@@ -103,6 +103,9 @@ describe('audiobatch CLI', () => {
     expect(run.stdout).toMatch(/^\[\d\d:\d\d:\d\d\] \d\/9 finished \| ok \d/m);
     expect(run.stdout).toMatch(/^\[\d\d:\d\d:\d\d\] 9\/9 finished \| ok 9 /m);
     expect(run.stdout).toContain('9 succeeded (0 from the cache), 0 failed, 0 canceled');
+    // What the run cost, in the last progress line and the summary.
+    expect(run.stdout).toMatch(/^\[\d\d:\d\d:\d\d\] 9\/9 finished .* \| [1-9][\d,]* characters/m);
+    expect(run.stdout).toMatch(/0 canceled, [1-9][\d,]* characters\.$/m);
     const batchId = batchIdOf(run);
     const recorded = await recordedOutputs(service, batchId);
     expect(recorded.size).toBe(9);

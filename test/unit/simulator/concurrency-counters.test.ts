@@ -70,6 +70,8 @@ describe('concurrency limiter and counters', () => {
       faults: {},
       rejected_concurrency: 0,
       credits_remaining: 100,
+      characters_billed: 0,
+      billed_responses: 0,
     });
     expect(state.faults.pending()).toEqual([]);
     expect(state.config.faults.next).toEqual(['error_500']); // config kept, queue emptied

@@ -1,0 +1,113 @@
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ndjsonLines, submitBatch, waitForBatch } from '../batches/batch-helpers.ts';
+import { submit, waitFinished, type Job } from '../e2e/e2e-helpers.ts';
+import { startTestService, type TestService } from '../e2e/service-harness.ts';
+
+const VOICES = ['JBFqnCBsd6RMkjVDRZzb', 'Aw4FAjKCGjjNkVhN1Xmq'];
+
+/** A dialogue of two lines, `n` varying its text (and so its cost). */
+function dialogue(n: number) {
+  return {
+    type: 'text_to_dialogue',
+    params: {
+      inputs: [
+        { text: `Line ${n}: where were you last night?`, voice_id: VOICES[0] },
+        { text: `At home, reading ${'very '.repeat(n % 5)}quietly.`, voice_id: VOICES[1] },
+      ],
+      output_format: 'pcm_16000',
+    },
+  };
+}
+
+function textCharacters(request: ReturnType<typeof dialogue>): number {
+  return request.params.inputs.reduce((sum, input) => sum + [...input.text].length, 0);
+}
+
+type UsageFigures = { characters: number; calls: number; billed_calls: number };
+type UsageJob = Job & {
+  usage: UsageFigures;
+  upstream: Job['upstream'] & { history_item_id: string | null };
+};
+type JobJson = {
+  usage: UsageFigures;
+  upstream: { history_item_id: string | null };
+  calls: {
+    status: number | null;
+    character_cost: number | null;
+    character_count: number | null;
+    history_item_id: string | null;
+    request_id: string | null;
+  }[];
+};
+
+describe('usage: every upstream call counted', () => {
+  let service: TestService;
+  beforeAll(async () => {
+    service = await startTestService({
+      storage: 'file',
+      env: { JOB_ATTEMPTS: '10', UPSTREAM_CONCURRENCY: '5', WORKER_CONCURRENCY: '10' },
+    });
+    service.simulator.configure({ concurrency: { speech: 5 } });
+  });
+  afterAll(async () => {
+    await service?.stop();
+  });
+
+  it('counts a call billed and then cut mid-body, and a 500 that was not billed', async () => {
+    service.simulator.configure({ faults: { next: ['truncated_body', 'error_500'] } });
+    const request = { ...dialogue(1), cache: 'bypass' };
+    const created = await submit(service, request);
+    const job = (await waitFinished(service, created.id)) as UsageJob;
+    const cost = textCharacters(dialogue(1));
+    expect(job.status).toBe('succeeded');
+    expect(job.usage).toEqual({ characters: 2 * cost, calls: 3, billed_calls: 2 });
+
+    const root = new URL(service.config.STORAGE_URL).pathname;
+    const jobJson = JSON.parse(
+      await readFile(`${root}/jobs/${job.id}/job.json`, 'utf8'),
+    ) as JobJson;
+    expect(jobJson.usage).toEqual(job.usage);
+    expect(jobJson.calls.map((c) => [c.status, c.character_cost, c.character_count])).toEqual([
+      [200, cost, cost],
+      [500, null, null],
+      [200, cost, cost],
+    ]);
+    const kept = jobJson.calls[2]!;
+    expect(kept.history_item_id).toMatch(/^[A-Za-z0-9_-]{20}$/);
+    expect(jobJson.calls[0]!.history_item_id).not.toBe(kept.history_item_id);
+    expect(job.upstream?.history_item_id).toBe(kept.history_item_id);
+    expect(jobJson.upstream.history_item_id).toBe(kept.history_item_id);
+    expect(jobJson.calls.every((c) => c.request_id !== null)).toBe(true);
+  });
+
+  it('sums a 40-item batch under 25 % faults to what the upstream billed', async () => {
+    service.simulator.configure({
+      faults: { seed: 11, rates: { error_500: 0.09, truncated_body: 0.08, reset_mid_body: 0.08 } },
+    });
+    service.simulator.reset();
+    const items = Array.from({ length: 40 }, (_, i) => ({ custom_id: `l${i}`, ...dialogue(i) }));
+    const batch = await submitBatch(service, { items, defaults: { cache: 'bypass' } });
+    const done = (await waitForBatch(service, batch.id)) as typeof batch & { usage: UsageFigures };
+    service.simulator.configure({ faults: { rates: {} } });
+    const billed = service.simulator.counters();
+    expect(done.counts.succeeded).toBe(40);
+    expect(done.usage.characters).toBe(billed.characters_billed);
+    expect(done.usage.billed_calls).toBe(billed.billed_responses);
+    const requests = Object.values(billed.requests).reduce((sum, n) => sum + n, 0);
+    expect(done.usage.calls).toBe(requests);
+    expect(billed.billed_responses).toBeGreaterThan(40); // some billed calls failed mid-body
+
+    const response = await service.request(`/v1/batches/${batch.id}/results`);
+    const lines = ndjsonLines<{ usage: UsageFigures; upstream: { history_item_id: string } }>(
+      await response.text(),
+    );
+    const sum = (pick: (u: UsageFigures) => number) =>
+      lines.reduce((total, line) => total + pick(line.usage), 0);
+    expect(sum((u) => u.characters)).toBe(done.usage.characters);
+    expect(sum((u) => u.calls)).toBe(done.usage.calls);
+    expect(lines.every((line) => /^[A-Za-z0-9_-]{20}$/.test(line.upstream.history_item_id))).toBe(
+      true,
+    );
+  });
+});
