@@ -1,3 +1,4 @@
+import { finished } from 'node:stream';
 import type { UpstreamCall, UpstreamClient, UpstreamResponse } from './upstream/upstream-client.ts';
 import { UpstreamError } from './upstream/upstream-error.ts';
 
@@ -10,6 +11,8 @@ export class CallTracker {
   status: number | null = null;
   requestId: string | null = null;
   headers: Record<string, string> = {};
+  /** performance.now() when the last call's body ended (read to its end or not), else null. */
+  bodyEndedAt: number | null = null;
 
   constructor(
     private readonly client: UpstreamClient,
@@ -23,6 +26,10 @@ export class CallTracker {
       this.status = response.status;
       this.headers = { ...response.headers };
       this.requestId = response.headers['request-id'] ?? null;
+      this.bodyEndedAt = null;
+      finished(response.body, () => {
+        this.bodyEndedAt = performance.now();
+      });
       return response;
     } catch (error) {
       if (error instanceof UpstreamError) {

@@ -88,4 +88,11 @@ describe('the compiled service (npm run build, node dist/main.js)', () => {
     expect(audio.status).toBe(200);
     expect((await audio.arrayBuffer()).byteLength).toBeGreaterThan(0);
   });
+
+  it('measures what it adds to the upstream call (the bench reads this for B4)', async () => {
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /^audiobatch_finish_overhead_seconds_count\{type="speech_to_speech"\} 1$/m,
+    );
+  });
 });
