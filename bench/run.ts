@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Progress } from './harness/progress.ts';
 import { allPassed, formatTable, type ScenarioResult } from './harness/results.ts';
 import type { Scenario } from './harness/scenario.ts';
+import { Stack } from './harness/stack.ts';
 import { b1Intake } from './scenarios/b1-intake.ts';
 import { b2BatchIngest } from './scenarios/b2-batch-ingest.ts';
 import { b3Saturation } from './scenarios/b3-saturation.ts';
@@ -14,10 +16,11 @@ import { b7Cache } from './scenarios/b7-cache.ts';
 import { b8ScaleOut } from './scenarios/b8-scale-out.ts';
 
 /**
- * `npm run bench [-- --quick] [-- --only B1,B3]`: the scenarios of docs/benchmarks.md against
+ * `npm run bench [-- --quick] [--only B1,B3] [--profile]`: the scenarios of docs/benchmarks.md against
  * the compiled service (npm run bench builds first), each with its own Redis, storage and
  * simulator. Prints the table, writes bench/results/latest.json, exits 1 when a target is
- * missed (2 when a scenario could not run).
+ * missed (2 when a scenario could not run). `--profile` writes a CPU profile of every service
+ * process to bench/results/profiles/.
  */
 const SCENARIOS: Scenario[] = [
   b1Intake,
@@ -31,8 +34,14 @@ const SCENARIOS: Scenario[] = [
 const RESULTS_FILE = new URL('./results/latest.json', import.meta.url);
 
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    profile: { type: 'boolean', default: false },
+  },
 });
+if (values.profile)
+  Stack.profileDir = fileURLToPath(new URL('./results/profiles', import.meta.url));
 const quick = values.quick ?? false;
 const only = values.only?.split(',').map((id) => id.trim().toUpperCase());
 const chosen = SCENARIOS.filter((s) => (only ? only.includes(s.id) : !quick || s.quick));

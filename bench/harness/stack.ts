@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { startRedisServer, type RedisProcess } from '../../src/shared/redis/redis-process.ts';
 import type { SimulatorCounters } from '../../src/simulator/counters.ts';
 import { spawnNode, type NodeProcess } from './node-process.ts';
+import { dialogueUpstreamBody } from './requests.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 /** The bench runs what production runs: the output of `npm run build`. */
@@ -33,6 +34,11 @@ export interface ServiceProcess {
  * worker roles as compiled processes started on demand. `stop()` takes all of it down.
  */
 export class Stack {
+  /**
+   * `--profile`: every service process writes a V8 CPU profile here when it stops (open it in
+   * Chrome DevTools or speedscope). Null: no profiling.
+   */
+  static profileDir: string | null = null;
   readonly #owned: { stop(): Promise<void> }[] = [];
   readonly #clients: Redis[] = [];
 
@@ -49,6 +55,7 @@ export class Stack {
     let simulator: ServiceProcess;
     try {
       simulator = await startSimulator(options.simulator ?? {});
+      await warmUp(simulator.url);
     } catch (error) {
       await redis.stop();
       throw error;
@@ -108,13 +115,30 @@ export class Stack {
   }
 
   async #startService(role: string, ready: string, env: Record<string, string>) {
-    const process = await spawnNode(role, [SERVICE_MAIN, role], env, (line) =>
+    const profile =
+      Stack.profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${Stack.profileDir}`];
+    const process = await spawnNode(role, [...profile, SERVICE_MAIN, role], env, (line) =>
       line.includes(`"msg":"${ready}"`),
     );
     this.#owned.push(process);
     const { url } = JSON.parse(process.readyLine) as { url: string };
     return { process, url };
   }
+}
+
+/**
+ * One dialogue call, then the counters zeroed: the simulator encodes its MP3 phrase pool on
+ * the first call of a format (seconds on a loaded machine), which no scenario should time.
+ */
+async function warmUp(url: string): Promise<void> {
+  const response = await fetch(`${url}/v1/text-to-dialogue?output_format=mp3_44100_128`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'xi-api-key': SIMULATOR_KEY },
+    body: JSON.stringify(dialogueUpstreamBody(0)),
+  });
+  await response.arrayBuffer();
+  if (!response.ok) throw new Error(`simulator warm-up: HTTP ${response.status}`);
+  await fetch(`${url}/_simulator/reset`, { method: 'POST' });
 }
 
 async function startSimulator(account: NonNullable<StackOptions['simulator']>) {
