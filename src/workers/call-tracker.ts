@@ -1,3 +1,4 @@
+import { finished } from 'node:stream';
 import type { CallOwner, UsageLedger } from '../shared/usage/usage-ledger.ts';
 import { headerInt, type UpstreamCallRecord } from '../shared/usage/usage.ts';
 import type { SlotLimitedClient } from './slots/slot-limited-client.ts';
@@ -25,6 +26,8 @@ export class CallTracker {
   status: number | null = null;
   requestId: string | null = null;
   headers: Record<string, string> = {};
+  /** performance.now() when the last call's body ended (read to its end or not), else null. */
+  bodyEndedAt: number | null = null;
 
   constructor(
     private readonly client: SlotLimitedClient,
@@ -54,6 +57,10 @@ export class CallTracker {
     this.status = response.status;
     this.headers = { ...response.headers };
     this.requestId = response.headers['request-id'] ?? null;
+    this.bodyEndedAt = null;
+    finished(response.body, () => {
+      this.bodyEndedAt = performance.now();
+    });
     await this.record(response.status, response.headers);
     return response;
   };

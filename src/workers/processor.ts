@@ -120,6 +120,12 @@ export function createProcessor(deps: WorkerDeps) {
       logger.info('job started');
       const result = await runAttempt(deps, context, attemptSignal);
       committed = await succeed(context, result);
+      const bodyEndedAt = context.tracker.bodyEndedAt;
+      if (committed && bodyEndedAt !== null)
+        deps.metrics.finishOverhead.observe(
+          { type: record.type },
+          (performance.now() - bodyEndedAt) / 1000,
+        );
     } catch (error) {
       // A finish this run decided names its folder's outputs: they are no longer its own.
       if (error instanceof FinishPendingError) committed = true;

@@ -16,6 +16,11 @@ export interface Metrics {
   readonly cacheLookups: Counter<'type' | 'result'>;
   /** Upstream call time, request start to the body's end, by endpoint template and status. */
   readonly upstreamLatency: Histogram<'endpoint' | 'status'>;
+  /**
+   * Per-job overhead: from the end of the upstream body to the job reading `succeeded` (store,
+   * probe, commit, job.json, events), by type. What the service adds to the upstream's time.
+   */
+  readonly finishOverhead: Histogram<'type'>;
   /** Upstream answers by endpoint, status (`network` when none) and error code (`none` on 2xx). */
   readonly upstreamResponses: Counter<'endpoint' | 'status' | 'code'>;
   /** Upstream 429s by class and code: concurrency refusals, system_busy, rate limits. */
@@ -72,6 +77,14 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       labelNames: ['endpoint', 'status'],
       // Generation takes from a fraction of a second (plans) to minutes (long music).
       buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+      registers,
+    }),
+    finishOverhead: new Histogram({
+      name: 'audiobatch_finish_overhead_seconds',
+      help: 'Time from the end of the upstream body to the job reading succeeded',
+      labelNames: ['type'],
+      // The target is p50 < 10 ms and p99 < 50 ms: fine buckets there.
+      buckets: [0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
       registers,
     }),
     upstreamResponses: new Counter({
