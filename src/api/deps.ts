@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Redis } from '../shared/redis/connections.ts';
 import type { Config } from '../shared/config.ts';
 import type { JobStore } from '../shared/jobs/job-store.ts';
 import type { Logger } from '../shared/logger.ts';

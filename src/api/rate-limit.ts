@@ -1,6 +1,6 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { Redis } from '../shared/redis/connections.ts';
 import type { Config } from '../shared/config.ts';
 import { TooManyRequestsError } from '../shared/errors.ts';
 import type { RedisKeys } from '../shared/redis/keys.ts';

@@ -9,6 +9,7 @@ import type { Logger } from '../shared/logger.ts';
 import { closeQueues, createQueues } from '../shared/queue/queues.ts';
 import { createRedis, warnUnlessNoEviction } from '../shared/redis/connections.ts';
 import { redisKeys, type RedisKeys } from '../shared/redis/keys.ts';
+import type { RedisTarget } from '../shared/redis/redis-target.ts';
 import { storageFromConfig } from '../shared/storage/create-storage.ts';
 import type { ObjectStorage } from '../shared/storage/object-storage.ts';
 import { UploadStore } from '../shared/uploads/upload-store.ts';
@@ -78,7 +79,12 @@ export async function startService(
       backoffMs: config.JOB_BACKOFF_MS,
     };
 
-    const deployment = await deploymentOf(config, role, { url: redis.url, storage, keys }, logger);
+    const deployment = await deploymentOf(
+      config,
+      role,
+      { target: redis.target, storage, keys },
+      logger,
+    );
     if (deployment === null) {
       // A worker of another deployment: it stays up, loudly unready, and consumes nothing.
       metrics.deploymentMismatch.set(1);
@@ -95,7 +101,7 @@ export async function startService(
     }
 
     if (role !== 'api') {
-      const workerRedis = createRedis(redis.url, 'worker', 'worker');
+      const workerRedis = createRedis(redis.target, 'worker', 'worker');
       logConnectionState(workerRedis, logger, 'worker');
       stops.push(() => workerRedis.quit());
       await warnUnlessNoEviction(workerRedis, logger);
@@ -205,7 +211,7 @@ export async function startService(
 
     let url: string | null = null;
     if (role !== 'worker') {
-      const intakeRedis = createRedis(redis.url, 'intake', 'api');
+      const intakeRedis = createRedis(redis.target, 'intake', 'api');
       logConnectionState(intakeRedis, logger, 'intake');
       stops.push(() => intakeRedis.quit());
       const queues = createQueues(intakeRedis, queueSettings);
@@ -252,10 +258,10 @@ export async function startService(
 async function deploymentOf(
   config: Config,
   role: Role,
-  parts: { url: string; storage: ObjectStorage; keys: RedisKeys },
+  parts: { target: RedisTarget; storage: ObjectStorage; keys: RedisKeys },
   logger: Logger,
 ): Promise<string | null> {
-  const redis = createRedis(parts.url, 'worker', 'deployment');
+  const redis = createRedis(parts.target, 'worker', 'deployment');
   try {
     return await resolveDeployment({
       redis,

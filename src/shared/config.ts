@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cacheGroupProblems, parseCacheGroup, type CacheGroups } from './tenants/cache-groups.ts';
 import { apiKeyProblems, parseApiKeyItem, tenantsOf } from './tenants/tenant-keys.ts';
+import { effectivePrefix, redisNodeUrlProblem, redisTargetProblems } from './redis/redis-target.ts';
 
 /**
  * The service's whole configuration, from environment variables. `loadConfig` is called once at
@@ -22,6 +23,14 @@ const commaList = z.string().transform((value) =>
 const positiveInt = z.coerce.number().int().positive();
 
 const apiKeyList = commaList.transform((items) => items.map(parseApiKeyItem));
+
+const redisNodeList = commaList.superRefine((items, ctx) => {
+  if (items.length === 0) ctx.addIssue({ code: 'custom', message: 'names no node' });
+  for (const item of items) {
+    const problem = redisNodeUrlProblem(item);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }
+});
 
 const cacheGroupList = commaList.transform((items, ctx): CacheGroups => {
   const groups = new Map<string, string[]>();
@@ -66,14 +75,36 @@ const configSchema = z
     /** Key for `/admin/...` routes (queue control, dashboards). Unset: admin routes are off. */
     ADMIN_API_KEY: z.string().min(16).optional(),
 
-    /** Redis for BullMQ. Unset: a private redis-server child is started (data under REDIS_DATA_DIR). */
+    /**
+     * Redis for BullMQ, one server. Unset with no cluster or Sentinel either: a private
+     * redis-server child is started (data under REDIS_DATA_DIR).
+     */
     REDIS_URL: z.string().url().optional(),
+    /**
+     * A Redis Cluster instead: comma-separated `redis://[user:pass@]host:port` (`rediss://`
+     * for TLS) of some of its nodes; the first URL's credentials apply to every node.
+     */
+    REDIS_CLUSTER_NODES: redisNodeList.optional(),
+    /**
+     * A master found through Redis Sentinel instead: comma-separated
+     * `redis://[user:pass@]host:port` of the Sentinels (their own credentials in the URL).
+     */
+    REDIS_SENTINELS: redisNodeList.optional(),
+    /** The master group's name in the Sentinels' configuration; required with REDIS_SENTINELS. */
+    REDIS_SENTINEL_MASTER: z.string().min(1).optional(),
+    /** Password of the master and replicas Sentinel names (REDIS_SENTINELS only). */
+    REDIS_PASSWORD: z.string().min(1).optional(),
     /** Data folder of the embedded redis-server (AOF on, noeviction). */
     REDIS_DATA_DIR: z.string().default('./data/redis'),
-    /** Prefix of every Redis key and queue name: lets several deployments share one Redis. */
+    /**
+     * Prefix of every Redis key and queue name: lets several deployments share one Redis. A name
+     * (`audiobatch`) or a hash tag (`{audiobatch}`). On a Redis Cluster every key of a
+     * deployment must share one hash slot (BullMQ's scripts and ours touch several at once), so
+     * a name without braces becomes a hash tag there: `audiobatch` → `{audiobatch}`.
+     */
     QUEUE_PREFIX: z
       .string()
-      .regex(/^[a-zA-Z0-9_-]+$/)
+      .regex(/^(\{[a-zA-Z0-9_-]+\}|[a-zA-Z0-9_-]+)$/, 'must be a name or {name}')
       .default('audiobatch'),
 
     /** `s3://bucket/prefix` or `file:///abs/path` (`file://./rel` resolves against the cwd). */
@@ -213,6 +244,8 @@ const configSchema = z
       ))
         ctx.addIssue({ code: 'custom', path: ['CACHE_GROUPS'], message });
     }
+    for (const { path, message } of redisTargetProblems(config))
+      ctx.addIssue({ code: 'custom', path: [path], message });
     const host = config.HOST ?? '127.0.0.1';
     if (!config.API_KEYS?.length && !isLoopbackHost(host)) {
       ctx.addIssue({
@@ -221,7 +254,8 @@ const configSchema = z
         message: `is ${host}, a non-loopback interface, but API_KEYS is unset: never serve without auth`,
       });
     }
-  });
+  })
+  .transform((config) => ({ ...config, QUEUE_PREFIX: effectivePrefix(config) }));
 
 export type Config = z.output<typeof configSchema>;
 

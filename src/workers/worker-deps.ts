@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Redis } from '../shared/redis/connections.ts';
 import type { JobEvents } from '../shared/batches/job-events.ts';
 import type { Config } from '../shared/config.ts';
 import type { JobStore } from '../shared/jobs/job-store.ts';

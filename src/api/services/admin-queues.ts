@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Redis } from '../../shared/redis/connections.ts';
 import { z } from 'zod';
 import type { JobClass } from '../../shared/jobs/job-types.ts';
 import type { Logger } from '../../shared/logger.ts';

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { Redis } from 'ioredis';
+import type { Redis } from '../../shared/redis/connections.ts';
 import type { BatchKeys } from '../../shared/batches/batch-keys.ts';
 import type { BatchView } from '../../shared/batches/batch-record.ts';
 import { batchRecords, resultLine } from '../../shared/batches/batch-results.ts';

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import type { Redis } from '../../shared/redis/connections.ts';
 import { z } from 'zod';
 import { ConflictError } from '../../shared/errors.ts';
 import type { RedisKeys } from '../../shared/redis/keys.ts';

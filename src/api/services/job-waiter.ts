@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { duplicateRedis, type Redis } from '../../shared/redis/connections.ts';
 import type { Logger } from '../../shared/logger.ts';
 
 /**
@@ -57,7 +57,7 @@ export class JobWaiter {
     if (this.#ready) return this.#ready;
     // A subscriber only sends SUBSCRIBE: let it queue while connecting and resubscribe after a
     // reconnect, unlike the intake's fail-fast command connection it is duplicated from.
-    const subscriber = this.redis.duplicate({
+    const subscriber = duplicateRedis(this.redis, {
       enableOfflineQueue: true,
       maxRetriesPerRequest: null,
       connectionName: 'audiobatch:intake-wait',

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Redis } from '../../shared/redis/connections.ts';
 import { z } from 'zod';
 import { JOB_CLASSES, type JobClass } from '../../shared/jobs/job-types.ts';
 import { pauseReason, pauseReasonSchema } from '../../shared/queue/queue-pause.ts';

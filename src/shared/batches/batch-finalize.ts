@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { Redis } from 'ioredis';
+import type { Redis } from '../redis/connections.ts';
 import type { JobStore } from '../jobs/job-store.ts';
 import { redisKeys } from '../redis/keys.ts';
 import type { ObjectStorage } from '../storage/object-storage.ts';

@@ -1,4 +1,5 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { Redis } from '../redis/connections.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
 import type { JobStore } from '../jobs/job-store.ts';
 import { JOB_CLASS_OF, JOB_TYPES, type JobType } from '../jobs/job-types.ts';

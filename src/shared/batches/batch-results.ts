@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Redis } from '../redis/connections.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
 import type { JobStore } from '../jobs/job-store.ts';
 import type { BatchKeys } from './batch-keys.ts';

@@ -1,4 +1,5 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { Redis } from '../redis/connections.ts';
 import type { BatchKeys } from './batch-keys.ts';
 import {
   batchRecordSchema,

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { quietQueue } from '../queue/queues.ts';
-import type { Redis } from 'ioredis';
+import type { Redis } from '../redis/connections.ts';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
 import { createWebhookQueue, type WebhookPayload } from '../webhooks/webhook-queue.ts';

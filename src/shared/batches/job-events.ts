@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Redis } from '../redis/connections.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
 import { redisKeys } from '../redis/keys.ts';
 import { eventBody, jobEventData, jobEventOf } from '../webhooks/webhook-events.ts';

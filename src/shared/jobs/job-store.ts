@@ -1,4 +1,5 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { Redis } from '../redis/connections.ts';
 import type { RedisKeys } from '../redis/keys.ts';
 import { decodeJobRecord, encodeFields } from './job-record-codec.ts';
 import { claimScript, commitScript, transitionScript } from './job-scripts.ts';

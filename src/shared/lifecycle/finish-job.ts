@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Redis } from '../redis/connections.ts';
 import type { JobEvents } from '../batches/job-events.ts';
 import { crashPoint } from '../crash-points.ts';
 import { ServiceUnavailableError } from '../errors.ts';

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Redis } from '../redis/connections.ts';
 import { Gauge } from 'prom-client';
 import { JOB_CLASSES, type JobClass } from '../jobs/job-types.ts';
 import type { ClassQueues } from '../queue/queues.ts';

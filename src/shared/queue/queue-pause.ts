@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Redis } from '../redis/connections.ts';
 import { z } from 'zod';
 import type { JobClass } from '../jobs/job-types.ts';
 import type { RedisKeys } from '../redis/keys.ts';

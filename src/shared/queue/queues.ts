@@ -1,5 +1,5 @@
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Redis } from '../redis/connections.ts';
 import { z } from 'zod';
 import { JOB_CLASSES, type JobClass } from '../jobs/job-types.ts';
 

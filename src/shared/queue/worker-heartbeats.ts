@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Redis } from '../redis/connections.ts';
 import { z } from 'zod';
 import type { JobClass } from '../jobs/job-types.ts';
 import type { RedisKeys } from '../redis/keys.ts';

@@ -1,5 +1,13 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis as SingleRedis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from '../logger.ts';
+import type { RedisTarget } from './redis-target.ts';
+
+/**
+ * A connection to the deployment's Redis: one server (or the master Sentinel names), or a
+ * Redis Cluster. Both speak the same commands, and BullMQ takes either; code that needs one
+ * of the few differences (duplicating with other options) goes through this module.
+ */
+export type Redis = SingleRedis | Cluster;
 
 /**
  * Two kinds of Redis connection, because the two sides want opposite things when Redis is away:
@@ -7,16 +15,97 @@ import type { Logger } from '../logger.ts';
  */
 export type RedisRole = 'intake' | 'worker';
 
-export function createRedis(url: string, role: RedisRole, name: string): Redis {
-  return new Redis(url, {
+const retryStrategy = (times: number): number => Math.min(times * 200, 2_000);
+
+/** The options of one server's connection, whatever the topology. */
+function nodeOptions(role: RedisRole, name: string): RedisOptions {
+  return {
     connectionName: `audiobatch:${name}`,
     // BullMQ workers block on Redis: null lets a command wait for the reconnect instead of failing.
     maxRetriesPerRequest: role === 'worker' ? null : 1,
-    // The intake refuses commands while disconnected instead of queueing them in memory.
-    enableOfflineQueue: role === 'worker',
     // A Redis that hangs without closing must not hang requests either: fail them with 503.
     ...(role === 'intake' && { commandTimeout: 2_000, connectTimeout: 2_000 }),
-    retryStrategy: (times) => Math.min(times * 200, 2_000),
+  };
+}
+
+export function createRedis(target: RedisTarget, role: RedisRole, name: string): Redis {
+  // The intake refuses commands while disconnected instead of queueing them in memory.
+  const enableOfflineQueue = role === 'worker';
+  switch (target.kind) {
+    case 'single':
+      return new SingleRedis(target.url, {
+        ...nodeOptions(role, name),
+        enableOfflineQueue,
+        retryStrategy,
+      });
+    case 'sentinel':
+      return new SingleRedis({
+        ...nodeOptions(role, name),
+        enableOfflineQueue,
+        retryStrategy,
+        sentinels: target.sentinels.map(({ host, port }) => ({ host, port })),
+        name: target.masterName,
+        sentinelUsername: target.sentinelUsername,
+        sentinelPassword: target.sentinelPassword,
+        password: target.password,
+        // Sentinel announces a failover at once; without this ioredis learns of it only when
+        // the old master's connection breaks, which a partitioned master may never do.
+        failoverDetector: true,
+      });
+    case 'cluster':
+      return new Cluster(target.nodes, clusterOptions(target, role, name, enableOfflineQueue));
+  }
+}
+
+function clusterOptions(
+  target: Extract<RedisTarget, { kind: 'cluster' }>,
+  role: RedisRole,
+  name: string,
+  enableOfflineQueue: boolean,
+): ClusterOptions {
+  return {
+    enableOfflineQueue,
+    // Replicas lag: BullMQ's scripts and our records must read what was just written.
+    scaleReads: 'master',
+    // Ready only once CLUSTER INFO says cluster_state:ok, so nothing runs against half a cluster.
+    enableReadyCheck: true,
+    clusterRetryStrategy: retryStrategy,
+    // The nodes the cluster announces get the startup URLs' credentials and TLS too.
+    redisOptions: {
+      ...nodeOptions(role, name),
+      username: target.username,
+      password: target.password,
+      ...(target.tls && { tls: {} }),
+    },
+  };
+}
+
+/** The parts of a connection's behaviour a duplicate may change. */
+export interface DuplicateOptions {
+  connectionName: string;
+  enableOfflineQueue?: boolean;
+  maxRetriesPerRequest?: number | null;
+}
+
+/**
+ * A new connection to the same Redis (a subscriber, say), with a few options changed. A
+ * Cluster keeps its per-node options apart from its own, so they are changed in both places.
+ */
+export function duplicateRedis(redis: Redis, changes: DuplicateOptions): Redis {
+  const { connectionName, enableOfflineQueue, maxRetriesPerRequest } = changes;
+  const nodeChanges: Partial<RedisOptions> = {
+    connectionName,
+    ...(maxRetriesPerRequest !== undefined && { maxRetriesPerRequest }),
+  };
+  if (redis instanceof Cluster) {
+    return redis.duplicate(undefined, {
+      ...(enableOfflineQueue !== undefined && { enableOfflineQueue }),
+      redisOptions: { ...redis.options.redisOptions, ...nodeChanges },
+    });
+  }
+  return redis.duplicate({
+    ...nodeChanges,
+    ...(enableOfflineQueue !== undefined && { enableOfflineQueue }),
   });
 }
 

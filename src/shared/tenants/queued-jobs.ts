@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Redis } from '../redis/connections.ts';
 import { TooManyRequestsError } from '../errors.ts';
 import { idTime } from '../ids.ts';
 import type { RedisKeys } from '../redis/keys.ts';

@@ -1,5 +1,5 @@
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Redis } from '../redis/connections.ts';
 import { z } from 'zod';
 import { quietQueue } from '../queue/queues.ts';
 import { WEBHOOK_EVENTS, type WebhookEvent } from './webhook-events.ts';

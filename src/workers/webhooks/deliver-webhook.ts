@@ -1,5 +1,5 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Redis } from '../../shared/redis/connections.ts';
 import { request, type Agent } from 'undici';
 import type { BatchKeys } from '../../shared/batches/batch-keys.ts';
 import { AppError } from '../../shared/errors.ts';

@@ -1,5 +1,5 @@
 import { UnrecoverableError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Redis } from '../../shared/redis/connections.ts';
 import { finalizeBatch } from '../../shared/batches/batch-finalize.ts';
 import { batchKeys } from '../../shared/batches/batch-keys.ts';
 import {

@@ -2,14 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import type { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../../src/shared/config.ts';
 import type { JobRecord } from '../../../src/shared/jobs/job-record.ts';
 import { JobStore } from '../../../src/shared/jobs/job-store.ts';
 import { isFinished } from '../../../src/shared/jobs/job-types.ts';
 import { createLogger } from '../../../src/shared/logger.ts';
 import { closeQueues, createQueues, type ClassQueues } from '../../../src/shared/queue/queues.ts';
-import { createRedis } from '../../../src/shared/redis/connections.ts';
+import { createRedis, type Redis } from '../../../src/shared/redis/connections.ts';
 import { redisKeys, type RedisKeys } from '../../../src/shared/redis/keys.ts';
 import { startRedisServer, type RedisProcess } from '../../../src/shared/redis/redis-process.ts';
 import { storageFromConfig } from '../../../src/shared/storage/create-storage.ts';
@@ -146,7 +145,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const config = loadConfig({ ...env, PORT: '0' });
     const storage = storageFromConfig(config);
     cleanups.push(() => storage.close());
-    const client = createRedis(redis.url, 'worker', 'faults-observer');
+    const client = createRedis({ kind: 'single', url: redis.url }, 'worker', 'faults-observer');
     // Redis goes away on purpose in some scenarios: reconnecting is expected, not news.
     client.on('error', () => undefined);
     cleanups.push(async () => {

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import type { Redis } from 'ioredis';
 import { buildApp } from '../../../src/api/app.ts';
 import type { ApiDeps } from '../../../src/api/deps.ts';
 import { loadConfig } from '../../../src/shared/config.ts';
@@ -12,7 +11,7 @@ import type { JobRecord, JobView } from '../../../src/shared/jobs/job-record.ts'
 import { JobStore } from '../../../src/shared/jobs/job-store.ts';
 import { createLogger } from '../../../src/shared/logger.ts';
 import { closeQueues, createQueues } from '../../../src/shared/queue/queues.ts';
-import { createRedis } from '../../../src/shared/redis/connections.ts';
+import { createRedis, type Redis } from '../../../src/shared/redis/connections.ts';
 import { redisKeys } from '../../../src/shared/redis/keys.ts';
 import { createStorage } from '../../../src/shared/storage/create-storage.ts';
 import type { ObjectStorage } from '../../../src/shared/storage/object-storage.ts';
@@ -87,7 +86,11 @@ export async function startApiHarness(options: ApiHarnessOptions = {}): Promise<
     },
   });
   const logger = createLogger({ level: 'info', destination });
-  const redis = createRedis(config.REDIS_URL ?? '', 'intake', `api-test-${prefix}`);
+  const redis = createRedis(
+    { kind: 'single', url: config.REDIS_URL ?? '' },
+    'intake',
+    `api-test-${prefix}`,
+  );
   await waitUntilReady(redis);
   const keys = redisKeys(prefix);
   const baseStorage: ObjectStorage =

@@ -1,6 +1,7 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueName, type QueuePayload } from '../../../src/shared/queue/queues.ts';
+import { duplicateRedis } from '../../../src/shared/redis/connections.ts';
 import { waitUntil } from '../../support/eventually.ts';
 import { startApiHarness, type ApiHarness } from './api-harness.ts';
 
@@ -13,7 +14,8 @@ async function withWorker(
   process: (job: Job<QueuePayload>) => Promise<void>,
   body: () => Promise<void>,
 ): Promise<void> {
-  const connection = api.deps.redis.duplicate({
+  const connection = duplicateRedis(api.deps.redis, {
+    connectionName: 'jobs-control-worker',
     maxRetriesPerRequest: null,
     enableOfflineQueue: true,
   });
@@ -57,7 +59,10 @@ describe('POST /v1/jobs/{id}/cancel and /retry', () => {
   it('asks the worker of a running job to abort it: cancel_requested and a broadcast', async () => {
     const job = await api.createJob();
     await api.deps.jobs.patch(job.id, { status: 'running', started_at: new Date().toISOString() });
-    const listener = api.deps.redis.duplicate({ enableOfflineQueue: true });
+    const listener = duplicateRedis(api.deps.redis, {
+      connectionName: 'jobs-control-listener',
+      enableOfflineQueue: true,
+    });
     try {
       const heard = new Promise<string>((resolve) =>
         listener.on('message', (_channel, id: string) => resolve(id)),

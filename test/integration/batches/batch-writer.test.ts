@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { writeBatch, type BatchWriterDeps } from '../../../src/api/services/batch-writer.ts';
 import { recoverIntakes } from '../../../src/shared/batches/batch-intake-recovery.ts';
@@ -12,7 +11,7 @@ import { newJobRecord } from '../../../src/shared/jobs/new-job-record.ts';
 import { createLogger } from '../../../src/shared/logger.ts';
 import { createMetrics } from '../../../src/shared/metrics/metrics.ts';
 import { closeQueues, createQueues, type ClassQueues } from '../../../src/shared/queue/queues.ts';
-import { createRedis } from '../../../src/shared/redis/connections.ts';
+import { createRedis, type Redis } from '../../../src/shared/redis/connections.ts';
 import { redisKeys } from '../../../src/shared/redis/keys.ts';
 import { testRedisUrl, uniquePrefix } from '../../support/test-env.ts';
 
@@ -55,7 +54,7 @@ describe('batch intake', () => {
   let queues: ClassQueues;
   let deps: BatchWriterDeps;
   beforeAll(async () => {
-    redis = createRedis(testRedisUrl(), 'intake', 'batch-writer-test');
+    redis = createRedis({ kind: 'single', url: testRedisUrl() }, 'intake', 'batch-writer-test');
     // The intake's connection refuses commands until it is connected (no offline queue).
     await new Promise((resolve) => redis.once('ready', resolve));
   });

@@ -45,7 +45,11 @@ describe.each(['file', 's3'] as const)('a job whose own cache pointer exists (%s
     const leftover = Buffer.from('bytes a killed run left');
     const key = `jobs/${job.id}/runs/run_01jabcdefghjkmnpqrstvwxyz0/audio.pcm`;
     await storage.put(key, leftover);
-    const redis = createRedis(service.config.REDIS_URL as string, 'worker', 'own-pointer-test');
+    const redis = createRedis(
+      { kind: 'single', url: service.config.REDIS_URL as string },
+      'worker',
+      'own-pointer-test',
+    );
     const record = await new JobStore(redis, redisKeys(service.config.QUEUE_PREFIX)).get(job.id);
     redis.disconnect();
     // The pointer a run writes once its finish is decided: naming the job itself.
