@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Redis } from '../redis/connections.ts';
 import { batchKeys, type BatchKeys } from '../batches/batch-keys.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
 import { redisKeys, type RedisKeys } from '../redis/keys.ts';
