@@ -28,6 +28,10 @@ function nodeOptions(role: RedisRole, name: string): RedisOptions {
   };
 }
 
+/**
+ * A connection to `target` with the behaviour `role` wants; `name` shows in CLIENT LIST as
+ * `audiobatch:<name>`. On a cluster, every node connection gets the role's options.
+ */
 export function createRedis(target: RedisTarget, role: RedisRole, name: string): Redis {
   // The intake refuses commands while disconnected instead of queueing them in memory.
   const enableOfflineQueue = role === 'worker';
