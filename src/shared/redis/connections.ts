@@ -28,6 +28,10 @@ function nodeOptions(role: RedisRole, name: string): RedisOptions {
   };
 }
 
+/**
+ * A connection to `target` with the behaviour `role` wants; `name` shows in CLIENT LIST as
+ * `audiobatch:<name>`. On a cluster, every node connection gets the role's options.
+ */
 export function createRedis(target: RedisTarget, role: RedisRole, name: string): Redis {
   // The intake refuses commands while disconnected instead of queueing them in memory.
   const enableOfflineQueue = role === 'worker';
@@ -51,6 +55,9 @@ export function createRedis(target: RedisTarget, role: RedisRole, name: string):
         // Sentinel announces a failover at once; without this ioredis learns of it only when
         // the old master's connection breaks, which a partitioned master may never do.
         failoverDetector: true,
+        // A write that reached the old master as it was demoted: reconnect (to the master
+        // Sentinel names now) and resend it, instead of failing it.
+        reconnectOnError: (error) => (error.message.startsWith('READONLY') ? 2 : false),
       });
     case 'cluster':
       return new Cluster(target.nodes, clusterOptions(target, role, name, enableOfflineQueue));

@@ -1,6 +1,8 @@
 /**
  * Every Redis key the service writes besides BullMQ's own, in one place so their shapes are
- * visible together. All start with the deployment's prefix.
+ * visible together. All start with the deployment's prefix, and must: on a Redis Cluster the
+ * prefix is a hash tag (`{audiobatch}`, see redis-target.ts), which is what lets one script or
+ * MULTI combine any of these keys with each other and with BullMQ's.
  */
 export function redisKeys(prefix: string) {
   return {

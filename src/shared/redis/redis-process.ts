@@ -22,6 +22,12 @@ export interface StartRedisServerOptions {
   logFile?: string;
   /** How long to wait for the first PONG (AOF replay included); default 15 s. */
   startTimeoutMs?: number;
+  /**
+   * A config file loaded first (Sentinel needs one it can rewrite), and arguments after ours
+   * (`--cluster-enabled yes`, `--sentinel monitor …`): for test clusters and Sentinels.
+   */
+  configFile?: string;
+  extraArgs?: string[];
 }
 
 /** A redis-server child process this process started and owns. */
@@ -57,6 +63,8 @@ interface Settings {
   redisServerPath: string;
   logFile: string | undefined;
   startTimeoutMs: number;
+  configFile: string | undefined;
+  extraArgs: string[];
 }
 
 /**
@@ -70,6 +78,8 @@ export async function startRedisServer(options: StartRedisServerOptions): Promis
     redisServerPath: options.redisServerPath ?? 'redis-server',
     logFile: options.logFile === undefined ? undefined : resolve(options.logFile),
     startTimeoutMs: options.startTimeoutMs ?? 15_000,
+    configFile: options.configFile === undefined ? undefined : resolve(options.configFile),
+    extraArgs: options.extraArgs ?? [],
   };
   await mkdir(settings.dir, { recursive: true });
   const pickPort = options.port === undefined || options.port === 0;
@@ -119,6 +129,7 @@ class LocalRedis implements RedisProcess {
 function redisArgs(settings: Settings, port: number): string[] {
   // prettier-ignore
   return [
+    ...(settings.configFile === undefined ? [] : [settings.configFile]),
     '--port', String(port),
     '--bind', HOST,
     '--dir', settings.dir,
@@ -129,6 +140,7 @@ function redisArgs(settings: Settings, port: number): string[] {
     // No RDB snapshots: the AOF is the persistence, and snapshots would fork a 2nd copy.
     '--save', '',
     ...(settings.logFile === undefined ? [] : ['--logfile', settings.logFile]),
+    ...settings.extraArgs,
   ];
 }
 

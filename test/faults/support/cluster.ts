@@ -11,6 +11,7 @@ import { closeQueues, createQueues, type ClassQueues } from '../../../src/shared
 import { createRedis, type Redis } from '../../../src/shared/redis/connections.ts';
 import { redisKeys, type RedisKeys } from '../../../src/shared/redis/keys.ts';
 import { startRedisServer, type RedisProcess } from '../../../src/shared/redis/redis-process.ts';
+import { redisTargetOf } from '../../../src/shared/redis/redis-target.ts';
 import { storageFromConfig } from '../../../src/shared/storage/create-storage.ts';
 import type { ObjectStorage } from '../../../src/shared/storage/object-storage.ts';
 import { startService, type RunningService } from '../../../src/runtime/start-service.ts';
@@ -21,6 +22,7 @@ import {
 } from '../../../src/simulator/index.ts';
 import { postSpeechToSpeech } from '../../integration/simulator/simulator-client.ts';
 import { waitUntil as pollUntil } from '../../support/eventually.ts';
+import { startRedisCluster, type LocalRedisCluster } from '../../support/redis-cluster.ts';
 import type { S3ServerInfo } from '../../support/s3-server.ts';
 import { testS3Options, uniquePrefix } from '../../support/test-env.ts';
 import { INPUT, OUTPUT_FORMAT } from './scenario.ts';
@@ -42,11 +44,16 @@ export interface ClusterOptions {
   env?: Record<string, string>;
   /** The simulator's config. Its own concurrency limit defaults far above ours: it observes. */
   simulator?: SimulatorConfigPatch;
+  /** One redis-server (default), or a local 3-master Redis Cluster. */
+  redis?: 'single' | 'cluster';
 }
 
 /** A whole deployment on this machine: Redis, storage, simulator, intake, worker processes. */
 export interface Cluster {
+  /** The Redis holding the deployment's keys: on a Redis Cluster, the master of their slot. */
   readonly redis: RedisProcess;
+  /** The Redis Cluster, when the scenario asked for one. */
+  readonly redisCluster: LocalRedisCluster | null;
   readonly simulator: RunningSimulator;
   readonly config: Config;
   /** The environment every process of the deployment is started with. */
@@ -113,8 +120,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const prefix = uniquePrefix(options.label);
     const dir = await mkdtemp(join(tmpdir(), 'audiobatch-faults-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const redis = await startRedisServer({ dir: join(dir, 'redis') });
-    cleanups.push(() => redis.stop());
+    const redisCluster =
+      options.redis === 'cluster' ? await startRedisCluster({ dir: join(dir, 'redis') }) : null;
+    if (redisCluster) cleanups.push(() => redisCluster.stop());
+    const single = redisCluster ? null : await startRedisServer({ dir: join(dir, 'redis') });
+    if (single) cleanups.push(() => single.stop());
     const simulator = await startSimulator({
       apiKey: SIMULATOR_KEY,
       concurrency: { speech: 100, music: 100 },
@@ -135,7 +145,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 
     const env: Record<string, string> = {
       ...BASE_ENV,
-      REDIS_URL: redis.url,
+      ...(redisCluster
+        ? { REDIS_CLUSTER_NODES: redisCluster.nodesEnv }
+        : { REDIS_URL: single!.url }),
       QUEUE_PREFIX: prefix,
       ELEVENLABS_API_KEY: SIMULATOR_KEY,
       ELEVENLABS_BASE_URL: simulator.url,
@@ -145,16 +157,19 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const config = loadConfig({ ...env, PORT: '0' });
     const storage = storageFromConfig(config);
     cleanups.push(() => storage.close());
-    const client = createRedis({ kind: 'single', url: redis.url }, 'worker', 'faults-observer');
+    // On a cluster the config makes the prefix a hash tag: use it, not `prefix`, for keys.
+    const keyPrefix = config.QUEUE_PREFIX;
+    const redis = single ?? (await redisCluster!.nodeServing(`${keyPrefix}:deployment`));
+    const client = createRedis(redisTargetOf(config)!, 'worker', 'faults-observer');
     // Redis goes away on purpose in some scenarios: reconnecting is expected, not news.
     client.on('error', () => undefined);
     cleanups.push(async () => {
       client.disconnect();
       await Promise.resolve();
     });
-    const keys = redisKeys(prefix);
+    const keys = redisKeys(keyPrefix);
     const queues = createQueues(client, {
-      prefix,
+      prefix: keyPrefix,
       attempts: config.JOB_ATTEMPTS,
       backoffMs: config.JOB_BACKOFF_MS,
     });
@@ -208,6 +223,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       pollUntil(what, check, { timeoutMs, intervalMs: 50 });
     return {
       redis,
+      redisCluster,
       simulator,
       config,
       env,
