@@ -22,7 +22,7 @@ try {
   process.exit(1);
 }
 
-const logger = createLogger({ level: config.LOG_LEVEL });
+const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 // Only a real process is armed: the fault suite kills it at these points (never in-process).
 if (config.CRASH_POINTS?.length) {
   armCrashPoints(config.CRASH_POINTS);

@@ -43,6 +43,12 @@ const configSchema = z
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
+    /**
+     * Log lines: `json` (one object a line, for collectors), `pretty` (colored, for people;
+     * multi-line messages such as the simulator banner stay readable), `auto` (default): pretty
+     * when stdout is a terminal, JSON otherwise.
+     */
+    LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
 
     /** Intake interface. Default 127.0.0.1; a non-loopback host requires API_KEYS. */
     HOST: z.string().min(1).optional(),
