@@ -6,7 +6,7 @@ import { forgetRedisPid, rememberRedisPid, stopStaleRedis } from './stale-redis.
 
 /**
  * The Redis to use: REDIS_URL when set; otherwise, for the all-in-one process only, a private
- * redis-server child with AOF and noeviction under REDIS_DATA_DIR, stopped on exit. Split
+ * redis-server child with AOF and noeviction under REDIS_DATA_DIR, stopped last on exit. Split
  * processes (api, worker) must share one Redis, so they require REDIS_URL.
  */
 export async function resolveRedis(
@@ -23,7 +23,8 @@ export async function resolveRedis(
   }
   const dir = resolve(config.REDIS_DATA_DIR);
   await stopStaleRedis(dir, logger);
-  const child = await startRedisServer({ dir, appendOnly: true });
+  // Its own process group: Ctrl-C on `npm start` must not kill it under the workers' feet.
+  const child = await startRedisServer({ dir, appendOnly: true, ownProcessGroup: true });
   await rememberRedisPid(dir, child.pid);
   logger.info(
     { url: child.url, dir },

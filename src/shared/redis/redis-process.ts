@@ -22,6 +22,12 @@ export interface StartRedisServerOptions {
   logFile?: string;
   /** How long to wait for the first PONG (AOF replay included); default 15 s. */
   startTimeoutMs?: number;
+  /**
+   * Run it in a process group of its own, so that a terminal's Ctrl-C (sent to the whole
+   * foreground group) reaches only its owner, which stops it after its workers have handed
+   * their jobs back. Default false (tests kill it on purpose).
+   */
+  ownProcessGroup?: boolean;
 }
 
 /** A redis-server child process this process started and owns. */
@@ -57,6 +63,7 @@ interface Settings {
   redisServerPath: string;
   logFile: string | undefined;
   startTimeoutMs: number;
+  ownProcessGroup: boolean;
 }
 
 /**
@@ -70,6 +77,7 @@ export async function startRedisServer(options: StartRedisServerOptions): Promis
     redisServerPath: options.redisServerPath ?? 'redis-server',
     logFile: options.logFile === undefined ? undefined : resolve(options.logFile),
     startTimeoutMs: options.startTimeoutMs ?? 15_000,
+    ownProcessGroup: options.ownProcessGroup ?? false,
   };
   await mkdir(settings.dir, { recursive: true });
   const pickPort = options.port === undefined || options.port === 0;
@@ -136,6 +144,7 @@ function redisArgs(settings: Settings, port: number): string[] {
 async function launch(settings: Settings, port: number): Promise<ChildProcess> {
   const child = spawn(settings.redisServerPath, redisArgs(settings, port), {
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: settings.ownProcessGroup,
   });
   // Always drain the pipes (a full pipe would block Redis) and keep the tail for errors.
   let tail = '';
