@@ -56,7 +56,7 @@ describe('Ctrl-C on npm start', () => {
     const exited = once(child, 'exit') as Promise<[number | null, string | null]>;
     const messages: string[] = [];
     const output: string[] = [];
-    for (const stream of [child.stdout!, child.stderr!])
+    for (const stream of [child.stdout, child.stderr])
       createInterface({ input: stream }).on('line', (line) => {
         output.push(line);
         if (line.startsWith('{')) messages.push((JSON.parse(line) as { msg: string }).msg);
