@@ -8,6 +8,8 @@ import { startService, type Role } from './runtime/start-service.ts';
  * config, signals and exit codes.
  */
 const roles: Role[] = ['all', 'api', 'worker'];
+/** How long after a signal a second one of the same kind counts as its echo (see shutdown). */
+const ECHO_WINDOW_MS = 1_000;
 const role = (process.argv[2] ?? 'all') as Role;
 if (!roles.includes(role)) {
   console.error(`Unknown role "${role}": use one of ${roles.join(', ')}.`);
@@ -22,7 +24,7 @@ try {
   process.exit(1);
 }
 
-const logger = createLogger({ level: config.LOG_LEVEL });
+const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 // Only a real process is armed: the fault suite kills it at these points (never in-process).
 if (config.CRASH_POINTS?.length) {
   armCrashPoints(config.CRASH_POINTS);
@@ -30,8 +32,14 @@ if (config.CRASH_POINTS?.length) {
 }
 try {
   const service = await startService(config, role, logger, { defaultMetrics: true });
-  let stopping = false;
+  let stopping: { signal: string; at: number } | null = null;
   const shutdown = (signal: string) => {
+    // One Ctrl-C can arrive twice: from the terminal (to the whole foreground group) and
+    // relayed by a launcher (npm, tsx). A repeat within a second is that echo, not a request.
+    if (stopping && stopping.signal === signal && Date.now() - stopping.at < ECHO_WINDOW_MS) {
+      logger.debug({ signal }, 'repeated signal ignored: already shutting down');
+      return;
+    }
     if (stopping) {
       logger.warn(
         { signal },
@@ -39,10 +47,13 @@ try {
       );
       process.exit(1);
     }
-    stopping = true;
+    stopping = { signal, at: Date.now() };
     logger.info({ signal }, 'shutting down: no new jobs are fetched, active ones may finish');
     service.stop().then(
-      () => process.exit(0),
+      () => {
+        logger.info({ signal }, 'stopped: every job handed back or finished');
+        process.exit(0);
+      },
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
         process.exit(1);

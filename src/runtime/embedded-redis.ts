@@ -12,8 +12,8 @@ import { forgetRedisPid, rememberRedisPid, stopStaleRedis } from './stale-redis.
 /**
  * The Redis to use: the one the config names (REDIS_URL, REDIS_CLUSTER_NODES or
  * REDIS_SENTINELS); otherwise, for the all-in-one process only, a private redis-server child
- * with AOF and noeviction under REDIS_DATA_DIR, stopped on exit. Split processes (api, worker)
- * must share one Redis, so they require one named.
+ * with AOF and noeviction under REDIS_DATA_DIR, stopped last on exit. Split processes (api,
+ * worker) must share one Redis, so they require one named.
  */
 export async function resolveRedis(
   config: Config,
@@ -37,7 +37,8 @@ export async function resolveRedis(
   }
   const dir = resolve(config.REDIS_DATA_DIR);
   await stopStaleRedis(dir, logger);
-  const child = await startRedisServer({ dir, appendOnly: true });
+  // Its own process group: Ctrl-C on `npm start` must not kill it under the workers' feet.
+  const child = await startRedisServer({ dir, appendOnly: true, ownProcessGroup: true });
   await rememberRedisPid(dir, child.pid);
   logger.info(
     { url: child.url, dir },

@@ -52,6 +52,12 @@ const configSchema = z
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
+    /**
+     * Log lines: `json` (one object a line, for collectors), `pretty` (colored, for people;
+     * multi-line messages such as the simulator banner stay readable), `auto` (default): pretty
+     * when stdout is a terminal, JSON otherwise.
+     */
+    LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
 
     /** Intake interface. Default 127.0.0.1; a non-loopback host requires API_KEYS. */
     HOST: z.string().min(1).optional(),
@@ -111,6 +117,12 @@ const configSchema = z
     STORAGE_URL: z.string().default('file://./data/objects'),
     /** S3 endpoint for S3-compatible stores (MinIO, R2, …); unset = AWS. */
     S3_ENDPOINT: z.string().url().optional(),
+    /**
+     * The endpoint clients download presigned output URLs from, when they reach the store by
+     * another name than the service does (compose: `http://localhost:9000` for
+     * `http://minio:9000`); unset = S3_ENDPOINT.
+     */
+    S3_PUBLIC_ENDPOINT: z.string().url().optional(),
     /** S3 region. */
     S3_REGION: z.string().default('us-east-1'),
     /** Path-style bucket addressing; most self-hosted S3-compatible stores need it. */

@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 import { scrubUrl } from './net/scrub-url.ts';
 
 export type { Logger } from 'pino';
@@ -37,6 +38,8 @@ export interface LoggerOptions {
   level: string;
   /** Where lines go; default stdout. Tests pass a stream to inspect what was logged. */
   destination?: NodeJS.WritableStream;
+  /** `LOG_FORMAT`; `auto` is pretty when the destination is a terminal. Default json. */
+  format?: 'auto' | 'json' | 'pretty';
 }
 
 /** What a request line shows of a request (Fastify's own choice, with the query scrubbed). */
@@ -69,6 +72,22 @@ export function createLogger(options: LoggerOptions): Logger {
       serializers: { req: requestSerializer },
       base: { service: 'audiobatch' },
     },
-    options.destination ?? process.stdout,
+    destination(options),
   );
+}
+
+/** JSON to the destination, or the same lines prettified on their way to it (in-process). */
+function destination(options: LoggerOptions): NodeJS.WritableStream {
+  const target = options.destination ?? process.stdout;
+  const isTerminal = (target as { isTTY?: boolean }).isTTY === true;
+  const format = options.format ?? 'json';
+  if (format === 'json' || (format === 'auto' && !isTerminal)) return target;
+  return pretty({
+    destination: target,
+    colorize: isTerminal,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,service',
+    // Redacted like the JSON: the stream sees lines after pino has blanked the secrets.
+    sync: true,
+  });
 }

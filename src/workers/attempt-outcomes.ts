@@ -176,6 +176,7 @@ async function returnRecord(
     context.runId,
   );
   if (moved.outcome !== 'applied') return false;
+  deps.metrics.jobs.inc({ type: record.type, status: 'queued' });
   await deps.events.changed(record); // a batch counts it queued again
   count(context, outcome ?? 'requeued_slot_wait');
   return true;
@@ -244,7 +245,10 @@ async function fail(context: AttemptContext, error: unknown): Promise<never> {
       { status: 'queued', upstream },
       context.runId,
     );
-    if (moved.outcome === 'applied') await deps.events.changed(record); // queued in its batch
+    if (moved.outcome === 'applied') {
+      deps.metrics.jobs.inc({ type: record.type, status: 'queued' });
+      await deps.events.changed(record); // queued in its batch
+    }
     count(context, 'retry');
     logger.info({ code: jobError.code }, 'attempt failed: retrying with backoff');
     throw error instanceof Error ? error : new Error(jobError.message);

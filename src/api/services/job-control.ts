@@ -2,6 +2,7 @@ import { ConflictError, NotFoundError } from '../../shared/errors.ts';
 import type { JobRecord } from '../../shared/jobs/job-record.ts';
 import type { TransitionResult } from '../../shared/jobs/job-store.ts';
 import { finishJob, type FinishDeps } from '../../shared/lifecycle/finish-job.ts';
+import type { Metrics } from '../../shared/metrics/metrics.ts';
 import type { JobQueue } from './job-queue.ts';
 import type { JobReads } from './job-reads.ts';
 
@@ -12,6 +13,8 @@ import type { JobReads } from './job-reads.ts';
 export type JobControlDeps = FinishDeps & {
   queue: JobQueue;
   reads: JobReads;
+  /** A retried job enters `queued` again and is counted so. */
+  metrics: Metrics;
 };
 
 /** What a cancel did: finished the job at once, or asked its worker to stop it. */
@@ -89,6 +92,7 @@ export class JobControl {
       'job_not_retryable',
       'The job changed status meanwhile; only failed or canceled jobs can be retried.',
     );
+    this.deps.metrics.jobs.inc({ type: record.type, status: 'queued' });
     const queued = await this.deps.reads.record(owner, id);
     await this.deps.events.changed(queued);
     return queued;

@@ -1,10 +1,8 @@
 import type { Logger } from '../logger.ts';
-import type { Metrics } from '../metrics/metrics.ts';
 import { queueAllMembers, rollBackIntake, type BatchIntakeDeps } from './batch-intake-steps.ts';
 
 export interface IntakeRecoveryDeps extends BatchIntakeDeps {
   logger: Logger;
-  metrics: Metrics;
   /** How long an intake may go without progress before it counts as abandoned, ms. */
   leaseMs: number;
 }

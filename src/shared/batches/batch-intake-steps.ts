@@ -2,6 +2,7 @@ import type { ChainableCommander } from 'ioredis';
 import type { Redis } from '../redis/connections.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
 import type { JobStore } from '../jobs/job-store.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import { JOB_CLASS_OF, JOB_TYPES, type JobType } from '../jobs/job-types.ts';
 import type { ClassQueues } from '../queue/queues.ts';
 import { addWorkItem, queueTransaction } from '../queue/transactional-add.ts';
@@ -23,6 +24,8 @@ export interface BatchIntakeDeps {
   jobs: JobStore;
   batches: BatchStore;
   queues: ClassQueues;
+  /** Counts each job queued here as entering `queued`, like a single job's intake. */
+  metrics: Metrics;
 }
 
 /** Records per step: round trips do not dominate, and one step stays a few MB. */
@@ -47,6 +50,7 @@ export async function queueMembers(
     await addWorkItem(queue, transaction, { name: member.type, jobId: member.id });
   }
   await execAll(transaction);
+  for (const member of members) deps.metrics.jobs.inc({ type: member.type, status: 'queued' });
 }
 
 /**

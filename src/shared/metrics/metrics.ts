@@ -8,7 +8,7 @@ import { JOB_CLASSES } from '../jobs/job-types.ts';
  */
 export interface Metrics {
   readonly registry: Registry;
-  /** Jobs entering a status, by type: queued at intake, running on claim, then the end. */
+  /** Jobs entering a status, by type: queued at intake (single or batch), on a retry or a requeue; running on claim; then the end. */
   readonly jobs: Counter<'type' | 'status'>;
   /** Attempts by type and outcome (succeeded, cache_hit, retry, failed, requeued_*, …). */
   readonly attempts: Counter<'type' | 'outcome'>;

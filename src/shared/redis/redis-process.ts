@@ -28,6 +28,12 @@ export interface StartRedisServerOptions {
    */
   configFile?: string;
   extraArgs?: string[];
+  /**
+   * Run it in a process group of its own, so that a terminal's Ctrl-C (sent to the whole
+   * foreground group) reaches only its owner, which stops it after its workers have handed
+   * their jobs back. Default false (tests kill it on purpose).
+   */
+  ownProcessGroup?: boolean;
 }
 
 /** A redis-server child process this process started and owns. */
@@ -65,6 +71,7 @@ interface Settings {
   startTimeoutMs: number;
   configFile: string | undefined;
   extraArgs: string[];
+  ownProcessGroup: boolean;
 }
 
 /**
@@ -80,6 +87,7 @@ export async function startRedisServer(options: StartRedisServerOptions): Promis
     startTimeoutMs: options.startTimeoutMs ?? 15_000,
     configFile: options.configFile === undefined ? undefined : resolve(options.configFile),
     extraArgs: options.extraArgs ?? [],
+    ownProcessGroup: options.ownProcessGroup ?? false,
   };
   await mkdir(settings.dir, { recursive: true });
   const pickPort = options.port === undefined || options.port === 0;
@@ -148,6 +156,7 @@ function redisArgs(settings: Settings, port: number): string[] {
 async function launch(settings: Settings, port: number): Promise<ChildProcess> {
   const child = spawn(settings.redisServerPath, redisArgs(settings, port), {
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: settings.ownProcessGroup,
   });
   // Always drain the pipes (a full pipe would block Redis) and keep the tail for errors.
   let tail = '';

@@ -70,6 +70,7 @@ export function storageFromConfig(
     Config,
     | 'STORAGE_URL'
     | 'S3_ENDPOINT'
+    | 'S3_PUBLIC_ENDPOINT'
     | 'S3_REGION'
     | 'S3_FORCE_PATH_STYLE'
     | 'S3_CHECKSUM_MODE'
@@ -81,6 +82,7 @@ export function storageFromConfig(
     url: config.STORAGE_URL,
     s3: {
       endpoint: config.S3_ENDPOINT,
+      publicEndpoint: config.S3_PUBLIC_ENDPOINT,
       region: config.S3_REGION,
       forcePathStyle: config.S3_FORCE_PATH_STYLE,
       checksumMode: config.S3_CHECKSUM_MODE,

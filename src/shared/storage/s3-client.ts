@@ -4,6 +4,12 @@ import { S3Client } from '@aws-sdk/client-s3';
 export interface S3ConnectionOptions {
   /** Custom endpoint (MinIO, R2, s3rver, ...); absent for AWS itself. */
   endpoint?: string;
+  /**
+   * The endpoint clients reach the same store at, when it differs from `endpoint` (compose:
+   * the services use `http://minio:9000`, the host `http://localhost:9000`). Presigned URLs
+   * are built for it: the signature covers the host, so it cannot be rewritten afterwards.
+   */
+  publicEndpoint?: string;
   region: string;
   /** `http://host/bucket/key` URLs; most self-hosted stores need this. */
   forcePathStyle: boolean;

@@ -52,6 +52,8 @@ export class S3Storage implements ObjectStorage {
   /** `''` or ending with `/`. */
   readonly prefix: string;
   readonly #client: S3Client;
+  /** Signs presigned URLs for the public endpoint (signing is local: it never connects). */
+  readonly #presignClient: S3Client;
   readonly #listPageSize: number;
 
   constructor(options: S3StorageOptions) {
@@ -60,6 +62,11 @@ export class S3Storage implements ObjectStorage {
     const prefix = (options.prefix ?? '').replace(/^\/+|\/+$/g, '');
     this.prefix = prefix === '' ? '' : `${assertValidKey(prefix)}/`;
     this.#client = createS3Client(options.connection);
+    const { publicEndpoint } = options.connection;
+    this.#presignClient =
+      publicEndpoint === undefined
+        ? this.#client
+        : createS3Client({ ...options.connection, endpoint: publicEndpoint });
     this.#listPageSize = options.listPageSize ?? 1000;
   }
 
@@ -161,7 +168,7 @@ export class S3Storage implements ObjectStorage {
       ResponseContentDisposition:
         options.fileName === undefined ? undefined : attachmentDisposition(options.fileName),
     });
-    return getSignedUrl(this.#client, command, { expiresIn: options.expiresInSeconds });
+    return getSignedUrl(this.#presignClient, command, { expiresIn: options.expiresInSeconds });
   }
 
   /** ListMultipartUploads under `prefix`, every page; sorted, a key once per pending upload. */
@@ -216,6 +223,7 @@ export class S3Storage implements ObjectStorage {
 
   close(): Promise<void> {
     this.#client.destroy();
+    if (this.#presignClient !== this.#client) this.#presignClient.destroy();
     return Promise.resolve();
   }
 

@@ -77,6 +77,7 @@ describe('batch intake', () => {
       batches: new BatchStore(redis, batchKeys(prefix)),
       queues,
       logger: createLogger({ level: 'silent' }),
+      metrics: createMetrics(),
       leaseMs,
     };
     return deps;
@@ -129,7 +130,7 @@ describe('batch intake', () => {
     setUp();
     const batch = await abandonedIntake(false);
     expect(await deps.batches.getOwned(batch.id, OWNER)).toBeNull();
-    const recovered = await recoverIntakes({ ...deps, metrics: createMetrics() });
+    const recovered = await recoverIntakes(deps);
     expect(recovered).toBe(1);
     expect(await dataKeys()).toEqual([]);
     expect(await redis.zcard(deps.keys.intakes)).toBe(0);
@@ -139,19 +140,19 @@ describe('batch intake', () => {
     setUp();
     const batch = await abandonedIntake(true);
     expect(await deps.batches.getOwned(batch.id, OWNER)).not.toBeNull();
-    expect(await recoverIntakes({ ...deps, metrics: createMetrics() })).toBe(1);
+    expect(await recoverIntakes(deps)).toBe(1);
     expect((await queues.speech.getJobCounts('waiting')).waiting).toBe(1_500);
     expect(await redis.zcard(deps.keys.ownerJobs(OWNER))).toBe(1_500);
     expect((await deps.batches.get(batch.id))?.state.intake).toBeUndefined();
     // A second pass finds nothing left to do.
-    expect(await recoverIntakes({ ...deps, metrics: createMetrics() })).toBe(0);
+    expect(await recoverIntakes(deps)).toBe(0);
   });
 
   it('recovery leaves an intake alone while its writer still holds the lease', async () => {
     setUp();
     const batch = await abandonedIntake(false);
     await redis.zadd(deps.keys.intakes, Date.now() + 60_000, batch.id);
-    expect(await recoverIntakes({ ...deps, metrics: createMetrics() })).toBe(0);
+    expect(await recoverIntakes(deps)).toBe(0);
     expect(await deps.batches.get(batch.id)).not.toBeNull();
   });
 });

@@ -119,6 +119,30 @@ describe('admin routes, /metrics and /readyz', () => {
     }
   });
 
+  it('counts every job entering queued: single intake, batch items and retries', async () => {
+    api = await startApiHarness();
+    const single = await api.createJob();
+    const upload = await api.upload();
+    const item = {
+      type: 'speech_to_speech',
+      params: { voice_id: 'v' },
+      input: { upload_id: upload },
+    };
+    const batch = await api.call({
+      method: 'POST',
+      url: '/v1/batches',
+      payload: { items: [item, { ...item, custom_id: 'second' }] },
+    });
+    expect(batch.statusCode).toBe(202);
+    await api.finishJob(single.id, { status: 'failed', finished_at: new Date().toISOString() });
+    const retry = await api.call({ method: 'POST', url: `/v1/jobs/${single.id}/retry` });
+    expect(retry.statusCode).toBe(202);
+    const response = await api.call({ method: 'GET', url: '/metrics' });
+    expect(response.body).toContain(
+      'audiobatch_jobs_total{type="speech_to_speech",status="queued"} 4',
+    );
+  });
+
   it('fails readiness when jobs wait and the live workers fetch nothing for too long', async () => {
     api = await startApiHarness();
     const stuckAfterMs = 30_000;
