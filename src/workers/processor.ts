@@ -100,6 +100,7 @@ export function createProcessor(deps: WorkerDeps) {
       startedAt,
       tracker: new CallTracker(client, attemptSignal, {
         ledger: deps.usage,
+        metrics: deps.metrics,
         job: record,
         attempt,
         runId,

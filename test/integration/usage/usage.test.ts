@@ -110,4 +110,59 @@ describe('usage: every upstream call counted', () => {
       true,
     );
   });
+
+  it('answers GET /v1/usage with the tenant’s totals, by day, type and batch', async () => {
+    const [batches, all, byType, byBatch, byDay] = await Promise.all([
+      service.json<{ data: { id: string; usage: UsageFigures }[] }>('/v1/batches'),
+      service.json<UsageReport>('/v1/usage'),
+      service.json<UsageReport>('/v1/usage?group_by=type'),
+      service.json<UsageReport>('/v1/usage?group_by=batch'),
+      service.json<UsageReport>('/v1/usage?group_by=day'),
+    ]);
+    expect(all.status).toBe(200);
+    const batch = batches.body.data[0]!;
+    // This file's two tests: one single job and the batch.
+    expect(all.body.totals.characters).toBeGreaterThan(batch.usage.characters);
+    expect(all.body.groups).toEqual([]);
+    expect(byType.body.groups).toEqual([
+      {
+        key: 'text_to_dialogue',
+        characters: all.body.totals.characters,
+        calls: all.body.totals.calls,
+      },
+    ]);
+    expect(byBatch.body.groups).toEqual([
+      { key: batch.id, characters: batch.usage.characters, calls: batch.usage.calls },
+    ]);
+    const today = new Date().toISOString().slice(0, 10);
+    expect(byDay.body.groups.map((g) => g.key)).toContain(today);
+    expect(byDay.body.groups.reduce((sum, g) => sum + g.characters, 0)).toBe(
+      all.body.totals.characters,
+    );
+
+    const empty = await service.json<UsageReport>('/v1/usage?from=2020-01-01&to=2020-01-31');
+    expect(empty.body.totals).toEqual({ characters: 0, calls: 0, billed_calls: 0 });
+    const backwards = await service.json<{ error: { details: { field: string }[] } }>(
+      '/v1/usage?from=2026-02-01&to=2026-01-01',
+    );
+    expect(backwards.status).toBe(422);
+    expect(backwards.body.error.details[0]?.field).toBe('to');
+    const malformed = await service.json<{ error: { details: { field: string }[] } }>(
+      '/v1/usage?from=yesterday',
+    );
+    expect(malformed.status).toBe(422);
+    expect(malformed.body.error.details.map((d) => d.field)).toEqual(['from']);
+
+    const metrics = await (await service.request('/metrics')).text();
+    const counted =
+      /audiobatch_upstream_characters_total\{type="text_to_dialogue",tenant="[^"]+"\} (\d+)/.exec(
+        metrics,
+      );
+    expect(Number(counted?.[1])).toBe(all.body.totals.characters);
+  });
 });
+
+type UsageReport = {
+  totals: UsageFigures;
+  groups: { key: string; characters: number; calls: number }[];
+};
