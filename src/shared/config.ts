@@ -171,6 +171,12 @@ const configSchema = z
     WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
     /** Deliveries one worker process sends at once. */
     WEBHOOK_CONCURRENCY: positiveInt.default(10),
+    /**
+     * Characters (the upstream's character-cost) a tenant may spend per UTC month; once
+     * reached, its jobs start no new upstream call (in-flight ones finish) and wait, queued,
+     * for the next month or a higher cap. Unset: no cap.
+     */
+    MAX_CHARACTERS_PER_TENANT_PER_MONTH: positiveInt.optional(),
     /** Items per batch at most. */
     MAX_BATCH_ITEMS: positiveInt.default(50_000),
     /** Largest `POST /v1/batches` body (JSON or NDJSON), bytes; other routes keep 1 MiB. */

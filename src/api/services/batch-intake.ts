@@ -69,6 +69,7 @@ export class BatchIntake {
       webhook: submission.webhook ?? null,
       created_at: new Date().toISOString(),
       results: null,
+      max_characters: submission.max_characters ?? null,
       webhook_deliveries: [],
     };
     const context = {

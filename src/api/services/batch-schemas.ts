@@ -9,6 +9,8 @@ import { webhookTargetSchema } from '../../shared/webhooks/webhook-target.ts';
  * service, so a 422 can name each bad item by index and custom_id instead of a zod path.
  */
 
+const maxCharactersSchema = z.number().int().min(1);
+
 const batchFields = {
   defaults: z
     .record(z.string(), z.unknown())
@@ -22,6 +24,11 @@ const batchFields = {
     .describe('Receives batch.completed (items get job events via their own or defaults.webhook)'),
   metadata: metadataSchema.optional(),
   name: z.string().min(1).max(200).optional(),
+  max_characters: maxCharactersSchema
+    .optional()
+    .describe(
+      'Budget: once the batch’s usage reaches it no new upstream call starts (in-flight calls finish) and the batch reads `paused` until resumed',
+    ),
 };
 
 /** `POST /v1/batches` JSON body (an NDJSON body is turned into this shape before validation). */
@@ -62,6 +69,7 @@ export const batchCreateQuerySchema = z
       .describe('Validate every item; store and queue nothing'),
     seed: z.coerce.number().pipe(seedSchema).optional(),
     name: batchFields.name,
+    max_characters: z.coerce.number().pipe(maxCharactersSchema).optional(),
     webhook_url: z.string().max(2_048).optional(),
     metadata: jsonParam(metadataSchema).optional(),
     defaults: jsonParam(z.record(z.string(), z.unknown())).optional(),

@@ -160,6 +160,59 @@ describe('usage: every upstream call counted', () => {
       );
     expect(Number(counted?.[1])).toBe(all.body.totals.characters);
   });
+
+  it('pauses a batch at max_characters with only in-flight calls beyond it, then resumes it', async () => {
+    service.simulator.configure({ faults: { rates: {} } });
+    const items = Array.from({ length: 60 }, (_, i) => ({
+      custom_id: `b${i}`,
+      ...dialogue(1_000 + i),
+    }));
+    const largest = Math.max(...items.map((item) => textCharacters(item)));
+    const batch = await submitBatch(service, {
+      items,
+      defaults: { cache: 'bypass' },
+      max_characters: 300,
+    });
+    type Budgeted = typeof batch & {
+      usage: UsageFigures;
+      max_characters: number | null;
+      paused_reason: string | null;
+    };
+    const paused = (await waitForBatch(
+      service,
+      batch.id,
+      (b) => b.status === 'paused' && b.counts.running === 0,
+    )) as Budgeted;
+    expect(paused.paused_reason).toBe('budget_exhausted');
+    expect(paused.max_characters).toBe(300);
+    expect(paused.usage.characters).toBeGreaterThanOrEqual(300);
+    // Past the cap only by what was in flight when it was reached: at most one call per slot.
+    expect(paused.usage.characters).toBeLessThan(300 + 5 * largest);
+    expect(paused.counts).toMatchObject({ failed: 0, queued: 60 - paused.counts.succeeded });
+
+    const resume = (body: object) =>
+      service.json<Budgeted & { error?: { details: { field: string }[] } }>(
+        `/v1/batches/${batch.id}/resume`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        },
+      );
+    const tooLow = await resume({ max_characters: paused.usage.characters });
+    expect(tooLow.status).toBe(422);
+    expect(tooLow.body.error?.details.map((d) => d.field)).toEqual(['max_characters']);
+    const resumed = await resume({ max_characters: 1_000_000 });
+    expect(resumed.status).toBe(200);
+    expect(resumed.body.paused_reason).toBeNull();
+
+    const done = (await waitForBatch(service, batch.id)) as Budgeted;
+    expect(done.status).toBe('completed');
+    expect(done.counts.succeeded).toBe(60);
+    // No faults: one billed call per item, whatever the pause.
+    const texts = items.reduce((sum, item) => sum + textCharacters(item), 0);
+    expect(done.usage).toEqual({ characters: texts, calls: 60, billed_calls: 60 });
+  });
 });
 
 type UsageReport = {
