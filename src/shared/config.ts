@@ -177,6 +177,15 @@ const configSchema = z
      * for the next month or a higher cap. Unset: no cap.
      */
     MAX_CHARACTERS_PER_TENANT_PER_MONTH: positiveInt.optional(),
+    /**
+     * The price table of estimates (`dry_run`), characters per minute of audio where the
+     * upstream bills by duration. Speech-to-speech: "billed about 1,000 characters per minute"
+     * (ElevenLabs docs, see docs upstream.md). Music and stems: no public per-minute figure;
+     * 1,000 is what the simulator bills: set them from your plan's pricing page.
+     */
+    ESTIMATE_STS_CHARACTERS_PER_MINUTE: positiveInt.default(1_000),
+    ESTIMATE_MUSIC_CHARACTERS_PER_MINUTE: positiveInt.default(1_000),
+    ESTIMATE_STEMS_CHARACTERS_PER_MINUTE: positiveInt.default(1_000),
     /** Items per batch at most. */
     MAX_BATCH_ITEMS: positiveInt.default(50_000),
     /** Largest `POST /v1/batches` body (JSON or NDJSON), bytes; other routes keep 1 MiB. */

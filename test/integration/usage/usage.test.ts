@@ -111,6 +111,24 @@ describe('usage: every upstream call counted', () => {
     );
   });
 
+  it('estimates a dry run of 40 dialogue items from their texts, with no upstream call', async () => {
+    const items = Array.from({ length: 40 }, (_, i) => ({ custom_id: `e${i}`, ...dialogue(i) }));
+    const before = service.simulator.counters().requests;
+    const { status, body } = await service.json<{
+      estimate: { characters: number; unknown_items: number; items: { characters: number }[] };
+    }>('/v1/batches?dry_run=true', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ items }),
+    });
+    expect(status).toBe(200);
+    const texts = items.map((item) => textCharacters(item));
+    expect(body.estimate.items.map((item) => item.characters)).toEqual(texts);
+    expect(body.estimate.characters).toBe(texts.reduce((sum, n) => sum + n, 0));
+    expect(body.estimate.unknown_items).toBe(0);
+    expect(service.simulator.counters().requests).toEqual(before);
+  });
+
   it('answers GET /v1/usage with the tenant’s totals, by day, type and batch', async () => {
     const [batches, all, byType, byBatch, byDay] = await Promise.all([
       service.json<{ data: { id: string; usage: UsageFigures }[] }>('/v1/batches'),
