@@ -214,6 +214,21 @@ const configSchema = z
     WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
     /** Deliveries one worker process sends at once. */
     WEBHOOK_CONCURRENCY: positiveInt.default(10),
+    /**
+     * Characters (the upstream's character-cost) a tenant may spend per UTC month; once
+     * reached, its jobs start no new upstream call (in-flight ones finish) and wait, queued,
+     * for the next month or a higher cap. Unset: no cap.
+     */
+    MAX_CHARACTERS_PER_TENANT_PER_MONTH: positiveInt.optional(),
+    /**
+     * The price table of estimates (`dry_run`), characters per minute of audio where the
+     * upstream bills by duration. Speech-to-speech: "billed about 1,000 characters per minute"
+     * (ElevenLabs docs, see docs upstream.md). Music and stems: no public per-minute figure;
+     * 1,000 is what the simulator bills: set them from your plan's pricing page.
+     */
+    ESTIMATE_STS_CHARACTERS_PER_MINUTE: positiveInt.default(1_000),
+    ESTIMATE_MUSIC_CHARACTERS_PER_MINUTE: positiveInt.default(1_000),
+    ESTIMATE_STEMS_CHARACTERS_PER_MINUTE: positiveInt.default(1_000),
     /** Items per batch at most. */
     MAX_BATCH_ITEMS: positiveInt.default(50_000),
     /** Largest `POST /v1/batches` body (JSON or NDJSON), bytes; other routes keep 1 MiB. */

@@ -10,6 +10,7 @@ import {
   upstreamSummary,
   type AttemptContext,
 } from './attempt-context.ts';
+import { BudgetExhaustedError } from '../shared/usage/budget-error.ts';
 import { toJobError } from './error-mapping.ts';
 import type { AttemptResult } from './run-attempt.ts';
 import { SlotWaitTimeoutError, WorkerStoppingError } from './slots/slot-errors.ts';
@@ -24,6 +25,10 @@ const CONCURRENCY_PAUSE_MS = 1_000;
 const SLOT_RETRY_DELAY_MS = 1_000;
 /** A job refused for quota waits this long before the (paused) queue could offer it again. */
 const QUOTA_REQUEUE_DELAY_MS = 1_000;
+/** A job parked by its batch's budget waits for resume; after this it looks again, ms. */
+const PARKED_BATCH_DELAY_MS = 15 * 60_000;
+/** A job parked by its tenant's monthly cap looks again after this, ms. */
+const PARKED_TENANT_DELAY_MS = 60_000;
 
 /**
  * Finishes the job with this run's outputs. False when the run may not (a later run took the
@@ -72,6 +77,7 @@ export async function succeed(context: AttemptContext, result: AttemptResult): P
  * - shutdown, or no slot in time → back to the queue, no attempt spent (DelayedError);
  * - 429 concurrency → back to the queue, no attempt spent, the class slowed (RateLimitError);
  * - quota_exceeded → the class queue paused, the job back in it, no attempt spent;
+ * - a budget spent → the job parked (queued, no attempt spent), its batch paused;
  * - retryable → the error itself (BullMQ retries with backoff); anything else → failed now.
  * Every move is fenced by the run: a run that was taken over changes nothing.
  */
@@ -125,6 +131,7 @@ async function settle(
     );
     throw new RateLimitError();
   }
+  if (error instanceof BudgetExhaustedError) return park(context, error);
   if (error instanceof UpstreamError && error.kind === 'quota') {
     await pauseForQuota(context, error);
     return requeue(context, 'requeued_quota', error, QUOTA_REQUEUE_DELAY_MS);
@@ -212,6 +219,33 @@ async function requeue(
   if (!moved || context.token === undefined)
     throw error instanceof Error ? error : new Error(String(error));
   await context.job.moveToDelayed(Date.now() + delayMs, context.token);
+  throw new DelayedError();
+}
+
+/**
+ * A job whose batch's budget is spent waits, queued, until the batch is resumed with a higher
+ * cap: resume promotes the batch's parked jobs. The long delay is only the fallback should a
+ * resume miss one (the job then meets the budget again and parks again). A tenant's monthly
+ * cap parks jobs for a shorter while: it lifts on its own when the month turns.
+ */
+async function park(context: AttemptContext, error: BudgetExhaustedError): Promise<never> {
+  const { deps, record, logger } = context;
+  const batchId = error.scope === 'batch' ? record.batch_id : null;
+  if (batchId !== null) {
+    // Parked before the record moves: a resume that reads the set finds every parked job.
+    const pause = await deps.usage.park(batchId, record.id);
+    if (pause !== null) {
+      logger.warn({ batch_id: batchId, used: error.used, cap: error.cap }, error.message);
+      await deps.events.batchPaused(batchId, pause);
+    }
+  }
+  const moved = await returnRecord(context, 'parked_budget', error);
+  if (!moved || context.token === undefined) throw error;
+  const delay = batchId === null ? PARKED_TENANT_DELAY_MS : PARKED_BATCH_DELAY_MS;
+  await context.job.moveToDelayed(Date.now() + delay, context.token);
+  // A resume that came between the park and this move could not promote the job: it goes now.
+  if (batchId !== null && !(await deps.usage.isPaused(batchId)))
+    await context.job.promote().catch(() => undefined);
   throw new DelayedError();
 }
 

@@ -1,4 +1,5 @@
 import { finished } from 'node:stream';
+import type { Metrics } from '../shared/metrics/metrics.ts';
 import type { CallOwner, UsageLedger } from '../shared/usage/usage-ledger.ts';
 import { headerInt, type UpstreamCallRecord } from '../shared/usage/usage.ts';
 import type { SlotLimitedClient } from './slots/slot-limited-client.ts';
@@ -8,6 +9,7 @@ import { UpstreamError } from './upstream/upstream-error.ts';
 /** Who the tracker's calls are for, and where they are counted. */
 export interface CallTrackerOptions {
   ledger: UsageLedger;
+  metrics: Metrics;
   job: CallOwner;
   attempt: number;
   runId: string;
@@ -69,7 +71,7 @@ export class CallTracker {
     status: number | null,
     headers: Readonly<Record<string, string | undefined>>,
   ): Promise<void> {
-    const { ledger, job, attempt, runId, endpoint } = this.options;
+    const { ledger, metrics, job, attempt, runId, endpoint } = this.options;
     const entry: UpstreamCallRecord = {
       attempt,
       run_id: runId,
@@ -83,5 +85,9 @@ export class CallTracker {
       song_id: headers['song-id'] ?? null,
     };
     await ledger.record(job, entry);
+    const labels = { type: job.type, tenant: job.owner };
+    const billed = entry.character_cost !== null;
+    metrics.upstreamCalls.inc({ ...labels, billed: billed ? 'yes' : 'no' });
+    if (billed) metrics.upstreamCharacters.inc(labels, entry.character_cost ?? 0);
   }
 }

@@ -15,6 +15,7 @@ import {
   succeed,
   type AttemptContext,
 } from './attempt-outcomes.ts';
+import { budgetGate } from './budget-gate.ts';
 import { CallTracker } from './call-tracker.ts';
 import { definitionFor } from './jobs/registry.ts';
 import { runAttempt } from './run-attempt.ts';
@@ -85,6 +86,7 @@ export function createProcessor(deps: WorkerDeps) {
       instrumentedClient(deps.upstream, deps.metrics, { endpoint, jobClass }),
       deps.slots,
       jobClass,
+      budgetGate(deps, record),
     );
     const attemptSignal = AbortSignal.any([
       signal ?? new AbortController().signal,
@@ -100,6 +102,7 @@ export function createProcessor(deps: WorkerDeps) {
       startedAt,
       tracker: new CallTracker(client, attemptSignal, {
         ledger: deps.usage,
+        metrics: deps.metrics,
         job: record,
         attempt,
         runId,

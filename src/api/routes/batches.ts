@@ -9,6 +9,7 @@ import {
   listBatchesQuerySchema,
   listBatchJobsQuerySchema,
 } from '../services/batch-schemas.ts';
+import { batchResumeBodySchema } from '../services/batch-resume.ts';
 import type { BatchServices } from '../services/batch-services.ts';
 import { batchCreateRoutes } from './batches-create.ts';
 
@@ -103,6 +104,22 @@ const batchReadRoutes: FastifyPluginCallbackZod<BatchRoutesOptions> = (app, { ba
       },
     },
     async (request) => batches.control.cancel(request.owner, request.params.id),
+  );
+
+  app.post(
+    '/v1/batches/:id/resume',
+    {
+      schema: {
+        summary: 'Resume a batch paused by its budget',
+        description:
+          'Sets `max_characters` (above the usage so far; null lifts the cap) and lets the parked jobs call the upstream again. 409 once the batch has ended.',
+        tags,
+        params: batchIdParamsSchema,
+        body: batchResumeBodySchema,
+        response: { 200: batchViewSchema, ...errorResponses },
+      },
+    },
+    async (request) => batches.resume.resume(request.owner, request.params.id, request.body),
   );
 
   app.post(

@@ -2,6 +2,7 @@ import { openJobEvents } from '../../shared/batches/job-events.ts';
 import { AttemptLog } from '../../shared/lifecycle/attempt-log.ts';
 import type { Metrics } from '../../shared/metrics/metrics.ts';
 import { QueuedJobs } from '../../shared/tenants/queued-jobs.ts';
+import { UsageLedger } from '../../shared/usage/usage-ledger.ts';
 import type { ApiDeps } from '../deps.ts';
 import { QueueAdmin } from './admin-queues.ts';
 import { createBatchServices, type BatchServices } from './batch-services.ts';
@@ -15,6 +16,7 @@ import { createOutputUrl } from './job-views.ts';
 import { JobWaiter } from './job-waiter.ts';
 import { createReadiness, type Readiness } from './readiness.ts';
 import { UploadService } from './upload-service.ts';
+import { UsageReads } from './usage-reads.ts';
 
 /** What the route handlers call: one object per concern, all built from ApiDeps. */
 export interface ApiServices {
@@ -29,6 +31,8 @@ export interface ApiServices {
   readiness: () => Promise<Readiness>;
   admin: QueueAdmin;
   batches: BatchServices;
+  /** `GET /v1/usage`. */
+  usage: UsageReads;
   /** Closes what the services opened themselves (the waiter, the event queues). */
   close(): Promise<void>;
 }
@@ -80,6 +84,7 @@ export function createServices(deps: ApiDeps & { metrics: Metrics }): ApiService
     readiness: createReadiness(deps),
     admin: new QueueAdmin(deps),
     batches,
+    usage: new UsageReads(new UsageLedger(deps.redis, deps.config.QUEUE_PREFIX)),
     close: async () => {
       await batches.close();
       await waiter.close();

@@ -74,6 +74,7 @@ export function readJson(body: Buffer): { value: unknown; digest: string } {
 export interface BatchQueryFields {
   seed?: number | undefined;
   name?: string | undefined;
+  max_characters?: number | undefined;
   webhook_url?: string | undefined;
   metadata?: Record<string, unknown> | undefined;
   defaults?: Record<string, unknown> | undefined;

@@ -7,7 +7,9 @@ import { randomSeed } from '../../shared/jobs/seeds.ts';
 import type { HostResolver } from '../../shared/net/host-resolver.ts';
 import { cacheScopeOf } from '../../shared/tenants/cache-groups.ts';
 import type { QueuedJobs } from '../../shared/tenants/queued-jobs.ts';
+import type { ResolvedInput } from '../../shared/jobs/job-record.ts';
 import type { JobType } from '../../shared/jobs/job-types.ts';
+import { estimateCharacters, pricesOf } from '../../shared/usage/estimate.ts';
 import type { UploadStore } from '../../shared/uploads/upload-store.ts';
 import { webhookProblems, type WebhookPolicy } from '../../shared/webhooks/webhook-target.ts';
 import { resolveInputs } from './batch-inputs.ts';
@@ -56,6 +58,7 @@ export class BatchIntake {
         total: items.length,
         types,
         seed: submission.seed ?? null,
+        estimate: this.estimate(items),
       };
       return { kind: 'validated', result };
     }
@@ -69,6 +72,7 @@ export class BatchIntake {
       webhook: submission.webhook ?? null,
       created_at: new Date().toISOString(),
       results: null,
+      max_characters: submission.max_characters ?? null,
       webhook_deliveries: [],
     };
     const context = {
@@ -94,6 +98,20 @@ export class BatchIntake {
     const stored = await this.deps.batches.get(batch.id);
     if (!stored) throw new Error(`batch ${batch.id} vanished right after it was written`);
     return { kind: 'created', batch: stored };
+  }
+
+  /** Every item's estimate and their sum (estimate.ts). */
+  private estimate(items: { request: BatchItem; input: ResolvedInput | null }[]) {
+    const prices = pricesOf(this.deps.config);
+    let characters = 0;
+    let unknown = 0;
+    const each = items.map(({ request, input }, index) => {
+      const estimate = estimateCharacters(request, input, prices);
+      if (estimate === null) unknown += 1;
+      else characters += estimate;
+      return { index, custom_id: request.custom_id ?? null, characters: estimate };
+    });
+    return { characters, unknown_items: unknown, items: each };
   }
 
   /** Every item valid, with its resolved input; or a 422 listing every problem found. */

@@ -9,6 +9,8 @@ import { webhookTargetSchema } from '../../shared/webhooks/webhook-target.ts';
  * service, so a 422 can name each bad item by index and custom_id instead of a zod path.
  */
 
+const maxCharactersSchema = z.number().int().min(1);
+
 const batchFields = {
   defaults: z
     .record(z.string(), z.unknown())
@@ -24,6 +26,11 @@ const batchFields = {
     .describe('Receives batch.completed (items get job events via their own or defaults.webhook)'),
   metadata: metadataSchema.optional(),
   name: z.string().min(1).max(200).optional(),
+  max_characters: maxCharactersSchema
+    .optional()
+    .describe(
+      'Budget: once the batch’s usage reaches it no new upstream call starts (in-flight calls finish) and the batch reads `paused` until resumed',
+    ),
 };
 
 /** `POST /v1/batches` JSON body (an NDJSON body is turned into this shape before validation). */
@@ -64,6 +71,7 @@ export const batchCreateQuerySchema = z
       .describe('Validate every item; store and queue nothing'),
     seed: z.coerce.number().pipe(seedSchema).optional(),
     name: batchFields.name,
+    max_characters: z.coerce.number().pipe(maxCharactersSchema).optional(),
     webhook_url: z.string().max(2_048).optional(),
     metadata: jsonParam(metadataSchema).optional(),
     defaults: jsonParam(z.record(z.string(), z.unknown())).optional(),
@@ -79,6 +87,21 @@ export const batchDryRunSchema = z.object({
   types: z.partialRecord(z.enum(JOB_TYPES), z.number().int()),
   /** The batch seed given, or null: a real submission would draw one. */
   seed: z.number().int().nullable(),
+  /**
+   * What the batch should cost: the sum of the items' estimates (`unknown_items` had none:
+   * speech-to-speech or stems input whose duration is not known before a run).
+   */
+  estimate: z.object({
+    characters: z.number().int(),
+    unknown_items: z.number().int(),
+    items: z.array(
+      z.object({
+        index: z.number().int(),
+        custom_id: z.string().nullable(),
+        characters: z.number().int().nullable(),
+      }),
+    ),
+  }),
 });
 export type BatchDryRun = z.infer<typeof batchDryRunSchema>;
 

@@ -9,6 +9,7 @@ import type { ApiDeps } from '../deps.ts';
 import { BatchControl } from './batch-control.ts';
 import { BatchIntake } from './batch-intake.ts';
 import { BatchReads } from './batch-reads.ts';
+import { BatchResume } from './batch-resume.ts';
 import { BatchSubmit } from './batch-submit.ts';
 import { IdempotencyStore } from './idempotency.ts';
 import type { JobControl } from './job-control.ts';
@@ -21,6 +22,8 @@ export interface BatchServices {
   submit: BatchSubmit;
   reads: BatchReads;
   control: BatchControl;
+  /** `POST /v1/batches/{id}/resume`: a batch paused by its budget goes on. */
+  resume: BatchResume;
   /** Stops the recovery of interrupted intakes this process runs. */
   close(): Promise<void>;
 }
@@ -86,6 +89,7 @@ export function createBatchServices(
       control: parts.control,
       reads,
     }),
+    resume: new BatchResume({ redis: deps.redis, batchKeys: keys, queues: deps.queues, reads }),
     close: () => recovery.stop(),
   };
 }

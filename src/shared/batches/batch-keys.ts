@@ -11,6 +11,8 @@ export function batchKeys(prefix: string) {
     state: (id: string) => `${prefix}:batch:${id}:state`,
     /** Job id → the status the counts hold it in; what makes recounting idempotent. */
     members: (id: string) => `${prefix}:batch:${id}:members`,
+    /** Jobs waiting for the batch's budget to be raised (usage-ledger.ts), resumed together. */
+    parked: (id: string) => `${prefix}:batch:${id}:parked`,
     /** The batch's job ids (score 0, lexicographic = creation = item order). */
     jobs: (id: string) => `${prefix}:batch:${id}:jobs`,
     /** An owner's batches, like the owner's job index. */

@@ -9,7 +9,10 @@ import { webhookTargetSchema } from '../webhooks/webhook-target.ts';
  * reads two small hashes however many jobs the batch has.
  */
 
-export const BATCH_STATUSES = ['queued', 'running', 'completed', 'canceled'] as const;
+export const BATCH_STATUSES = ['queued', 'running', 'paused', 'completed', 'canceled'] as const;
+
+/** Why a batch starts no new upstream call until resumed: its `max_characters` was reached. */
+export const BATCH_PAUSE_REASONS = ['budget_exhausted'] as const;
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
 
 /** The results file of the batch's last completion, as written to storage. */
@@ -33,6 +36,8 @@ export const batchRecordSchema = z.object({
   webhook: webhookTargetSchema.nullable(),
   created_at: z.string(),
   results: batchResultsFileSchema.nullable().default(null),
+  /** The budget given at intake (null: none); resume may raise it (the state holds the live one). */
+  max_characters: z.number().int().nullable().default(null),
   webhook_deliveries: z.array(webhookDeliverySchema).default([]),
 });
 export type BatchRecord = z.infer<typeof batchRecordSchema>;
@@ -69,6 +74,10 @@ export const batchStateSchema = z.object({
   usage_characters: count,
   usage_calls: count,
   usage_billed_calls: count,
+  /** The live budget (intake's, or a resume's); absent: none. */
+  max_characters: millis,
+  /** Set when a job found the budget spent; cleared by resume. */
+  paused_reason: z.enum(BATCH_PAUSE_REASONS).optional(),
   /**
    * Where the batch's intake stands: `writing` records (the batch is invisible), `queueing`
    * their work items (visible, and queued in full sooner or later), `rolling_back` (never
@@ -113,6 +122,10 @@ export const batchViewSchema = z.object({
   progress: batchProgressSchema,
   /** Every upstream call of the batch's jobs, summed as they happen (failed calls included). */
   usage: usageSchema,
+  /** Upstream calls stop once `usage.characters` reaches it (in-flight calls finish); null: no cap. */
+  max_characters: z.number().int().nullable(),
+  /** Why the batch is `paused`; null otherwise. */
+  paused_reason: z.enum(BATCH_PAUSE_REASONS).nullable(),
   /** How many times every item has finished (retries that complete again add one). */
   completions: z.number().int(),
   /** The results file written at the last completion; null before the first. */

@@ -49,6 +49,7 @@ export class BatchStore {
       generation: 0,
       finalized: 0,
       intake: 'writing',
+      ...(record.max_characters !== null && { max_characters: record.max_characters }),
     });
   }
 

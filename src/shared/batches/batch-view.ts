@@ -23,6 +23,8 @@ export function toBatchView(record: BatchRecord, state: BatchState, now = Date.n
       calls: state.usage_calls,
       billed_calls: state.usage_billed_calls,
     },
+    max_characters: state.max_characters ?? null,
+    paused_reason: done ? null : (state.paused_reason ?? null),
     completions: state.generation,
     results_url: `/v1/batches/${encodeURIComponent(record.id)}/results`,
   };
@@ -38,6 +40,7 @@ function isDone(state: BatchState): boolean {
 
 function batchStatus(state: BatchState, finished: number): BatchStatus {
   if (isDone(state)) return state.cancel_requested ? 'canceled' : 'completed';
+  if (state.paused_reason !== undefined && !state.cancel_requested) return 'paused';
   if (state.running > 0 || finished > 0 || state.started_at !== undefined) return 'running';
   return 'queued';
 }

@@ -6,6 +6,8 @@ import { enqueueDelivery, messageId } from '../webhooks/webhook-queue.ts';
 import { webhookTargetSchema, type WebhookTarget } from '../webhooks/webhook-target.ts';
 import { BatchCounts } from './batch-counts.ts';
 import { batchKeys } from './batch-keys.ts';
+import { BatchStore } from './batch-store.ts';
+import { toBatchView } from './batch-view.ts';
 import {
   closeEventQueues,
   createEventQueues,
@@ -63,6 +65,19 @@ export class JobEvents {
    */
   async finished(record: JobRecord): Promise<void> {
     await Promise.all([this.changed(record), this.announce(record)]);
+  }
+
+  /** The batch's budget is spent (its `pause`-th pause): batch.paused to its webhook. */
+  async batchPaused(batchId: string, pause: number): Promise<void> {
+    const batch = await new BatchStore(this.deps.redis, batchKeys(this.deps.prefix)).get(batchId);
+    if (!batch?.record.webhook) return;
+    await enqueueDelivery(this.deps.queues.webhooks, {
+      message_id: messageId('batch.paused', batchId, `p${pause}`),
+      event: 'batch.paused',
+      subject: { kind: 'batch', id: batchId },
+      url: batch.record.webhook.url,
+      body: eventBody('batch.paused', toBatchView(batch.record, batch.state)),
+    });
   }
 
   private async announce(record: JobRecord): Promise<void> {

@@ -15,6 +15,8 @@ export interface AttemptEntry {
     | 'retry'
     | 'requeued_concurrency'
     | 'requeued_quota'
+    /** A budget (batch max_characters, tenant monthly cap) stopped the next call: waits. */
+    | 'parked_budget'
     | 'interrupted'
     | 'failed'
     | 'canceled'

@@ -25,6 +25,10 @@ export interface Metrics {
   readonly upstreamResponses: Counter<'endpoint' | 'status' | 'code'>;
   /** Upstream 429s by class and code: concurrency refusals, system_busy, rate limits. */
   readonly upstream429: Counter<'class' | 'code'>;
+  /** Characters the upstream billed (`character-cost`), by job type and tenant. */
+  readonly upstreamCharacters: Counter<'type' | 'tenant'>;
+  /** Upstream calls that went out, by job type, tenant and whether they were billed. */
+  readonly upstreamCalls: Counter<'type' | 'tenant' | 'billed'>;
   /** Upstream calls this process has in flight, by class. */
   readonly upstreamInFlight: Gauge<'class'>;
   /** Time spent waiting for an account-wide slot, by class. */
@@ -97,6 +101,18 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       name: 'audiobatch_upstream_429_total',
       help: 'Upstream 429 answers by class and error code',
       labelNames: ['class', 'code'],
+      registers,
+    }),
+    upstreamCharacters: new Counter({
+      name: 'audiobatch_upstream_characters_total',
+      help: 'Characters the upstream billed (character-cost), by job type and tenant',
+      labelNames: ['type', 'tenant'],
+      registers,
+    }),
+    upstreamCalls: new Counter({
+      name: 'audiobatch_upstream_calls_total',
+      help: 'Upstream calls made, failed ones included, by job type, tenant and billed (yes/no)',
+      labelNames: ['type', 'tenant', 'billed'],
       registers,
     }),
     upstreamInFlight: new Gauge({

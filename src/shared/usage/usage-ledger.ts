@@ -2,6 +2,7 @@ import type { Redis } from '../redis/connections.ts';
 import { batchKeys, type BatchKeys } from '../batches/batch-keys.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
 import { redisKeys, type RedisKeys } from '../redis/keys.ts';
+import type { BudgetScope } from './budget-error.ts';
 import type { UpstreamCallRecord } from './usage.ts';
 
 /** A tenant's day and month usage hashes outlive their period this long, s (a year and a bit). */
@@ -64,6 +65,16 @@ end
 return {month, batch}
 `;
 
+// KEYS: batch state, batch parked set. ARGV: job id. Parks the job; pauses the batch unless it
+// is already. Returns the pause's number when this call paused it (the one that announces
+// batch.paused), else 0.
+const parkScript = `
+redis.call('SADD', KEYS[2], ARGV[1])
+if redis.call('HEXISTS', KEYS[1], 'paused_reason') == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'paused_reason', 'budget_exhausted')
+return redis.call('HINCRBY', KEYS[1], 'pauses', 1)
+`;
+
 /** The job a call was made for, as the ledger files it. */
 export type CallOwner = Pick<JobRecord, 'id' | 'owner' | 'type' | 'batch_id'>;
 
@@ -112,6 +123,56 @@ export class UsageLedger {
       TENANT_USAGE_TTL_SECONDS,
     )) as [number, number];
     return { tenantMonthCharacters: tenantMonth, batchCharacters: batch };
+  }
+
+  /**
+   * The budget the job's next call would pass, if any: its batch's usage has reached the
+   * batch's `max_characters`, or its tenant's month has reached `tenantCap`. Checked before
+   * every call, so calls already in flight are all a cap can be passed by.
+   */
+  async exhaustedBudget(
+    job: CallOwner,
+    tenantCap: number | undefined,
+    at: Date,
+  ): Promise<{ scope: BudgetScope; used: number; cap: number } | null> {
+    const pipeline = this.redis.pipeline();
+    if (job.batch_id !== null)
+      pipeline.hmget(this.#batches.state(job.batch_id), 'usage_characters', 'max_characters');
+    if (tenantCap !== undefined)
+      pipeline.hget(this.#keys.tenantUsageMonth(job.owner, usagePeriods(at).month), 'characters');
+    const replies = (await pipeline.exec()) ?? [];
+    for (const [error] of replies) if (error) throw error;
+    let next = 0;
+    if (job.batch_id !== null) {
+      const [used, cap] = (replies[next++]?.[1] ?? []) as (string | null)[];
+      if (cap != null && Number(used ?? 0) >= Number(cap))
+        return { scope: 'batch', used: Number(used ?? 0), cap: Number(cap) };
+    }
+    if (tenantCap !== undefined) {
+      const used = Number((replies[next]?.[1] as string | null) ?? 0);
+      if (used >= tenantCap) return { scope: 'tenant', used, cap: tenantCap };
+    }
+    return null;
+  }
+
+  /**
+   * Parks a job of a batch whose budget is spent. When this pauses the batch, the pause's
+   * number (1 for the first); null when it was paused already.
+   */
+  async park(batchId: string, jobId: string): Promise<number | null> {
+    const pause = (await this.redis.eval(
+      parkScript,
+      2,
+      this.#batches.state(batchId),
+      this.#batches.parked(batchId),
+      jobId,
+    )) as number;
+    return pause === 0 ? null : pause;
+  }
+
+  /** Whether the batch still waits for a resume (a park may race one). */
+  async isPaused(batchId: string): Promise<boolean> {
+    return (await this.redis.hexists(this.#batches.state(batchId), 'paused_reason')) === 1;
   }
 
   /** The tenant's characters so far in the month of `at`. */

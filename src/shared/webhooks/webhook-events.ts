@@ -7,6 +7,8 @@ export const WEBHOOK_EVENTS = [
   'job.failed',
   'job.canceled',
   'batch.completed',
+  /** The batch's budget (max_characters) is spent: no new upstream call until it is resumed. */
+  'batch.paused',
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 

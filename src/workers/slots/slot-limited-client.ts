@@ -22,6 +22,11 @@ export function slotLimitedClient(
   client: UpstreamClient,
   slots: UpstreamSlots,
   jobClass: JobClass,
+  /**
+   * Runs once the slot is held, right before the call goes out; what it throws stops the call
+   * (the budget check: a call that waited for a slot must not pass a cap reached meanwhile).
+   */
+  beforeSend: () => Promise<void> = () => Promise.resolve(),
 ): SlotLimitedClient {
   const open = new Set<SlotLease>();
   let calls = 0;
@@ -33,6 +38,12 @@ export function slotLimitedClient(
   async function call(upstreamCall: UpstreamCall): Promise<UpstreamResponse> {
     const lease = await slots.acquire(jobClass, upstreamCall.signal);
     open.add(lease);
+    try {
+      await beforeSend();
+    } catch (error) {
+      finish(lease, 'completed');
+      throw error;
+    }
     calls += 1;
     const signal = AbortSignal.any([upstreamCall.signal, lease.lost]);
     let response: UpstreamResponse;

@@ -158,6 +158,15 @@ describe('batches through the API', () => {
       total: 2,
       types: { speech_to_speech: 2 },
       seed: null,
+      // A WAV upload's duration is not known before a run: no estimate for these items.
+      estimate: {
+        characters: 0,
+        unknown_items: 2,
+        items: [
+          { index: 0, custom_id: expect.any(String) as string, characters: null },
+          { index: 1, custom_id: expect.any(String) as string, characters: null },
+        ],
+      },
     });
     expect(await api.queueCounts()).toEqual(before);
   });

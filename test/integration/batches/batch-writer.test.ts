@@ -27,6 +27,7 @@ function newBatch(): BatchRecord {
     webhook: null,
     created_at: new Date().toISOString(),
     results: null,
+    max_characters: null,
     webhook_deliveries: [],
   };
 }

@@ -110,4 +110,130 @@ describe('usage: every upstream call counted', () => {
       true,
     );
   });
+
+  it('estimates a dry run of 40 dialogue items from their texts, with no upstream call', async () => {
+    const items = Array.from({ length: 40 }, (_, i) => ({ custom_id: `e${i}`, ...dialogue(i) }));
+    const before = service.simulator.counters().requests;
+    const { status, body } = await service.json<{
+      estimate: { characters: number; unknown_items: number; items: { characters: number }[] };
+    }>('/v1/batches?dry_run=true', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ items }),
+    });
+    expect(status).toBe(200);
+    const texts = items.map((item) => textCharacters(item));
+    expect(body.estimate.items.map((item) => item.characters)).toEqual(texts);
+    expect(body.estimate.characters).toBe(texts.reduce((sum, n) => sum + n, 0));
+    expect(body.estimate.unknown_items).toBe(0);
+    expect(service.simulator.counters().requests).toEqual(before);
+  });
+
+  it('answers GET /v1/usage with the tenant’s totals, by day, type and batch', async () => {
+    const [batches, all, byType, byBatch, byDay] = await Promise.all([
+      service.json<{ data: { id: string; usage: UsageFigures }[] }>('/v1/batches'),
+      service.json<UsageReport>('/v1/usage'),
+      service.json<UsageReport>('/v1/usage?group_by=type'),
+      service.json<UsageReport>('/v1/usage?group_by=batch'),
+      service.json<UsageReport>('/v1/usage?group_by=day'),
+    ]);
+    expect(all.status).toBe(200);
+    const batch = batches.body.data[0]!;
+    // This file's two tests: one single job and the batch.
+    expect(all.body.totals.characters).toBeGreaterThan(batch.usage.characters);
+    expect(all.body.groups).toEqual([]);
+    expect(byType.body.groups).toEqual([
+      {
+        key: 'text_to_dialogue',
+        characters: all.body.totals.characters,
+        calls: all.body.totals.calls,
+      },
+    ]);
+    expect(byBatch.body.groups).toEqual([
+      { key: batch.id, characters: batch.usage.characters, calls: batch.usage.calls },
+    ]);
+    const today = new Date().toISOString().slice(0, 10);
+    expect(byDay.body.groups.map((g) => g.key)).toContain(today);
+    expect(byDay.body.groups.reduce((sum, g) => sum + g.characters, 0)).toBe(
+      all.body.totals.characters,
+    );
+
+    const empty = await service.json<UsageReport>('/v1/usage?from=2020-01-01&to=2020-01-31');
+    expect(empty.body.totals).toEqual({ characters: 0, calls: 0, billed_calls: 0 });
+    const backwards = await service.json<{ error: { details: { field: string }[] } }>(
+      '/v1/usage?from=2026-02-01&to=2026-01-01',
+    );
+    expect(backwards.status).toBe(422);
+    expect(backwards.body.error.details[0]?.field).toBe('to');
+    const malformed = await service.json<{ error: { details: { field: string }[] } }>(
+      '/v1/usage?from=yesterday',
+    );
+    expect(malformed.status).toBe(422);
+    expect(malformed.body.error.details.map((d) => d.field)).toEqual(['from']);
+
+    const metrics = await (await service.request('/metrics')).text();
+    const counted =
+      /audiobatch_upstream_characters_total\{type="text_to_dialogue",tenant="[^"]+"\} (\d+)/.exec(
+        metrics,
+      );
+    expect(Number(counted?.[1])).toBe(all.body.totals.characters);
+  });
+
+  it('pauses a batch at max_characters with only in-flight calls beyond it, then resumes it', async () => {
+    service.simulator.configure({ faults: { rates: {} } });
+    const items = Array.from({ length: 60 }, (_, i) => ({
+      custom_id: `b${i}`,
+      ...dialogue(1_000 + i),
+    }));
+    const largest = Math.max(...items.map((item) => textCharacters(item)));
+    const batch = await submitBatch(service, {
+      items,
+      defaults: { cache: 'bypass' },
+      max_characters: 300,
+    });
+    type Budgeted = typeof batch & {
+      usage: UsageFigures;
+      max_characters: number | null;
+      paused_reason: string | null;
+    };
+    const paused = (await waitForBatch(
+      service,
+      batch.id,
+      (b) => b.status === 'paused' && b.counts.running === 0,
+    )) as Budgeted;
+    expect(paused.paused_reason).toBe('budget_exhausted');
+    expect(paused.max_characters).toBe(300);
+    expect(paused.usage.characters).toBeGreaterThanOrEqual(300);
+    // Past the cap only by what was in flight when it was reached: at most one call per slot.
+    expect(paused.usage.characters).toBeLessThan(300 + 5 * largest);
+    expect(paused.counts).toMatchObject({ failed: 0, queued: 60 - paused.counts.succeeded });
+
+    const resume = (body: object) =>
+      service.json<Budgeted & { error?: { details: { field: string }[] } }>(
+        `/v1/batches/${batch.id}/resume`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        },
+      );
+    const tooLow = await resume({ max_characters: paused.usage.characters });
+    expect(tooLow.status).toBe(422);
+    expect(tooLow.body.error?.details.map((d) => d.field)).toEqual(['max_characters']);
+    const resumed = await resume({ max_characters: 1_000_000 });
+    expect(resumed.status).toBe(200);
+    expect(resumed.body.paused_reason).toBeNull();
+
+    const done = (await waitForBatch(service, batch.id)) as Budgeted;
+    expect(done.status).toBe('completed');
+    expect(done.counts.succeeded).toBe(60);
+    // No faults: one billed call per item, whatever the pause.
+    const texts = items.reduce((sum, item) => sum + textCharacters(item), 0);
+    expect(done.usage).toEqual({ characters: texts, calls: 60, billed_calls: 60 });
+  });
 });
+
+type UsageReport = {
+  totals: UsageFigures;
+  groups: { key: string; characters: number; calls: number }[];
+};

@@ -11,6 +11,7 @@ const record: BatchRecord = {
   webhook: null,
   created_at: '2025-01-01T00:00:00.000Z',
   results: null,
+  max_characters: null,
   webhook_deliveries: [],
 };
 const state = (fields: Record<string, string>) => batchStateSchema.parse(fields);

@@ -1,0 +1,86 @@
+import type { JobRequest } from '../jobs/job-request.ts';
+import type { ResolvedInput } from '../jobs/job-record.ts';
+import { characterCount } from '../jobs/text-to-dialogue.ts';
+import { isRawPcmType } from '../uploads/audio-sniff.ts';
+
+/** Characters billed per minute of audio where the upstream bills by duration (config). */
+export interface PriceTable {
+  speechToSpeechPerMinute: number;
+  musicPerMinute: number;
+  stemsPerMinute: number;
+}
+
+/** The price table as configured. */
+export function pricesOf(config: {
+  ESTIMATE_STS_CHARACTERS_PER_MINUTE: number;
+  ESTIMATE_MUSIC_CHARACTERS_PER_MINUTE: number;
+  ESTIMATE_STEMS_CHARACTERS_PER_MINUTE: number;
+}): PriceTable {
+  return {
+    speechToSpeechPerMinute: config.ESTIMATE_STS_CHARACTERS_PER_MINUTE,
+    musicPerMinute: config.ESTIMATE_MUSIC_CHARACTERS_PER_MINUTE,
+    stemsPerMinute: config.ESTIMATE_STEMS_CHARACTERS_PER_MINUTE,
+  };
+}
+
+/** `pcm_s16le_16` input: 16-bit mono at 16 kHz, bytes per second. */
+const RAW_PCM_BYTES_PER_SECOND = 32_000;
+
+/**
+ * What a request should cost, computed from the request alone (no upstream call): dialogue
+ * bills the characters of its texts; music its length (given, or the sum of its plan); a plan
+ * nothing. Speech-to-speech and stems bill the input's duration, which is known before a run
+ * only for raw PCM input (its size says it); for other inputs the estimate is null (unknown).
+ */
+export function estimateCharacters(
+  request: JobRequest,
+  input: Pick<ResolvedInput, 'bytes' | 'content_type'> | null,
+  prices: PriceTable,
+): number | null {
+  switch (request.type) {
+    case 'text_to_dialogue':
+      return request.params.inputs.reduce((sum, line) => sum + characterCount(line.text), 0);
+    case 'music_plan':
+      return 0;
+    case 'music': {
+      const ms = request.params.music_length_ms ?? planMs(request.params.composition_plan);
+      return ms === null ? null : perMinute(ms / 1000, prices.musicPerMinute);
+    }
+    case 'speech_to_speech':
+      return byInputDuration(input, prices.speechToSpeechPerMinute);
+    case 'stem_separation':
+      return byInputDuration(input, prices.stemsPerMinute);
+  }
+}
+
+function perMinute(seconds: number, price: number): number {
+  return Math.ceil((seconds / 60) * price);
+}
+
+function byInputDuration(
+  input: Pick<ResolvedInput, 'bytes' | 'content_type'> | null,
+  price: number,
+): number | null {
+  if (input?.bytes == null || !isRawPcmType(input.content_type ?? undefined)) return null;
+  return perMinute(input.bytes / RAW_PCM_BYTES_PER_SECOND, price);
+}
+
+/** A composition plan's length: its sections' or chunks' durations (a span: its range). */
+function planMs(plan: unknown): number | null {
+  if (typeof plan !== 'object' || plan === null) return null;
+  const parts =
+    (plan as { sections?: unknown[]; chunks?: unknown[] }).sections ??
+    (plan as { chunks?: unknown[] }).chunks ??
+    [];
+  let total = 0;
+  for (const part of parts as { duration_ms?: number; range?: Span; audio?: { range?: Span } }[]) {
+    const span = part.range ?? part.audio?.range;
+    total += part.duration_ms ?? (span ? span.end_ms - span.start_ms : 0);
+  }
+  return total > 0 ? total : null;
+}
+
+interface Span {
+  start_ms: number;
+  end_ms: number;
+}
