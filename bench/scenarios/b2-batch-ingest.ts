@@ -16,7 +16,7 @@ export const b2BatchIngest: Scenario = {
   id: 'B2',
   quick: true,
   async run({ quick, progress }) {
-    const size = quick ? 5_000 : 10_000;
+    const size = quick ? 2_000 : 10_000;
     const items = Array.from({ length: size }, (_, i) => ({
       custom_id: `item-${i}`,
       ...dialogueRequest(i),
@@ -42,7 +42,7 @@ export const b2BatchIngest: Scenario = {
         method: 'POST',
         body: JSON.stringify(dialogueRequest(7)),
         connections: 50,
-        seconds: quick ? 5 : 10,
+        seconds: quick ? 3 : 10,
       });
       started = performance.now();
       const loadedStatus = await createBatch(api.url, items, 2).then(

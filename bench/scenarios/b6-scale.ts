@@ -19,8 +19,8 @@ export const b6Scale: Scenario = {
   id: 'B6',
   quick: true,
   async run({ quick, progress }) {
-    const size = quick ? 10_000 : 100_000;
-    const seconds = quick ? 3 : 5;
+    const size = quick ? 5_000 : 100_000;
+    const seconds = quick ? 2 : 5;
     const stack = await Stack.start();
     try {
       const api = await stack.startApi();
@@ -29,7 +29,9 @@ export const b6Scale: Scenario = {
       let batchId = '';
       for (let done = 0; done < size; done += CHUNK) {
         progress.update(`${done}/${size} jobs queued through POST /v1/batches`);
-        const items = Array.from({ length: CHUNK }, (_, i) => dialogueRequest(done + i));
+        const items = Array.from({ length: Math.min(CHUNK, size - done) }, (_, i) =>
+          dialogueRequest(done + i),
+        );
         batchId = (await createBatch(api.url, items, done)).id;
       }
       const perJob = ((await usedMemory(redis)) - before) / size;
@@ -38,7 +40,7 @@ export const b6Scale: Scenario = {
       const queue = baselineQueue(redis);
       before = await usedMemory(redis);
       for (let done = 0; done < size; done += CHUNK) {
-        const jobs = Array.from({ length: CHUNK }, (_, i) => ({
+        const jobs = Array.from({ length: Math.min(CHUNK, size - done) }, (_, i) => ({
           name: 'text_to_dialogue',
           data: { job_id: `job_${String(done + i).padStart(26, '0')}` },
         }));
