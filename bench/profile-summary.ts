@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 
 /**
- * `npx tsx bench/profile-summary.ts <file.cpuprofile>`: where a process spent its CPU, as
- * self time by function and by package (or our own src/ folder), top 25 of each. Reads the
+ * `npx tsx bench/profile-summary.ts <file.cpuprofile> [last-seconds]`: where a process spent
+ * its CPU, as self time by function and by package (or our own src/ folder), top 25 of each;
+ * with `last-seconds`, only the end of the run (the load, without start-up). Reads the
  * profiles `npm run bench -- --profile` writes.
  */
 interface ProfileNode {
@@ -15,7 +16,7 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
-const file = process.argv[2];
+const [file, lastArg] = process.argv.slice(2);
 if (!file) {
   console.error('usage: tsx bench/profile-summary.ts <file.cpuprofile>');
   process.exit(2);
@@ -23,9 +24,14 @@ if (!file) {
 const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 const selfMicros = new Map<number, number>();
-profile.samples.forEach((id, i) => {
-  selfMicros.set(id, (selfMicros.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
-});
+// Samples from the end backwards, until `last-seconds` of them are counted.
+let window = lastArg === undefined ? Number.POSITIVE_INFINITY : Number(lastArg) * 1e6;
+for (let i = profile.samples.length - 1; i >= 0 && window > 0; i -= 1) {
+  const id = profile.samples[i]!;
+  const delta = profile.timeDeltas[i] ?? 0;
+  selfMicros.set(id, (selfMicros.get(id) ?? 0) + delta);
+  window -= delta;
+}
 const total = [...selfMicros.values()].reduce((sum, n) => sum + n, 0);
 
 const byFunction = new Map<string, number>();

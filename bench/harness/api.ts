@@ -51,6 +51,26 @@ export function createBatch(base: string, items: object[], seed: number): Promis
   );
 }
 
+/**
+ * {@link createBatch}, retrying a 503 ("nothing was kept, retry shortly") up to `attempts`
+ * times as a client would; `refused` counts those answers, for the scenario's figures.
+ */
+export async function createBatchRetrying(
+  base: string,
+  items: object[],
+  seed: number,
+  attempts = 3,
+): Promise<{ batch: BatchView; refused: number }> {
+  for (let refused = 0; ; refused += 1) {
+    try {
+      return { batch: await createBatch(base, items, seed), refused };
+    } catch (error) {
+      const retry = error instanceof UnexpectedAnswerError && error.status === 503;
+      if (!retry || refused + 1 >= attempts) throw error;
+    }
+  }
+}
+
 /** `POST /v1/jobs`; resolves with the 202's job view. */
 export function createJob(base: string, request: object): Promise<JobView> {
   return send<JobView>(

@@ -17,7 +17,7 @@ export const b1Intake: Scenario = {
   id: 'B1',
   quick: true,
   async run({ quick, progress }) {
-    const seconds = quick ? 5 : 10;
+    const seconds = quick ? 3 : 10;
     const stack = await Stack.start();
     try {
       const api = await stack.startApi();

@@ -31,7 +31,7 @@ export const b3Saturation: Scenario = {
   id: 'B3',
   quick: true,
   async run({ quick, progress }) {
-    const size = quick ? 500 : 2_000;
+    const size = quick ? 300 : 2_000;
     const stack = await Stack.start({ simulator: { speech: LIMIT, latencyMs: LATENCY_MS } });
     try {
       progress.update(`baseline: p-limit script, ${size} calls at concurrency ${LIMIT}`);

@@ -17,7 +17,7 @@ export const b5Memory: Scenario = {
   id: 'B5',
   quick: true,
   async run({ quick, progress }) {
-    const size = quick ? 4 : 20;
+    const size = quick ? 2 : 20;
     const stack = await Stack.start({ simulator: { music: 2 } });
     try {
       const api = await stack.startApi();

@@ -14,7 +14,7 @@ export const b7Cache: Scenario = {
   id: 'B7',
   quick: true,
   async run({ quick, progress }) {
-    const size = quick ? 200 : 1_000;
+    const size = quick ? 100 : 1_000;
     const stack = await Stack.start({ simulator: { speech: 10, latencyMs: 200 } });
     try {
       const api = await stack.startApi();

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../shared/config.ts';
 import type { Logger } from '../shared/logger.ts';
-import { startSimulator, type RunningSimulator } from '../simulator/index.ts';
+import type { RunningSimulator } from '../simulator/index.ts';
 
 export interface UpstreamTarget {
   baseUrl: string;
@@ -22,6 +22,8 @@ export async function resolveUpstream(config: Config, logger: Logger): Promise<U
       simulator: null,
     };
   }
+  // Loaded only here: a process with a real upstream never carries the simulator's encoders.
+  const { startSimulator } = await import('../simulator/index.ts');
   const apiKey = randomBytes(16).toString('hex');
   const simulator = await startSimulator({
     apiKey,

@@ -1,4 +1,3 @@
-import { buildApp } from '../api/app.ts';
 import { intakeHost, authDisabled, type Config } from '../shared/config.ts';
 import { startIntakeRecovery } from '../shared/batches/batch-intake-recovery.ts';
 import { batchKeys } from '../shared/batches/batch-keys.ts';
@@ -216,6 +215,9 @@ export async function startService(
       stops.push(() => intakeRedis.quit());
       const queues = createQueues(intakeRedis, queueSettings);
       stops.push(() => closeQueues(queues));
+      // Loaded here, not at the top: a worker process never loads the intake (Fastify, its
+      // plugins, OpenAPI, the dashboard), which would only weigh on its memory (B5).
+      const { buildApp } = await import('../api/app.ts');
       const app = await buildApp({
         config,
         logger,

@@ -248,6 +248,16 @@ export function describeStorageContract(
       expect(await storage.head('elsewhere')).toBeNull();
     });
 
+    it('keeps a copy whole when its source is replaced or deleted (the file driver links)', async () => {
+      await storage.put('source', 'first');
+      await storage.copy('source', 'copy');
+      await storage.put('source', 'second');
+      expect((await content('copy')).toString()).toBe('first');
+      await storage.delete('source');
+      expect((await content('copy')).toString()).toBe('first');
+      await expect(storage.copy('nothing/here', 'x')).rejects.toBeInstanceOf(ObjectNotFoundError);
+    });
+
     it('deletes; deleting an absent key is fine', async () => {
       await storage.put('a/b', 'x');
       await storage.delete('a/b');
