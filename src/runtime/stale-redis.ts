@@ -29,7 +29,8 @@ export async function forgetRedisPid(dir: string): Promise<void> {
   await rm(join(dir, PID_FILE), { force: true });
 }
 
-function isAlive(pid: number): boolean {
+/** True while a process with this pid exists (signal 0 only checks). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

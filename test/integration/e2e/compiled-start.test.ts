@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sineWav } from './audio-fixtures.ts';
+import { runWalkthroughJob } from './walkthrough-job.ts';
 
 const repo = resolve(import.meta.dirname, '../../..');
 
@@ -61,32 +61,10 @@ describe('the compiled service (npm run build, node dist/main.js)', () => {
   });
 
   it('runs without a TypeScript loader and serves a job end to end', async () => {
-    const uploaded = (await (
-      await fetch(`${url}/v1/uploads`, {
-        method: 'POST',
-        headers: { 'content-type': 'audio/wav' },
-        body: sineWav(1),
-      })
-    ).json()) as { id: string };
-    const created = await fetch(`${url}/v1/jobs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        type: 'speech_to_speech',
-        params: { voice_id: 'JBFqnCBsd6RMkjVDRZzb' },
-        input: { upload_id: uploaded.id },
-      }),
-    });
-    expect(created.status).toBe(202);
-    const { id } = (await created.json()) as { id: string };
-    let job = { status: 'queued' };
-    for (let i = 0; i < 10 && job.status !== 'succeeded' && job.status !== 'failed'; i++) {
-      job = (await (await fetch(`${url}/v1/jobs/${id}?wait=10`)).json()) as { status: string };
-    }
+    const job = await runWalkthroughJob(url, 1);
     expect(job.status).toBe('succeeded');
-    const audio = await fetch(`${url}/v1/jobs/${id}/outputs/audio`);
-    expect(audio.status).toBe(200);
-    expect((await audio.arrayBuffer()).byteLength).toBeGreaterThan(0);
+    expect(job.audioStatus).toBe(200);
+    expect(job.audio.byteLength).toBeGreaterThan(0);
   });
 
   it('measures what it adds to the upstream call (the bench reads this for B4)', async () => {

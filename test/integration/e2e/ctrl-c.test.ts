@@ -5,18 +5,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
+import { isAlive } from '../../../src/runtime/stale-redis.ts';
 import { waitUntil } from '../../support/eventually.ts';
 
 const repo = resolve(import.meta.dirname, '../../..');
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The process group id: field 5 of /proc/<pid>/stat, after the parenthesized name. */
 async function processGroupOf(pid: number): Promise<number> {

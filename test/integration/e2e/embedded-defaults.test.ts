@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodedDurationSeconds, sineWav } from './audio-fixtures.ts';
+import { decodedDurationSeconds } from './audio-fixtures.ts';
+import { runWalkthroughJob } from './walkthrough-job.ts';
 
 const repo = resolve(import.meta.dirname, '../../..');
 
@@ -57,32 +58,8 @@ describe('npm start on embedded defaults', () => {
   });
 
   it('serves a speech-to-speech job end to end', async () => {
-    const uploaded = (await (
-      await fetch(`${url}/v1/uploads`, {
-        method: 'POST',
-        headers: { 'content-type': 'audio/wav' },
-        body: sineWav(1.5),
-      })
-    ).json()) as { id: string };
-    const created = await fetch(`${url}/v1/jobs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        type: 'speech_to_speech',
-        params: { voice_id: 'JBFqnCBsd6RMkjVDRZzb' },
-        input: { upload_id: uploaded.id },
-      }),
-    });
-    expect(created.status).toBe(202);
-    const { id } = (await created.json()) as { id: string };
-    let job = { status: 'queued' };
-    for (let i = 0; i < 10 && job.status !== 'succeeded' && job.status !== 'failed'; i++) {
-      job = (await (await fetch(`${url}/v1/jobs/${id}?wait=10`)).json()) as { status: string };
-    }
-    expect(job.status).toBe('succeeded');
-    const audio = Buffer.from(
-      await (await fetch(`${url}/v1/jobs/${id}/outputs/audio`)).arrayBuffer(),
-    );
+    const { id, status, audio } = await runWalkthroughJob(url, 1.5);
+    expect(status).toBe('succeeded');
     expect(await decodedDurationSeconds(audio, 'audio/mpeg')).toBeCloseTo(1.5, 0);
     expect((await stat(join(cwd, 'data/objects/jobs', id, 'job.json'))).isFile()).toBe(true);
     expect((await stat(join(cwd, 'data/redis'))).isDirectory()).toBe(true);
