@@ -1,5 +1,5 @@
-import type { JobRecord } from '../shared/jobs/job-record.ts';
 import { BudgetExhaustedError } from '../shared/usage/budget-error.ts';
+import type { CallOwner } from '../shared/usage/usage-ledger.ts';
 import type { WorkerDeps } from './worker-deps.ts';
 
 /**
@@ -10,7 +10,7 @@ import type { WorkerDeps } from './worker-deps.ts';
  */
 export function budgetGate(
   deps: Pick<WorkerDeps, 'usage' | 'config'>,
-  job: Pick<JobRecord, 'id' | 'owner' | 'type' | 'batch_id'>,
+  job: CallOwner,
 ): () => Promise<void> {
   const tenantCap = deps.config.MAX_CHARACTERS_PER_TENANT_PER_MONTH;
   return async () => {

@@ -135,6 +135,8 @@ export class UsageLedger {
     tenantCap: number | undefined,
     at: Date,
   ): Promise<{ scope: BudgetScope; used: number; cap: number } | null> {
+    // A single job with no tenant cap has no budget: no round trip before its calls.
+    if (job.batch_id === null && tenantCap === undefined) return null;
     const pipeline = this.redis.pipeline();
     if (job.batch_id !== null)
       pipeline.hmget(this.#batches.state(job.batch_id), 'usage_characters', 'max_characters');
