@@ -24,6 +24,11 @@ export interface DriverTraits {
   presigns: boolean;
   /** head reports the content type given to put. */
   storesContentType: boolean;
+  /**
+   * Two racing puts to one key leave one of them whole. True of the file driver, S3 and MinIO;
+   * not of the s3rver emulator, which streams each PUT into the same file in place.
+   */
+  wholeRacingPuts: boolean;
 }
 
 /**
@@ -130,13 +135,16 @@ export function describeStorageContract(
       expect(await list('')).toEqual(['fresh', 'k']);
     });
 
-    it('keeps one whole version when two writes to a key race', async () => {
-      const a = Buffer.alloc(MiB, 'a');
-      const b = Buffer.alloc(MiB, 'b');
-      await Promise.all([storage.put('race', a), storage.put('race', b)]);
-      const stored = sha256(await content('race'));
-      expect([sha256(a), sha256(b)]).toContain(stored);
-    });
+    it.runIf(traits.wholeRacingPuts)(
+      'keeps one whole version when two writes to a key race',
+      async () => {
+        const a = Buffer.alloc(MiB, 'a');
+        const b = Buffer.alloc(MiB, 'b');
+        await Promise.all([storage.put('race', a), storage.put('race', b)]);
+        const stored = sha256(await content('race'));
+        expect([sha256(a), sha256(b)]).toContain(stored);
+      },
+    );
 
     it('refuses a body over maxBytes: PayloadTooLargeError, nothing stored, nothing pending', async () => {
       await expect(storage.put('small', 'x'.repeat(11), { maxBytes: 10 })).rejects.toBeInstanceOf(
