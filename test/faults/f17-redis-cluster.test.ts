@@ -5,9 +5,18 @@ import { checkInvariants } from './support/invariants.ts';
 import { INPUT, report, stsRequest } from './support/scenario.ts';
 import type { WorkerProcess } from './support/service-process.ts';
 
-/** Where each request goes: one of the api processes, by URL. */
+const REQUEST_MS = 90_000;
+
+/**
+ * A request to one of the api processes, by URL. Bounded (the longest is a 60 s `?wait=`), so
+ * an answer that never comes fails naming the route instead of running into the test timeout.
+ */
 async function call(base: string, path: string, init: RequestInit = {}): Promise<Response> {
-  return fetch(`${base}${path}`, init);
+  try {
+    return await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(REQUEST_MS) });
+  } catch (error) {
+    throw new Error(`${init.method ?? 'GET'} ${path}: ${String(error)}`);
+  }
 }
 
 async function json<T>(response: Response, status: number): Promise<T> {
@@ -149,5 +158,7 @@ describe('Redis Cluster', () => {
     } finally {
       await cluster.stop();
     }
-  });
+    // Above the sum of the named deadlines inside, so a step that never ends fails by its
+    // name rather than by this timeout.
+  }, 900_000);
 });

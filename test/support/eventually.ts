@@ -28,7 +28,11 @@ export async function waitUntil(
   const { timeoutMs = PATIENCE_MS, intervalMs = 25 } = options;
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    if (await check()) return;
+    // A check that hangs (a request with no answer, a command queued on a client that waits
+    // out an outage) must still end the wait at its deadline, named, not at the test timeout.
+    const remaining = Math.max(deadline - performance.now(), 0) + intervalMs;
+    if (await settlesWithin(`waiting until ${what}, a check`, Promise.resolve(check()), remaining))
+      return;
     if (performance.now() > deadline) {
       throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
     }

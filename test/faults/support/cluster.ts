@@ -21,7 +21,7 @@ import {
   type SimulatorConfigPatch,
 } from '../../../src/simulator/index.ts';
 import { postSpeechToSpeech } from '../../integration/simulator/simulator-client.ts';
-import { waitUntil as pollUntil } from '../../support/eventually.ts';
+import { waitUntil as pollUntil, settlesWithin } from '../../support/eventually.ts';
 import { startRedisCluster, type LocalRedisCluster } from '../../support/redis-cluster.ts';
 import type { S3ServerInfo } from '../../support/s3-server.ts';
 import { testS3Options, uniquePrefix } from '../../support/test-env.ts';
@@ -111,10 +111,22 @@ const BASE_ENV: Record<string, string> = {
   ADMIN_API_KEY: ADMIN_KEY,
 };
 
+/** How long one teardown step (stopping a process, closing a client) may take. */
+const TEARDOWN_STEP_MS = 30_000;
+
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const cleanups: (() => Promise<unknown>)[] = [];
   const stop = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    // Each step is bounded: a teardown that hangs (a connection that never closes) must not
+    // turn a scenario that passed into a test timeout; it is reported, and the rest still runs.
+    for (const cleanup of cleanups.reverse()) {
+      await settlesWithin('a fault-suite teardown step', cleanup(), TEARDOWN_STEP_MS).catch(
+        (error: unknown) => {
+          if (String(error).includes('not settled'))
+            console.warn(`${options.label}: ${String(error)}`);
+        },
+      );
+    }
   };
   try {
     const prefix = uniquePrefix(options.label);
