@@ -4,6 +4,7 @@ import type { Redis } from '../../shared/redis/connections.ts';
 import { JOB_CLASSES, type JobClass } from '../../shared/jobs/job-types.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Metrics } from '../../shared/metrics/metrics.ts';
+import { classQueueId } from '../../shared/queue/queues.ts';
 import type { RedisKeys } from '../../shared/redis/keys.ts';
 import { slotLostError, SlotWaitTimeoutError, WorkerStoppingError } from './slot-errors.ts';
 import { ACQUIRE_SCRIPT, RELEASE_SCRIPT, RENEW_SCRIPT } from './slot-scripts.ts';
@@ -23,6 +24,8 @@ export interface UpstreamSlotsOptions {
   /** A worker-role connection (waits out Redis outages). */
   redis: Redis;
   keys: RedisKeys;
+  /** The upstream account whose slots these are (its own pool per class); default `default`. */
+  account?: string;
   limits: Record<JobClass, number>;
   /** Lifetime of a lease without renewal: how soon a killed process's slots come back. */
   leaseMs: number;
@@ -84,8 +87,10 @@ export class UpstreamSlots {
     subscriber.on('error', (error) =>
       this.#options.logger.debug({ err: error }, 'slot subscriber error'),
     );
-    subscriber.on('message', (_channel, jobClass: string) => {
-      if ((JOB_CLASSES as readonly string[]).includes(jobClass)) this.#pump(jobClass as JobClass);
+    // Every account's releases come on the one channel, each named by its class queue id.
+    subscriber.on('message', (_channel, id: string) => {
+      const jobClass = JOB_CLASSES.find((one) => this.#poolId(one) === id);
+      if (jobClass) this.#pump(jobClass);
     });
     await subscriber.subscribe(this.#options.keys.slotReleasedChannel);
     const renewEvery = Math.max(100, Math.floor(this.#options.leaseMs / 3));
@@ -185,12 +190,17 @@ export class UpstreamSlots {
     return count;
   }
 
+  /** The class queue id naming this account's pool of a class (its key, its release messages). */
+  #poolId(jobClass: JobClass): string {
+    return classQueueId(jobClass, this.#options.account);
+  }
+
   async #tryAcquire(jobClass: JobClass, id: string): Promise<boolean> {
     const { redis, keys, limits, leaseMs } = this.#options;
     const granted = await redis.eval(
       ACQUIRE_SCRIPT,
       1,
-      keys.upstreamSlots(jobClass),
+      keys.upstreamSlots(this.#poolId(jobClass)),
       id,
       limits[jobClass],
       leaseMs,
@@ -253,8 +263,9 @@ export class UpstreamSlots {
 
   #releaseNow(jobClass: JobClass, id: string): void {
     const { redis, keys } = this.#options;
+    const pool = this.#poolId(jobClass);
     const release = redis
-      .eval(RELEASE_SCRIPT, 2, keys.upstreamSlots(jobClass), keys.slotReleasedChannel, id, jobClass)
+      .eval(RELEASE_SCRIPT, 2, keys.upstreamSlots(pool), keys.slotReleasedChannel, id, pool)
       .catch((error: unknown) =>
         this.#options.logger.warn(
           { err: error, class: jobClass },
@@ -274,7 +285,7 @@ export class UpstreamSlots {
         const lost = (await redis.eval(
           RENEW_SCRIPT,
           1,
-          keys.upstreamSlots(jobClass),
+          keys.upstreamSlots(this.#poolId(jobClass)),
           limits[jobClass],
           leaseMs,
           ...ids,
