@@ -1,7 +1,6 @@
 import type { Redis } from '../redis/connections.ts';
 import { Gauge } from 'prom-client';
 import type { AccountQueues } from '../queue/account-queues.ts';
-import type { ClassQueue } from '../queue/queues.ts';
 import { liveHeartbeats } from '../queue/worker-heartbeats.ts';
 import type { RedisKeys } from '../redis/keys.ts';
 import { DEFAULT_ACCOUNT } from '../tenants/upstream-accounts.ts';
@@ -11,8 +10,8 @@ import type { Metrics } from './metrics.ts';
 const STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed'] as const;
 
 interface ClassSnapshot {
-  /** Labels of the class queue's series (see {@link labelsOf}). */
-  labels: { class: string; account?: string };
+  /** Labels of the class queue's series (see {@link classLabels}). */
+  labels: ReturnType<typeof classLabels>;
   counts: Record<(typeof STATES)[number], number>;
   paused: boolean;
   slotsInUse: number;
@@ -94,10 +93,14 @@ function perClassGauge(
 }
 
 /**
- * The default account's series carry no `account` label, as they did before accounts existed
- * (dashboards and alerts keep matching them); every other account's carry its name.
+ * Labels of a per-class series. The default account's carry no `account` label, as they did
+ * before accounts existed (dashboards and alerts keep matching them); every other account's
+ * carry its name.
  */
-function labelsOf({ account, jobClass }: ClassQueue): ClassSnapshot['labels'] {
+export function classLabels(
+  jobClass: string,
+  account: string = DEFAULT_ACCOUNT,
+): { class: string; account?: string } {
   return account === DEFAULT_ACCOUNT ? { class: jobClass } : { class: jobClass, account };
 }
 
@@ -111,7 +114,7 @@ async function readSnapshot(source: QueueMetricsSource): Promise<ClassSnapshot[]
         liveHeartbeats(source.redis, source.keys, target.id),
       ]);
       return {
-        labels: labelsOf(target),
+        labels: classLabels(target.jobClass, target.account),
         counts: Object.fromEntries(
           STATES.map((s) => [s, counts[s] ?? 0]),
         ) as ClassSnapshot['counts'],

@@ -4,6 +4,7 @@ import type { Redis } from '../../shared/redis/connections.ts';
 import { JOB_CLASSES, type JobClass } from '../../shared/jobs/job-types.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Metrics } from '../../shared/metrics/metrics.ts';
+import { classLabels } from '../../shared/metrics/queue-metrics.ts';
 import { classQueueId } from '../../shared/queue/queues.ts';
 import type { RedisKeys } from '../../shared/redis/keys.ts';
 import { slotLostError, SlotWaitTimeoutError, WorkerStoppingError } from './slot-errors.ts';
@@ -168,7 +169,7 @@ export class UpstreamSlots {
     for (const timer of this.#timers) clearInterval(timer);
     this.#timers = [];
     for (const [id, held] of [...this.#held]) {
-      this.#options.metrics.upstreamInFlight.dec({ class: held.jobClass });
+      this.#options.metrics.upstreamInFlight.dec(this.#labels(held.jobClass));
       this.#releaseNow(held.jobClass, id);
     }
     this.#held.clear();
@@ -193,6 +194,10 @@ export class UpstreamSlots {
   /** The class queue id naming this account's pool of a class (its key, its release messages). */
   #poolId(jobClass: JobClass): string {
     return classQueueId(jobClass, this.#options.account);
+  }
+
+  #labels(jobClass: JobClass) {
+    return classLabels(jobClass, this.#options.account);
   }
 
   async #tryAcquire(jobClass: JobClass, id: string): Promise<boolean> {
@@ -241,8 +246,8 @@ export class UpstreamSlots {
     const lost = new AbortController();
     this.#held.set(id, { jobClass, lost });
     const { metrics } = this.#options;
-    metrics.slotWait.observe({ class: jobClass }, (performance.now() - startedAt) / 1000);
-    metrics.upstreamInFlight.inc({ class: jobClass });
+    metrics.slotWait.observe(this.#labels(jobClass), (performance.now() - startedAt) / 1000);
+    metrics.upstreamInFlight.inc(this.#labels(jobClass));
     let released = false;
     return {
       lost: lost.signal,
@@ -250,7 +255,7 @@ export class UpstreamSlots {
         if (released) return;
         released = true;
         this.#held.delete(id);
-        metrics.upstreamInFlight.dec({ class: jobClass });
+        metrics.upstreamInFlight.dec(this.#labels(jobClass));
         if (how === 'completed') return this.#releaseNow(jobClass, id);
         const timer = setTimeout(() => {
           this.#delayed.delete(id);

@@ -137,6 +137,7 @@ describe('several upstream accounts', () => {
     const metrics = await (await service.request('/metrics')).text();
     expect(metrics).toContain('audiobatch_queue_paused{class="speech",account="b"} 1');
     expect(metrics).toContain('audiobatch_queue_paused{class="speech"} 0');
+    expect(metrics).toContain('audiobatch_upstream_in_flight{class="speech",account="b"} 0');
 
     // Account b is topped up; an operator resumes b's queue, and beta's jobs run.
     accountB.configure({ credits: null });
