@@ -4,7 +4,7 @@ import type { JobStore } from '../shared/jobs/job-store.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { HostResolver } from '../shared/net/host-resolver.ts';
 import type { Metrics } from '../shared/metrics/metrics.ts';
-import type { ClassQueues } from '../shared/queue/queues.ts';
+import type { AccountQueues } from '../shared/queue/account-queues.ts';
 import type { RedisKeys } from '../shared/redis/keys.ts';
 import type { ObjectStorage } from '../shared/storage/object-storage.ts';
 import type { UploadStore } from '../shared/uploads/upload-store.ts';
@@ -22,7 +22,7 @@ export interface ApiDeps {
   jobs: JobStore;
   uploads: UploadStore;
   /** Producer queues, on the same fail-fast connection. */
-  queues: ClassQueues;
+  queues: AccountQueues;
   storage: ObjectStorage;
   keys: RedisKeys;
   /** The deployment this intake accepts for (see deployment-marker.ts): stamped on every job. */

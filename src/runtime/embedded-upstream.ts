@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../shared/config.ts';
 import type { Logger } from '../shared/logger.ts';
+import type { UpstreamAccount } from '../shared/tenants/upstream-accounts.ts';
 import type { RunningSimulator } from '../simulator/index.ts';
 
 export interface UpstreamTarget {
@@ -10,17 +11,18 @@ export interface UpstreamTarget {
 }
 
 /**
- * Where workers send upstream calls: the real API when ELEVENLABS_API_KEY is set, otherwise the
- * simulator in this process (config already refused that in production), with a loud banner
- * because its audio is synthetic.
+ * Where an account's workers send upstream calls: the real API when the account has a key,
+ * otherwise (only the default account, with ELEVENLABS_API_KEY unset) the simulator in this
+ * process (config already refused that in production), with a loud banner because its audio
+ * is synthetic.
  */
-export async function resolveUpstream(config: Config, logger: Logger): Promise<UpstreamTarget> {
-  if (config.ELEVENLABS_API_KEY) {
-    return {
-      baseUrl: config.ELEVENLABS_BASE_URL,
-      apiKey: config.ELEVENLABS_API_KEY,
-      simulator: null,
-    };
+export async function resolveUpstream(
+  account: UpstreamAccount,
+  config: Config,
+  logger: Logger,
+): Promise<UpstreamTarget> {
+  if (account.apiKey !== undefined) {
+    return { baseUrl: account.baseUrl, apiKey: account.apiKey, simulator: null };
   }
   // Loaded only here: a process with a real upstream never carries the simulator's encoders.
   const { startSimulator } = await import('../simulator/index.ts');

@@ -5,7 +5,8 @@ import { BatchStore } from '../shared/batches/batch-store.ts';
 import { openJobEvents } from '../shared/batches/job-events.ts';
 import { JobStore } from '../shared/jobs/job-store.ts';
 import type { Logger } from '../shared/logger.ts';
-import { closeQueues, createQueues } from '../shared/queue/queues.ts';
+import { createAccountQueues } from '../shared/queue/account-queues.ts';
+import { accountRouting, upstreamAccounts } from '../shared/tenants/upstream-accounts.ts';
 import { createRedis, warnUnlessNoEviction } from '../shared/redis/connections.ts';
 import { redisKeys, type RedisKeys } from '../shared/redis/keys.ts';
 import type { RedisTarget } from '../shared/redis/redis-target.ts';
@@ -18,17 +19,14 @@ import {
   DeploymentMismatchError,
   resolveDeployment,
 } from '../shared/deployment/deployment-marker.ts';
-import { createWorkers } from '../workers/create-workers.ts';
 import { startEventWorkers } from '../workers/webhooks/start-event-workers.ts';
 import { createInputFetcher } from '../workers/inputs/fetch-input-url.ts';
-import { UpstreamSlots } from '../workers/slots/upstream-slots.ts';
-import { createUpstreamClient } from '../workers/upstream/upstream-client.ts';
 import { createMetrics, type Metrics } from '../shared/metrics/metrics.ts';
 import { registerQueueMetrics } from '../shared/metrics/queue-metrics.ts';
 import { logConnectionState } from './connection-log.ts';
 import { resolveRedis } from './embedded-redis.ts';
 import { warnUnlessDurable } from './redis-durability.ts';
-import { resolveUpstream } from './embedded-upstream.ts';
+import { startAccountWorkers } from './account-workers.ts';
 import { startMetricsServer } from './metrics-server.ts';
 
 export type Role = 'all' | 'api' | 'worker';
@@ -77,6 +75,7 @@ export async function startService(
       attempts: config.JOB_ATTEMPTS,
       backoffMs: config.JOB_BACKOFF_MS,
     };
+    const routing = accountRouting(config);
 
     const deployment = await deploymentOf(
       config,
@@ -105,39 +104,17 @@ export async function startService(
       stops.push(() => workerRedis.quit());
       await warnUnlessNoEviction(workerRedis, logger);
       await warnUnlessDurable(workerRedis, logger);
-      const upstreamTarget = await resolveUpstream(config, logger);
-      if (upstreamTarget.simulator) stops.push(() => upstreamTarget.simulator!.close());
-      const upstream = createUpstreamClient({
-        baseUrl: upstreamTarget.baseUrl,
-        apiKey: upstreamTarget.apiKey,
-        connectTimeoutMs: config.UPSTREAM_CONNECT_TIMEOUT_MS,
-        headersTimeoutMs: config.UPSTREAM_HEADERS_TIMEOUT_MS,
-        bodyIdleTimeoutMs: config.UPSTREAM_BODY_IDLE_TIMEOUT_MS,
-      });
-      stops.push(() => upstream.close());
       const inputs = createInputFetcher(
         { allowPrivate: config.ALLOW_PRIVATE_URLS },
         config.UPSTREAM_TOTAL_TIMEOUT_MS,
       );
       stops.push(() => inputs.close());
-      const queues = createQueues(workerRedis, queueSettings);
-      stops.push(() => closeQueues(queues));
-      const slots = new UpstreamSlots({
-        redis: workerRedis,
-        keys,
-        limits: { speech: config.UPSTREAM_CONCURRENCY, music: config.MUSIC_CONCURRENCY },
-        // A killed worker's slots come back when its jobs do: when their locks expire.
-        leaseMs: config.WORKER_LOCK_DURATION_MS,
-        maxWaitMs: config.UPSTREAM_SLOT_WAIT_MS,
-        logger,
-        metrics,
-      });
-      await slots.start();
-      stops.push(() => slots.close());
+      const queues = createAccountQueues(workerRedis, queueSettings, routing);
+      stops.push(() => queues.close());
       const jobEvents = openJobEvents(workerRedis, config);
       stops.push(() => jobEvents.close());
       const jobs = new JobStore(workerRedis, keys);
-      const workers = await createWorkers({
+      const shared = {
         config,
         logger,
         redis: workerRedis,
@@ -146,15 +123,20 @@ export async function startService(
         attempts: new AttemptLog(workerRedis, keys),
         usage: new UsageLedger(workerRedis, config.QUEUE_PREFIX),
         storage,
-        upstream,
         inputs,
         queues,
-        slots,
         metrics,
         events: jobEvents.events,
         deployment,
-      });
-      stops.push(() => workers.close());
+      };
+      // One set of workers per upstream account; all of them stop together (one grace period).
+      const accounts: { close(): Promise<void> }[] = [];
+      try {
+        for (const account of upstreamAccounts(config))
+          accounts.push(await startAccountWorkers(shared, account));
+      } finally {
+        stops.push(() => Promise.all(accounts.map((running) => running.close())));
+      }
       const eventWorkers = await startEventWorkers({
         config,
         logger,
@@ -185,6 +167,7 @@ export async function startService(
         {
           concurrency: config.WORKER_CONCURRENCY,
           limits: { speech: config.UPSTREAM_CONCURRENCY, music: config.MUSIC_CONCURRENCY },
+          accounts: routing.names,
         },
         'workers consuming',
       );
@@ -213,8 +196,8 @@ export async function startService(
       const intakeRedis = createRedis(redis.target, 'intake', 'api');
       logConnectionState(intakeRedis, logger, 'intake');
       stops.push(() => intakeRedis.quit());
-      const queues = createQueues(intakeRedis, queueSettings);
-      stops.push(() => closeQueues(queues));
+      const queues = createAccountQueues(intakeRedis, queueSettings, routing);
+      stops.push(() => queues.close());
       // Loaded here, not at the top: a worker process never loads the intake (Fastify, its
       // plugins, OpenAPI, the dashboard), which would only weigh on its memory (B5).
       const { buildApp } = await import('../api/app.ts');

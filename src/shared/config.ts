@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cacheGroupProblems, parseCacheGroup, type CacheGroups } from './tenants/cache-groups.ts';
 import { apiKeyProblems, parseApiKeyItem, tenantsOf } from './tenants/tenant-keys.ts';
+import { upstreamAccountListSchema, upstreamAccountProblems } from './tenants/upstream-accounts.ts';
 import { effectivePrefix, redisNodeUrlProblem, redisTargetProblems } from './redis/redis-target.ts';
 
 /**
@@ -147,6 +148,12 @@ const configSchema = z
     UPSTREAM_CONCURRENCY: positiveInt.default(5),
     /** Account-wide in-flight limit for music-class calls (music, music_plan, stem_separation). */
     MUSIC_CONCURRENCY: positiveInt.default(2),
+    /**
+     * Upstream accounts of their own for some tenants: a JSON array of `{name, api_key, tenants,
+     * speech_concurrency?, music_concurrency?, base_url?}`. Each has its own queues, limits and
+     * quota pause. Unset: every tenant uses the default account above.
+     */
+    UPSTREAM_ACCOUNTS: upstreamAccountListSchema.optional(),
     /** Jobs one worker process runs at once, per class queue. */
     WORKER_CONCURRENCY: positiveInt.default(10),
 
@@ -271,6 +278,11 @@ const configSchema = z
       ))
         ctx.addIssue({ code: 'custom', path: ['CACHE_GROUPS'], message });
     }
+    for (const message of upstreamAccountProblems(
+      config.UPSTREAM_ACCOUNTS ?? [],
+      tenantsOf(config.API_KEYS ?? []),
+    ))
+      ctx.addIssue({ code: 'custom', path: ['UPSTREAM_ACCOUNTS'], message });
     for (const { path, message } of redisTargetProblems(config))
       ctx.addIssue({ code: 'custom', path: [path], message });
     const host = config.HOST ?? '127.0.0.1';

@@ -19,6 +19,8 @@ const redactPaths = [
   'headers["xi-api-key"]',
   '*.authorization',
   '*["xi-api-key"]',
+  'apiKey',
+  'api_key',
   '*.apiKey',
   '*.api_key',
   'ELEVENLABS_API_KEY',
@@ -26,6 +28,9 @@ const redactPaths = [
   'ADMIN_API_KEY',
   'AWS_SECRET_ACCESS_KEY',
   'WEBHOOK_SECRET',
+  // Every account's api_key is inside: the whole list is blanked, as API_KEYS is.
+  'UPSTREAM_ACCOUNTS',
+  '*.UPSTREAM_ACCOUNTS',
   '*.ELEVENLABS_API_KEY',
   '*.API_KEYS',
   '*.ADMIN_API_KEY',

@@ -3,6 +3,7 @@ import { JOB_CLASS_OF } from '../shared/jobs/job-types.ts';
 import type { AttemptEntry } from '../shared/lifecycle/attempt-log.ts';
 import { finishJob, FinishPendingError } from '../shared/lifecycle/finish-job.ts';
 import { pauseClass } from '../shared/queue/queue-pause.ts';
+import { DEFAULT_ACCOUNT } from '../shared/tenants/upstream-accounts.ts';
 import {
   count,
   entry,
@@ -126,7 +127,7 @@ async function settle(
   if (error instanceof UpstreamError && error.kind === 'concurrency') {
     await returnRecord(context, 'requeued_concurrency', error);
     // Slow the whole class down briefly: the account is saturated, not this job.
-    await deps.queues[JOB_CLASS_OF[record.type]].rateLimit(
+    await deps.queues[JOB_CLASS_OF[record.type]].queue.rateLimit(
       error.retryAfterMs ?? CONCURRENCY_PAUSE_MS,
     );
     throw new RateLimitError();
@@ -252,15 +253,17 @@ async function park(context: AttemptContext, error: BudgetExhaustedError): Promi
 async function pauseForQuota(context: AttemptContext, error: UpstreamError): Promise<void> {
   const { deps, record, logger } = context;
   const jobClass = JOB_CLASS_OF[record.type];
-  const first = await pauseClass(deps, deps.queues[jobClass], jobClass, {
+  const account = deps.account.name;
+  const first = await pauseClass(deps, deps.queues[jobClass], {
     code: 'quota_exceeded',
     message: error.message,
   });
   if (first) {
+    const query = account === DEFAULT_ACCOUNT ? '' : `?account=${account}`;
     logger.error(
-      { class: jobClass, upstream_code: error.upstreamCode },
+      { class: jobClass, account, upstream_code: error.upstreamCode },
       'upstream quota exceeded: the class queue is PAUSED, its jobs stay queued; ' +
-        `top up the account, then POST /v1/admin/queues/${jobClass}/resume`,
+        `top up the account, then POST /v1/admin/queues/${jobClass}/resume${query}`,
     );
   }
 }

@@ -1,6 +1,6 @@
 import { Worker, type Job } from 'bullmq';
 import { JOB_CLASSES, type JobClass } from '../shared/jobs/job-types.ts';
-import { queueName, type QueuePayload } from '../shared/queue/queues.ts';
+import type { QueuePayload } from '../shared/queue/queues.ts';
 import { createCancelListener } from './cancel-listener.ts';
 import { startHeartbeats } from './heartbeats.ts';
 import { completeFinish, finishJob } from '../shared/lifecycle/finish-job.ts';
@@ -29,22 +29,21 @@ const ACTIVE_JOBS_PER_SLOT = 2;
 const ABORT_SETTLE_MS = 10_000;
 
 /**
- * One BullMQ worker per class queue in this process, plus the cancel listener (BullMQ's cancel
- * is local to the worker holding the job) and the heartbeats readiness reads.
+ * One BullMQ worker per class queue of the account in this process, plus the cancel listener
+ * (BullMQ's cancel is local to the worker holding the job) and the heartbeats readiness reads.
+ * Called once per upstream account, each with that account's client, slots and queues.
  */
 export async function createWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   const { config, logger } = deps;
   const processor = createProcessor(deps);
-  const limits: Record<JobClass, number> = {
-    speech: config.UPSTREAM_CONCURRENCY,
-    music: config.MUSIC_CONCURRENCY,
-  };
+  const limits = deps.account.limits;
   const active = new Map<string, JobClass>();
   const lastFetchAt: Record<JobClass, number | null> = { speech: null, music: null };
 
   const entries = await Promise.all(
     JOB_CLASSES.map(async (jobClass) => {
-      await deps.queues[jobClass].setGlobalConcurrency(limits[jobClass] * ACTIVE_JOBS_PER_SLOT);
+      const { queue } = deps.queues[jobClass];
+      await queue.setGlobalConcurrency(limits[jobClass] * ACTIVE_JOBS_PER_SLOT);
       // Three declared parameters: BullMQ only creates the abort signal for such processors.
       const tracked = async (job: Job<QueuePayload>, token?: string, signal?: AbortSignal) => {
         const id = job.id ?? '';
@@ -56,7 +55,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
           active.delete(id);
         }
       };
-      const worker = new Worker<QueuePayload>(queueName(jobClass), tracked, {
+      const worker = new Worker<QueuePayload>(queue.name, tracked, {
         connection: deps.redis,
         prefix: config.QUEUE_PREFIX,
         concurrency: config.WORKER_CONCURRENCY,
@@ -83,7 +82,9 @@ export async function createWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
           },
         },
       });
-      worker.on('error', (error) => logger.error({ err: error, class: jobClass }, 'worker error'));
+      worker.on('error', (error) =>
+        logger.error({ err: error, class: jobClass, account: deps.account.name }, 'worker error'),
+      );
       worker.on('lockRenewalFailed', (ids) => {
         // Another worker has taken these jobs, or will once the stalled check runs: stop their
         // runs now. Fencing keeps a run that goes on from finishing; stopping it saves the call.

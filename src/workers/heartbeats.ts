@@ -14,12 +14,12 @@ import type { WorkerDeps } from './worker-deps.ts';
 const STOP_WAIT_MS = 2_000;
 
 /**
- * Writes this process's heartbeat for every class it consumes, at once and then every
+ * Writes this process's heartbeat for every class queue of the account it consumes, at once and then every
  * HEARTBEAT_INTERVAL_MS, so `/readyz` can tell "nobody consumes" from "busy" (see
  * worker-heartbeats.ts). `stop()` removes them: a clean shutdown is not a dead worker.
  */
 export function startHeartbeats(
-  deps: Pick<WorkerDeps, 'redis' | 'keys' | 'logger'>,
+  deps: Pick<WorkerDeps, 'redis' | 'keys' | 'logger' | 'queues'>,
   state: (jobClass: JobClass) => Omit<Heartbeat, 'pid' | 'seen_at'>,
 ): { stop(): Promise<void> } {
   const instanceId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -27,7 +27,7 @@ export function startHeartbeats(
     try {
       await Promise.all(
         JOB_CLASSES.map((jobClass) =>
-          writeHeartbeat(deps.redis, deps.keys, jobClass, instanceId, {
+          writeHeartbeat(deps.redis, deps.keys, deps.queues[jobClass].id, instanceId, {
             pid: process.pid,
             seen_at: Date.now(),
             ...state(jobClass),
@@ -48,7 +48,9 @@ export function startHeartbeats(
       const removal = last.then(() =>
         Promise.all(
           JOB_CLASSES.map((jobClass) =>
-            removeHeartbeat(deps.redis, deps.keys, jobClass, instanceId).catch(() => undefined),
+            removeHeartbeat(deps.redis, deps.keys, deps.queues[jobClass].id, instanceId).catch(
+              () => undefined,
+            ),
           ),
         ),
       );

@@ -1,4 +1,3 @@
-import type { Queue } from 'bullmq';
 import type { Redis } from '../shared/redis/connections.ts';
 import type { JobEvents } from '../shared/batches/job-events.ts';
 import type { Config } from '../shared/config.ts';
@@ -7,15 +6,19 @@ import type { JobClass } from '../shared/jobs/job-types.ts';
 import type { AttemptLog } from '../shared/lifecycle/attempt-log.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Metrics } from '../shared/metrics/metrics.ts';
-import type { QueuePayload } from '../shared/queue/queues.ts';
+import type { ClassQueue } from '../shared/queue/queues.ts';
 import type { RedisKeys } from '../shared/redis/keys.ts';
 import type { ObjectStorage } from '../shared/storage/object-storage.ts';
+import type { UpstreamAccount } from '../shared/tenants/upstream-accounts.ts';
 import type { UsageLedger } from '../shared/usage/usage-ledger.ts';
 import type { InputFetcher } from './inputs/fetch-input-url.ts';
 import type { UpstreamSlots } from './slots/upstream-slots.ts';
 import type { UpstreamClient } from './upstream/upstream-client.ts';
 
-/** What the workers are built from: a plain typed object, assembled by the entry point. */
+/**
+ * What the workers of one upstream account are built from: a plain typed object, assembled by
+ * the entry point once per account (its client, slot pool and queues; the rest is shared).
+ */
 export interface WorkerDeps {
   config: Config;
   logger: Logger;
@@ -27,11 +30,17 @@ export interface WorkerDeps {
   /** Where every upstream call is counted, for its job, batch and tenant. */
   usage: UsageLedger;
   storage: ObjectStorage;
+  /** The upstream account these workers call with: its name and limits. */
+  account: UpstreamAccount;
+  /** The account's client: its key, its host. */
   upstream: UpstreamClient;
   inputs: InputFetcher;
-  /** The class queues: rate-limited after a 429 concurrency refusal, paused on quota_exceeded. */
-  queues: Record<JobClass, Queue<QueuePayload>>;
-  /** The account-wide upstream slot pool, shared with every other worker process via Redis. */
+  /**
+   * The account's class queues: rate-limited after a 429 concurrency refusal, paused on
+   * quota_exceeded (this account's only).
+   */
+  queues: Record<JobClass, ClassQueue>;
+  /** The account's upstream slot pool, shared with every other worker process via Redis. */
   slots: UpstreamSlots;
   metrics: Metrics;
   /** Batch counts, batch completion and job webhooks, after every status change. */

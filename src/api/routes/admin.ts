@@ -4,7 +4,7 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { JOB_CLASSES } from '../../shared/jobs/job-types.ts';
-import type { ClassQueues } from '../../shared/queue/queues.ts';
+import type { AccountQueues } from '../../shared/queue/account-queues.ts';
 import { errorResponses } from '../schemas.ts';
 import type { ApiServices } from '../services/api-services.ts';
 import { queueStateSchema } from '../services/admin-queues.ts';
@@ -12,11 +12,19 @@ import { queueStateSchema } from '../services/admin-queues.ts';
 /** Services for queue control, and the queues the dashboard shows. */
 export interface AdminRoutesOptions {
   services: ApiServices;
-  queues: ClassQueues;
+  queues: AccountQueues;
 }
 
 const tags = ['admin'];
 const classParamsSchema = z.object({ class: z.enum(JOB_CLASSES) }).strict();
+const accountQuerySchema = z
+  .object({
+    account: z
+      .string()
+      .optional()
+      .describe('The upstream account (UPSTREAM_ACCOUNTS name); absent: the default account'),
+  })
+  .strict();
 const security = [{ bearer: [] }];
 
 /**
@@ -32,13 +40,13 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (
     '/v1/admin/queues',
     {
       schema: {
-        summary: 'Class queues: depth, paused or not, and why',
+        summary: 'Every account’s class queues: depth, paused or not, and why',
         tags,
         security,
         response: { 200: z.object({ data: z.array(queueStateSchema) }), ...errorResponses },
       },
     },
-    async () => ({ data: await Promise.all(JOB_CLASSES.map((c) => services.admin.state(c))) }),
+    async () => ({ data: await services.admin.states() }),
   );
 
   for (const action of ['resume', 'pause'] as const) {
@@ -53,16 +61,17 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (
           tags,
           security,
           params: classParamsSchema,
+          querystring: accountQuerySchema,
           response: { 200: queueStateSchema, ...errorResponses },
         },
       },
-      async (request) => services.admin[action](request.params.class),
+      async (request) => services.admin[action](request.params.class, request.query.account),
     );
   }
 
   const board = new FastifyAdapter();
   createBullBoard({
-    queues: JOB_CLASSES.map((jobClass) => new BullMQAdapter(queues[jobClass])),
+    queues: queues.all.map(({ queue }) => new BullMQAdapter(queue)),
     serverAdapter: board,
   });
   board.setBasePath('/admin/queues');

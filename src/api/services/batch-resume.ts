@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { BatchKeys } from '../../shared/batches/batch-keys.ts';
 import type { BatchView } from '../../shared/batches/batch-record.ts';
 import { ConflictError, ValidationError } from '../../shared/errors.ts';
-import type { ClassQueues } from '../../shared/queue/queues.ts';
+import type { AccountQueues } from '../../shared/queue/account-queues.ts';
 import type { BatchReads } from './batch-reads.ts';
 
 /** `POST /v1/batches/{id}/resume` body. */
@@ -24,7 +24,7 @@ export type BatchResumeBody = z.infer<typeof batchResumeBodySchema>;
 export interface BatchResumeDeps {
   redis: Redis;
   batchKeys: BatchKeys;
-  queues: ClassQueues;
+  queues: AccountQueues;
   reads: BatchReads;
 }
 
@@ -61,7 +61,7 @@ export class BatchResume {
   private async promoteParked(id: string): Promise<void> {
     const parked = this.deps.batchKeys.parked(id);
     for (const jobId of await this.deps.redis.smembers(parked)) {
-      for (const queue of Object.values(this.deps.queues)) {
+      for (const { queue } of this.deps.queues.all) {
         const job = await queue.getJob(jobId);
         if (job && (await job.isDelayed())) await job.promote().catch(() => undefined);
       }

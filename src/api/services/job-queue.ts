@@ -7,7 +7,7 @@ import {
   type TransitionResult,
 } from '../../shared/jobs/job-store.ts';
 import { JOB_CLASS_OF, type JobType } from '../../shared/jobs/job-types.ts';
-import type { ClassQueues } from '../../shared/queue/queues.ts';
+import type { AccountQueues } from '../../shared/queue/account-queues.ts';
 import { addWorkItem, queueTransaction } from '../../shared/queue/transactional-add.ts';
 import { isDependencyUnavailable } from '../error-envelope.ts';
 
@@ -18,13 +18,13 @@ import { isDependencyUnavailable } from '../error-envelope.ts';
  */
 export class JobQueue {
   constructor(
-    private readonly queues: ClassQueues,
+    private readonly queues: AccountQueues,
     private readonly jobs: JobStore,
   ) {}
 
   /** Stores a new record and queues its work item, together; 503 when Redis cannot. */
   async create(record: JobRecord): Promise<void> {
-    const queue = this.queueOf(record.type);
+    const queue = this.queues.forJob(record.owner, record.type);
     await this.commit(async () => {
       const transaction = await queueTransaction(queue);
       this.jobs.addCreates(transaction, [record]);
@@ -43,7 +43,7 @@ export class JobQueue {
     from: JobRecord['status'][],
     patch: JobPatch,
   ): Promise<TransitionResult> {
-    const queue = this.queueOf(record.type);
+    const queue = this.queues.forJob(record.owner, record.type);
     let moved: TransitionResult = { outcome: 'missing' };
     await this.commit(async () => {
       const transaction = await queueTransaction(queue);
@@ -60,22 +60,22 @@ export class JobQueue {
 
   /**
    * Removes a job's work item if no worker holds it. `locked` means a worker is running it
-   * (BullMQ refuses to remove an active job); `absent` that there is none.
+   * (BullMQ refuses to remove an active job); `absent` that there is none. Every account's
+   * queue of the class is looked in: the owner's account may have changed since it was queued.
    */
   async remove(type: JobType, id: string): Promise<'removed' | 'absent' | 'locked'> {
-    const job = await this.queueOf(type).getJob(id);
-    if (!job) return 'absent';
-    try {
-      await job.remove();
-      return 'removed';
-    } catch (error) {
-      if (isDependencyUnavailable(error)) throw error;
-      return 'locked';
+    for (const queue of this.queues.ofClass(JOB_CLASS_OF[type])) {
+      const job = await queue.getJob(id);
+      if (!job) continue;
+      try {
+        await job.remove();
+        return 'removed';
+      } catch (error) {
+        if (isDependencyUnavailable(error)) throw error;
+        return 'locked';
+      }
     }
-  }
-
-  private queueOf(type: JobType) {
-    return this.queues[JOB_CLASS_OF[type]];
+    return 'absent';
   }
 
   /** Runs a transaction; any failed command, or Redis away, is a 503 with nothing accepted. */

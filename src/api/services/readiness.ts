@@ -2,7 +2,9 @@ import type { Redis } from '../../shared/redis/connections.ts';
 import { z } from 'zod';
 import { JOB_CLASSES, type JobClass } from '../../shared/jobs/job-types.ts';
 import { pauseReason, pauseReasonSchema } from '../../shared/queue/queue-pause.ts';
-import type { ClassQueues } from '../../shared/queue/queues.ts';
+import type { AccountQueues } from '../../shared/queue/account-queues.ts';
+import type { ClassQueue } from '../../shared/queue/queues.ts';
+import { DEFAULT_ACCOUNT } from '../../shared/tenants/upstream-accounts.ts';
 import { liveHeartbeats } from '../../shared/queue/worker-heartbeats.ts';
 import type { RedisKeys } from '../../shared/redis/keys.ts';
 import type { ObjectStorage } from '../../shared/storage/object-storage.ts';
@@ -27,16 +29,23 @@ const queueCheckSchema = z.object({
   last_fetch_at: z.string().nullable(),
 });
 
+const classChecksSchema = z.record(z.enum(JOB_CLASSES), queueCheckSchema);
+
 /** The `/readyz` body, 200 or 503 alike. */
 export const readinessSchema = z.object({
   status: z.enum(['ok', 'unavailable']),
   checks: z.object({
     redis: checkStatus,
     storage: checkStatus,
-    workers: z.record(z.enum(JOB_CLASSES), queueCheckSchema),
+    /** The default upstream account's class queues. */
+    workers: classChecksSchema,
+    /** Every other upstream account's (UPSTREAM_ACCOUNTS), by account name. */
+    accounts: z.record(z.string(), classChecksSchema),
   }),
-  /** Classes whose queue is paused: their jobs wait until an admin resumes them. */
+  /** The default account's classes whose queue is paused: their jobs wait for a resume. */
   paused_classes: z.array(z.enum(JOB_CLASSES)),
+  /** Every paused class queue, of every account. */
+  paused_queues: z.array(z.object({ account: z.string(), class: z.enum(JOB_CLASSES) })),
 });
 export type Readiness = z.infer<typeof readinessSchema>;
 type QueueCheck = z.infer<typeof queueCheckSchema>;
@@ -51,7 +60,7 @@ export type ReadinessDeps = {
   redis: Redis;
   keys: RedisKeys;
   storage: ObjectStorage;
-  queues: ClassQueues;
+  queues: AccountQueues;
 };
 
 /**
@@ -67,17 +76,17 @@ export function createReadiness(
   options: { notConsumingAfterMs?: number } = {},
 ): () => Promise<Readiness> {
   const stuckAfterMs = options.notConsumingAfterMs ?? NOT_CONSUMING_AFTER_MS;
-  const idleSince: Record<JobClass, number | null> = { speech: null, music: null };
+  // By class queue id: each account's queue is judged on its own.
+  const idleSince = new Map<string, number>();
 
-  async function checkQueue(jobClass: JobClass, now: number): Promise<QueueCheck> {
-    const queue = deps.queues[jobClass];
+  async function checkQueue({ id, queue }: ClassQueue, now: number): Promise<QueueCheck> {
     try {
       const [counts, paused, reason, live, limitTtl] = await withTimeout(
         Promise.all([
           queue.getJobCounts('waiting', 'prioritized', 'active'),
           queue.isPaused(),
-          pauseReason(deps, jobClass),
-          liveHeartbeats(deps.redis, deps.keys, jobClass, now),
+          pauseReason(deps, id),
+          liveHeartbeats(deps.redis, deps.keys, id, now),
           queue.getRateLimitTtl(),
         ]),
       );
@@ -90,11 +99,12 @@ export function createReadiness(
         limitTtl <= 0 &&
         live.every((h) => h.active === 0) &&
         now - lastFetch > stuckAfterMs;
-      idleSince[jobClass] = idle ? (idleSince[jobClass] ?? now) : null;
+      if (idle) idleSince.set(id, idleSince.get(id) ?? now);
+      else idleSince.delete(id);
       const problem =
         waiting > 0 && !paused && live.length === 0
           ? 'no_workers'
-          : idle && now - (idleSince[jobClass] ?? now) >= stuckAfterMs
+          : idle && now - (idleSince.get(id) ?? now) >= stuckAfterMs
             ? 'not_consuming'
             : null;
       return {
@@ -123,20 +133,31 @@ export function createReadiness(
 
   return async () => {
     const now = Date.now();
+    const lanes = deps.queues.all;
     const [redis, storage, ...classes] = await Promise.all([
       probe(deps.redis.ping()),
       probe(deps.storage.ping()),
-      ...JOB_CLASSES.map((jobClass) => checkQueue(jobClass, now)),
+      ...lanes.map((lane) => checkQueue(lane, now)),
     ]);
-    const workers = Object.fromEntries(JOB_CLASSES.map((c, i) => [c, classes[i]!])) as Record<
-      JobClass,
-      QueueCheck
-    >;
+    const checksOf = (account: string) =>
+      Object.fromEntries(
+        lanes.flatMap((lane, i) =>
+          lane.account === account ? [[lane.jobClass, classes[i]!]] : [],
+        ),
+      ) as Record<JobClass, QueueCheck>;
+    const others = deps.queues.accountNames.filter((name) => name !== DEFAULT_ACCOUNT);
     const ready = redis === 'ok' && storage === 'ok' && classes.every((c) => c.status === 'ok');
+    const paused = lanes.filter((_, i) => classes[i]!.paused === true);
     return {
       status: ready ? 'ok' : 'unavailable',
-      checks: { redis, storage, workers },
-      paused_classes: JOB_CLASSES.filter((c) => workers[c].paused === true),
+      checks: {
+        redis,
+        storage,
+        workers: checksOf(DEFAULT_ACCOUNT),
+        accounts: Object.fromEntries(others.map((name) => [name, checksOf(name)])),
+      },
+      paused_classes: paused.filter((l) => l.account === DEFAULT_ACCOUNT).map((l) => l.jobClass),
+      paused_queues: paused.map((l) => ({ account: l.account, class: l.jobClass })),
     };
   };
 }

@@ -3,8 +3,8 @@ import type { Redis } from '../redis/connections.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
 import type { JobStore } from '../jobs/job-store.ts';
 import type { Metrics } from '../metrics/metrics.ts';
-import { JOB_CLASS_OF, JOB_TYPES, type JobType } from '../jobs/job-types.ts';
-import type { ClassQueues } from '../queue/queues.ts';
+import { JOB_TYPES, type JobType } from '../jobs/job-types.ts';
+import type { AccountQueues } from '../queue/account-queues.ts';
 import { addWorkItem, queueTransaction } from '../queue/transactional-add.ts';
 import type { RedisKeys } from '../redis/keys.ts';
 import type { BatchKeys } from './batch-keys.ts';
@@ -23,7 +23,7 @@ export interface BatchIntakeDeps {
   batchKeys: BatchKeys;
   jobs: JobStore;
   batches: BatchStore;
-  queues: ClassQueues;
+  queues: AccountQueues;
   /** Counts each job queued here as entering `queued`, like a single job's intake. */
   metrics: Metrics;
 }
@@ -43,10 +43,10 @@ export async function queueMembers(
   members: readonly MemberRef[],
 ): Promise<void> {
   if (members.length === 0) return;
-  const transaction = await queueTransaction(deps.queues.speech);
+  const transaction = await queueTransaction(deps.queues.anyQueue);
   deps.jobs.addIndexes(transaction, members);
   for (const member of members) {
-    const queue = deps.queues[JOB_CLASS_OF[member.type]];
+    const queue = deps.queues.forJob(member.owner, member.type);
     await addWorkItem(queue, transaction, { name: member.type, jobId: member.id });
   }
   await execAll(transaction);

@@ -30,9 +30,9 @@ export interface Metrics {
   /** Upstream calls that went out, by job type, tenant and whether they were billed. */
   readonly upstreamCalls: Counter<'type' | 'tenant' | 'billed'>;
   /** Upstream calls this process has in flight, by class. */
-  readonly upstreamInFlight: Gauge<'class'>;
+  readonly upstreamInFlight: Gauge<'class' | 'account'>;
   /** Time spent waiting for an account-wide slot, by class. */
-  readonly slotWait: Histogram<'class'>;
+  readonly slotWait: Histogram<'class' | 'account'>;
   /** Idempotent replays at the intake, by route. */
   readonly idempotentReplays: Counter<'scope'>;
   /** Runs that took a job over from a run that lost its lock (possible double runs). */
@@ -117,14 +117,14 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     }),
     upstreamInFlight: new Gauge({
       name: 'audiobatch_upstream_in_flight',
-      help: 'Upstream calls this process has in flight, by class',
-      labelNames: ['class'],
+      help: 'Upstream calls this process has in flight, by class (and account, but the default)',
+      labelNames: ['class', 'account'],
       registers,
     }),
     slotWait: new Histogram({
       name: 'audiobatch_upstream_slot_wait_seconds',
-      help: 'Time waited for an account-wide upstream slot, by class',
-      labelNames: ['class'],
+      help: 'Time waited for an account-wide upstream slot, by class (and account, but the default)',
+      labelNames: ['class', 'account'],
       buckets: [0.005, 0.05, 0.25, 1, 5, 15, 60],
       registers,
     }),

@@ -1,15 +1,17 @@
 import type { Redis } from '../redis/connections.ts';
 import { Gauge } from 'prom-client';
-import { JOB_CLASSES, type JobClass } from '../jobs/job-types.ts';
-import type { ClassQueues } from '../queue/queues.ts';
+import type { AccountQueues } from '../queue/account-queues.ts';
 import { liveHeartbeats } from '../queue/worker-heartbeats.ts';
 import type { RedisKeys } from '../redis/keys.ts';
+import { DEFAULT_ACCOUNT } from '../tenants/upstream-accounts.ts';
 import type { Metrics } from './metrics.ts';
 
 /** Queue states exported as depth. */
 const STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed'] as const;
 
 interface ClassSnapshot {
+  /** Labels of the class queue's series (see {@link classLabels}). */
+  labels: ReturnType<typeof classLabels>;
   counts: Record<(typeof STATES)[number], number>;
   paused: boolean;
   slotsInUse: number;
@@ -17,19 +19,20 @@ interface ClassSnapshot {
 }
 
 export interface QueueMetricsSource {
-  queues: ClassQueues;
+  queues: AccountQueues;
   redis: Redis;
   keys: RedisKeys;
 }
 
 /**
  * Account-wide gauges read from Redis at scrape time: queue depth by state, paused classes,
- * upstream slots in use (every process's leases, not just this one's) and live workers. One
- * snapshot serves all four gauges of a scrape. Redis trouble leaves them out of the scrape
- * rather than failing it: the process's own counters are still worth reading.
+ * upstream slots in use (every process's leases, not just this one's) and live workers, per
+ * upstream account and class. One snapshot serves all four gauges of a scrape. Redis trouble
+ * leaves them out of the scrape rather than failing it: the process's own counters are still
+ * worth reading.
  */
 export function registerQueueMetrics(metrics: Metrics, source: QueueMetricsSource): void {
-  let cached: { at: number; value: Promise<Record<JobClass, ClassSnapshot> | null> } | null = null;
+  let cached: { at: number; value: Promise<ClassSnapshot[] | null> } | null = null;
   const snapshot = () => {
     const now = Date.now();
     if (!cached || now - cached.at > 500) {
@@ -42,16 +45,12 @@ export function registerQueueMetrics(metrics: Metrics, source: QueueMetricsSourc
   new Gauge({
     name: 'audiobatch_queue_jobs',
     help: 'BullMQ jobs by class queue and state',
-    labelNames: ['class', 'state'],
+    labelNames: ['class', 'state', 'account'],
     registers,
     async collect() {
       this.reset();
-      const all = await snapshot();
-      if (!all) return;
-      for (const jobClass of JOB_CLASSES) {
-        for (const state of STATES) {
-          this.set({ class: jobClass, state }, all[jobClass].counts[state]);
-        }
+      for (const one of (await snapshot()) ?? []) {
+        for (const state of STATES) this.set({ ...one.labels, state }, one.counts[state]);
       }
     },
   });
@@ -76,7 +75,7 @@ export function registerQueueMetrics(metrics: Metrics, source: QueueMetricsSourc
 
 function perClassGauge(
   registers: Metrics['registry'][],
-  snapshot: () => Promise<Record<JobClass, ClassSnapshot> | null>,
+  snapshot: () => Promise<ClassSnapshot[] | null>,
   name: string,
   help: string,
   pick: (snapshot: ClassSnapshot) => number,
@@ -84,28 +83,38 @@ function perClassGauge(
   new Gauge({
     name,
     help,
-    labelNames: ['class'],
+    labelNames: ['class', 'account'],
     registers,
     async collect() {
       this.reset();
-      const all = await snapshot();
-      if (!all) return;
-      for (const jobClass of JOB_CLASSES) this.set({ class: jobClass }, pick(all[jobClass]));
+      for (const one of (await snapshot()) ?? []) this.set(one.labels, pick(one));
     },
   });
 }
 
-async function readSnapshot(source: QueueMetricsSource): Promise<Record<JobClass, ClassSnapshot>> {
-  const entries = await Promise.all(
-    JOB_CLASSES.map(async (jobClass) => {
-      const queue = source.queues[jobClass];
+/**
+ * Labels of a per-class series. The default account's carry no `account` label, as they did
+ * before accounts existed (dashboards and alerts keep matching them); every other account's
+ * carry its name.
+ */
+export function classLabels(
+  jobClass: string,
+  account: string = DEFAULT_ACCOUNT,
+): { class: string; account?: string } {
+  return account === DEFAULT_ACCOUNT ? { class: jobClass } : { class: jobClass, account };
+}
+
+async function readSnapshot(source: QueueMetricsSource): Promise<ClassSnapshot[]> {
+  return Promise.all(
+    source.queues.all.map(async (target) => {
       const [counts, paused, slotsInUse, live] = await Promise.all([
-        queue.getJobCounts(...STATES),
-        queue.isPaused(),
-        source.redis.zcount(source.keys.upstreamSlots(jobClass), Date.now(), '+inf'),
-        liveHeartbeats(source.redis, source.keys, jobClass),
+        target.queue.getJobCounts(...STATES),
+        target.queue.isPaused(),
+        source.redis.zcount(source.keys.upstreamSlots(target.id), Date.now(), '+inf'),
+        liveHeartbeats(source.redis, source.keys, target.id),
       ]);
-      const snapshot: ClassSnapshot = {
+      return {
+        labels: classLabels(target.jobClass, target.account),
         counts: Object.fromEntries(
           STATES.map((s) => [s, counts[s] ?? 0]),
         ) as ClassSnapshot['counts'],
@@ -113,8 +122,6 @@ async function readSnapshot(source: QueueMetricsSource): Promise<Record<JobClass
         slotsInUse,
         liveWorkers: live.length,
       };
-      return [jobClass, snapshot] as const;
     }),
   );
-  return Object.fromEntries(entries) as Record<JobClass, ClassSnapshot>;
 }

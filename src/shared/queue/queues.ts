@@ -2,10 +2,12 @@ import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from '../redis/connections.ts';
 import { z } from 'zod';
 import { JOB_CLASSES, type JobClass } from '../jobs/job-types.ts';
+import { DEFAULT_ACCOUNT } from '../tenants/upstream-accounts.ts';
 
 /**
- * One BullMQ queue per upstream concurrency class, so each class's account limit can be held
- * by its own queue (speech-class and music-class calls do not block each other).
+ * One BullMQ queue per upstream account and concurrency class, so each class's account limit
+ * can be held by its own queue (speech-class and music-class calls do not block each other, nor
+ * do two accounts' calls, nor does one account's paused queue hold another's jobs).
  */
 
 /** What a queued BullMQ job carries: references only. The job record holds the rest. */
@@ -23,8 +25,17 @@ export interface QueueSettings {
   backoffMs: number;
 }
 
-export function queueName(jobClass: JobClass): string {
-  return `jobs-${jobClass}`;
+/**
+ * What names an account's class queue, its BullMQ queue (`jobs-<id>`) and its Redis keys
+ * (slots, pause, heartbeats): `speech` for the default account (the names of before accounts
+ * existed, so an upgrade finds its queued jobs), `speech.<account>` for the others.
+ */
+export function classQueueId(jobClass: JobClass, account: string = DEFAULT_ACCOUNT): string {
+  return account === DEFAULT_ACCOUNT ? jobClass : `${jobClass}.${account}`;
+}
+
+export function queueName(jobClass: JobClass, account: string = DEFAULT_ACCOUNT): string {
+  return `jobs-${classQueueId(jobClass, account)}`;
 }
 
 export function defaultJobOptions(settings: QueueSettings): JobsOptions {
@@ -37,14 +48,31 @@ export function defaultJobOptions(settings: QueueSettings): JobsOptions {
   };
 }
 
+/** One account's class queues. */
 export type ClassQueues = Record<JobClass, Queue<QueuePayload>>;
 
-/** Producer-side queues; `connection` should be an intake (fail-fast) connection. */
-export function createQueues(connection: Redis, settings: QueueSettings): ClassQueues {
+/** One account's queue of one class, with the id its Redis keys use. */
+export interface ClassQueue {
+  account: string;
+  jobClass: JobClass;
+  /** {@link classQueueId}: `speech`, `music.acme`… */
+  id: string;
+  queue: Queue<QueuePayload>;
+}
+
+/**
+ * An account's producer-side queues (the default account's unless named); `connection` should
+ * be an intake (fail-fast) connection.
+ */
+export function createQueues(
+  connection: Redis,
+  settings: QueueSettings,
+  account: string = DEFAULT_ACCOUNT,
+): ClassQueues {
   const entries = JOB_CLASSES.map((jobClass) => [
     jobClass,
     quietQueue(
-      new Queue<QueuePayload>(queueName(jobClass), {
+      new Queue<QueuePayload>(queueName(jobClass, account), {
         connection,
         prefix: settings.prefix,
         defaultJobOptions: defaultJobOptions(settings),

@@ -1,6 +1,5 @@
 import type { Redis } from '../redis/connections.ts';
 import { z } from 'zod';
-import type { JobClass } from '../jobs/job-types.ts';
 import type { RedisKeys } from '../redis/keys.ts';
 
 /**
@@ -27,30 +26,30 @@ export const HEARTBEAT_TTL_MS = 3 * HEARTBEAT_INTERVAL_MS;
 export async function writeHeartbeat(
   redis: Redis,
   keys: RedisKeys,
-  jobClass: JobClass,
+  classQueueId: string,
   instanceId: string,
   heartbeat: Heartbeat,
 ): Promise<void> {
-  await redis.hset(keys.workerHeartbeats(jobClass), instanceId, JSON.stringify(heartbeat));
+  await redis.hset(keys.workerHeartbeats(classQueueId), instanceId, JSON.stringify(heartbeat));
 }
 
 export async function removeHeartbeat(
   redis: Redis,
   keys: RedisKeys,
-  jobClass: JobClass,
+  classQueueId: string,
   instanceId: string,
 ): Promise<void> {
-  await redis.hdel(keys.workerHeartbeats(jobClass), instanceId);
+  await redis.hdel(keys.workerHeartbeats(classQueueId), instanceId);
 }
 
-/** The live heartbeats of a class; stale ones (dead processes) are deleted on the way. */
+/** The live heartbeats of a class queue (by its id); stale ones (dead processes) are deleted on the way. */
 export async function liveHeartbeats(
   redis: Redis,
   keys: RedisKeys,
-  jobClass: JobClass,
+  classQueueId: string,
   now: number = Date.now(),
 ): Promise<Heartbeat[]> {
-  const raw = await redis.hgetall(keys.workerHeartbeats(jobClass));
+  const raw = await redis.hgetall(keys.workerHeartbeats(classQueueId));
   const live: Heartbeat[] = [];
   const stale: string[] = [];
   for (const [id, text] of Object.entries(raw)) {
@@ -58,7 +57,7 @@ export async function liveHeartbeats(
     if (parsed.success && now - parsed.data.seen_at <= HEARTBEAT_TTL_MS) live.push(parsed.data);
     else stale.push(id);
   }
-  if (stale.length > 0) await redis.hdel(keys.workerHeartbeats(jobClass), ...stale);
+  if (stale.length > 0) await redis.hdel(keys.workerHeartbeats(classQueueId), ...stale);
   return live;
 }
 

@@ -29,14 +29,18 @@ export function redisKeys(prefix: string) {
     cancelChannel: `${prefix}:cancel`,
     /** Published when a job finishes, so `GET /v1/jobs/{id}?wait=` answers at once. */
     jobFinishedChannel: `${prefix}:job-finished`,
-    /** Account-wide upstream slots of a class: leases scored by their expiry (ms, Redis clock). */
-    upstreamSlots: (jobClass: string) => `${prefix}:slots:${jobClass}`,
-    /** Published (with the class) when a slot is freed, so waiting workers try again at once. */
+    /**
+     * Account-wide upstream slots of a class: leases scored by their expiry (ms, Redis clock).
+     * This key and the next three take a class queue id (queues.ts `classQueueId`): `speech`
+     * for the default account, `speech.<account>` for the others.
+     */
+    upstreamSlots: (classQueueId: string) => `${prefix}:slots:${classQueueId}`,
+    /** Published (with the class queue id) when a slot is freed, so waiters try again at once. */
     slotReleasedChannel: `${prefix}:slots:released`,
     /** Why a class queue is paused (e.g. quota_exceeded): set by a worker, cleared on resume. */
-    queuePause: (jobClass: string) => `${prefix}:paused:${jobClass}`,
-    /** Heartbeats of the worker processes consuming a class: instance id → JSON. */
-    workerHeartbeats: (jobClass: string) => `${prefix}:workers:${jobClass}`,
+    queuePause: (classQueueId: string) => `${prefix}:paused:${classQueueId}`,
+    /** Heartbeats of the worker processes consuming a class queue: instance id → JSON. */
+    workerHeartbeats: (classQueueId: string) => `${prefix}:workers:${classQueueId}`,
     /**
      * A tenant's queued jobs (a set of job ids), for MAX_QUEUED_JOBS_PER_TENANT. Kept in step
      * with job statuses by JobStore.transition, which builds the key from this prefix.

@@ -39,7 +39,7 @@ end
 return lost
 `;
 
-/** KEYS: slots, released channel. ARGV: lease id, class. Frees the slot and says so. */
+/** KEYS: slots, released channel. ARGV: lease id, class queue id. Frees the slot, says so. */
 export const RELEASE_SCRIPT = `
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then
   redis.call('PUBLISH', KEYS[2], ARGV[2])

@@ -4,6 +4,8 @@ import type { Redis } from '../../shared/redis/connections.ts';
 import { JOB_CLASSES, type JobClass } from '../../shared/jobs/job-types.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Metrics } from '../../shared/metrics/metrics.ts';
+import { classLabels } from '../../shared/metrics/queue-metrics.ts';
+import { classQueueId } from '../../shared/queue/queues.ts';
 import type { RedisKeys } from '../../shared/redis/keys.ts';
 import { slotLostError, SlotWaitTimeoutError, WorkerStoppingError } from './slot-errors.ts';
 import { ACQUIRE_SCRIPT, RELEASE_SCRIPT, RENEW_SCRIPT } from './slot-scripts.ts';
@@ -23,6 +25,8 @@ export interface UpstreamSlotsOptions {
   /** A worker-role connection (waits out Redis outages). */
   redis: Redis;
   keys: RedisKeys;
+  /** The upstream account whose slots these are (its own pool per class); default `default`. */
+  account?: string;
   limits: Record<JobClass, number>;
   /** Lifetime of a lease without renewal: how soon a killed process's slots come back. */
   leaseMs: number;
@@ -84,8 +88,10 @@ export class UpstreamSlots {
     subscriber.on('error', (error) =>
       this.#options.logger.debug({ err: error }, 'slot subscriber error'),
     );
-    subscriber.on('message', (_channel, jobClass: string) => {
-      if ((JOB_CLASSES as readonly string[]).includes(jobClass)) this.#pump(jobClass as JobClass);
+    // Every account's releases come on the one channel, each named by its class queue id.
+    subscriber.on('message', (_channel, id: string) => {
+      const jobClass = JOB_CLASSES.find((one) => this.#poolId(one) === id);
+      if (jobClass) this.#pump(jobClass);
     });
     await subscriber.subscribe(this.#options.keys.slotReleasedChannel);
     const renewEvery = Math.max(100, Math.floor(this.#options.leaseMs / 3));
@@ -163,7 +169,7 @@ export class UpstreamSlots {
     for (const timer of this.#timers) clearInterval(timer);
     this.#timers = [];
     for (const [id, held] of [...this.#held]) {
-      this.#options.metrics.upstreamInFlight.dec({ class: held.jobClass });
+      this.#options.metrics.upstreamInFlight.dec(this.#labels(held.jobClass));
       this.#releaseNow(held.jobClass, id);
     }
     this.#held.clear();
@@ -185,12 +191,21 @@ export class UpstreamSlots {
     return count;
   }
 
+  /** The class queue id naming this account's pool of a class (its key, its release messages). */
+  #poolId(jobClass: JobClass): string {
+    return classQueueId(jobClass, this.#options.account);
+  }
+
+  #labels(jobClass: JobClass) {
+    return classLabels(jobClass, this.#options.account);
+  }
+
   async #tryAcquire(jobClass: JobClass, id: string): Promise<boolean> {
     const { redis, keys, limits, leaseMs } = this.#options;
     const granted = await redis.eval(
       ACQUIRE_SCRIPT,
       1,
-      keys.upstreamSlots(jobClass),
+      keys.upstreamSlots(this.#poolId(jobClass)),
       id,
       limits[jobClass],
       leaseMs,
@@ -231,8 +246,8 @@ export class UpstreamSlots {
     const lost = new AbortController();
     this.#held.set(id, { jobClass, lost });
     const { metrics } = this.#options;
-    metrics.slotWait.observe({ class: jobClass }, (performance.now() - startedAt) / 1000);
-    metrics.upstreamInFlight.inc({ class: jobClass });
+    metrics.slotWait.observe(this.#labels(jobClass), (performance.now() - startedAt) / 1000);
+    metrics.upstreamInFlight.inc(this.#labels(jobClass));
     let released = false;
     return {
       lost: lost.signal,
@@ -240,7 +255,7 @@ export class UpstreamSlots {
         if (released) return;
         released = true;
         this.#held.delete(id);
-        metrics.upstreamInFlight.dec({ class: jobClass });
+        metrics.upstreamInFlight.dec(this.#labels(jobClass));
         if (how === 'completed') return this.#releaseNow(jobClass, id);
         const timer = setTimeout(() => {
           this.#delayed.delete(id);
@@ -253,8 +268,9 @@ export class UpstreamSlots {
 
   #releaseNow(jobClass: JobClass, id: string): void {
     const { redis, keys } = this.#options;
+    const pool = this.#poolId(jobClass);
     const release = redis
-      .eval(RELEASE_SCRIPT, 2, keys.upstreamSlots(jobClass), keys.slotReleasedChannel, id, jobClass)
+      .eval(RELEASE_SCRIPT, 2, keys.upstreamSlots(pool), keys.slotReleasedChannel, id, pool)
       .catch((error: unknown) =>
         this.#options.logger.warn(
           { err: error, class: jobClass },
@@ -274,7 +290,7 @@ export class UpstreamSlots {
         const lost = (await redis.eval(
           RENEW_SCRIPT,
           1,
-          keys.upstreamSlots(jobClass),
+          keys.upstreamSlots(this.#poolId(jobClass)),
           limits[jobClass],
           leaseMs,
           ...ids,

@@ -10,11 +10,13 @@ import { resolveDeployment } from '../../../src/shared/deployment/deployment-mar
 import type { JobRecord, JobView } from '../../../src/shared/jobs/job-record.ts';
 import { JobStore } from '../../../src/shared/jobs/job-store.ts';
 import { createLogger } from '../../../src/shared/logger.ts';
-import { closeQueues, createQueues } from '../../../src/shared/queue/queues.ts';
+import { createAccountQueues } from '../../../src/shared/queue/account-queues.ts';
+import type { ClassQueues } from '../../../src/shared/queue/queues.ts';
 import { createRedis, type Redis } from '../../../src/shared/redis/connections.ts';
 import { redisKeys } from '../../../src/shared/redis/keys.ts';
 import { createStorage } from '../../../src/shared/storage/create-storage.ts';
 import type { ObjectStorage } from '../../../src/shared/storage/object-storage.ts';
+import { accountRouting, DEFAULT_ACCOUNT } from '../../../src/shared/tenants/upstream-accounts.ts';
 import { UploadStore } from '../../../src/shared/uploads/upload-store.ts';
 import { waitUntil } from '../../support/eventually.ts';
 import { testRedisUrl, testS3Options, uniquePrefix } from '../../support/test-env.ts';
@@ -43,6 +45,8 @@ export type Call = Omit<InjectOptions, 'headers'> & {
 export interface ApiHarness {
   app: FastifyInstance;
   deps: ApiDeps;
+  /** The default upstream account's class queues (every account's are in `deps.queues`). */
+  queues: ClassQueues;
   prefix: string;
   /** Every log line the app wrote (secret checks). */
   logs: string[];
@@ -101,7 +105,11 @@ export async function startApiHarness(options: ApiHarnessOptions = {}): Promise<
           s3: { region: 'unused', forcePathStyle: true, checksumMode: 'WHEN_REQUIRED' },
         });
   const storage = options.wrapStorage ? options.wrapStorage(baseStorage) : baseStorage;
-  const queues = createQueues(redis, { prefix, attempts: 3, backoffMs: 100 });
+  const queues = createAccountQueues(
+    redis,
+    { prefix, attempts: 3, backoffMs: 100 },
+    accountRouting(config),
+  );
   const deployment = await resolveDeployment({
     redis,
     keys,
@@ -151,6 +159,7 @@ export async function startApiHarness(options: ApiHarnessOptions = {}): Promise<
   return {
     app,
     deps,
+    queues: queues.account(DEFAULT_ACCOUNT),
     prefix,
     logs,
     call,
@@ -179,11 +188,11 @@ export async function startApiHarness(options: ApiHarnessOptions = {}): Promise<
         await redis.publish(keys.jobFinishedChannel, id);
       }
     },
-    queueCounts: () => queues.speech.getJobCounts(),
+    queueCounts: () => queues.account(DEFAULT_ACCOUNT).speech.getJobCounts(),
     storedKeys,
     close: async () => {
       await app.close();
-      await closeQueues(queues);
+      await queues.close();
       if (redis.status === 'ready') await deleteKeys(redis, `${prefix}:*`);
       if (options.storage === 's3')
         for (const key of await storedKeys().catch(() => [])) await storage.delete(key);

@@ -50,7 +50,7 @@ describe('POST /v1/jobs/{id}/cancel and /retry', () => {
       status: 'canceled',
       finished_at: expect.any(String) as unknown,
     });
-    expect(await api.deps.queues.speech.getJob(job.id)).toBeUndefined();
+    expect(await api.queues.speech.getJob(job.id)).toBeUndefined();
     const second = await api.call({ method: 'POST', url: `/v1/jobs/${job.id}/cancel` });
     expect(second.statusCode).toBe(409);
     expect(second.json()).toMatchObject({ error: { code: 'job_finished' } });
@@ -102,14 +102,14 @@ describe('POST /v1/jobs/{id}/cancel and /retry', () => {
       finished_at: null,
       error: null,
     });
-    expect((await api.deps.queues.speech.getJob(job.id))?.data).toEqual({ job_id: job.id });
+    expect((await api.queues.speech.getJob(job.id))?.data).toEqual({ job_id: job.id });
     expect((await api.deps.jobs.get(job.id))?.cancel_requested).toBe(false);
   });
 
   it('re-queues a failed job, clearing error and outputs but keeping attempts', async () => {
     const job = await api.createJob();
     // A worker fails it for good: its BullMQ entry stays in the failed set, under our id.
-    const entry = () => api.deps.queues.speech.getJob(job.id);
+    const entry = () => api.queues.speech.getJob(job.id);
     await withWorker(
       api,
       () => Promise.reject(new UnrecoverableError('upstream 422')),
@@ -152,12 +152,12 @@ describe('POST /v1/jobs/{id}/cancel and /retry', () => {
       outputs: [],
       seed: job.seed,
     });
-    expect(await (await api.deps.queues.speech.getJob(job.id))?.getState()).toBe('waiting');
+    expect(await (await api.queues.speech.getJob(job.id))?.getState()).toBe('waiting');
   });
 
   it('cancels a queued job a worker has just taken, and will not retry it while held', async () => {
     // The worker must take this job, not one an earlier test left waiting.
-    await api.deps.queues.speech.drain();
+    await api.queues.speech.drain();
     const job = await api.createJob();
     let release = (): void => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));

@@ -53,7 +53,7 @@ describe('POST /v1/jobs and GET /v1/jobs/{id}', () => {
     });
     for (const hidden of ['owner', 'input', 'cancel_requested'])
       expect(job).not.toHaveProperty(hidden);
-    const queued = await api.deps.queues.speech.getJob(job.id);
+    const queued = await api.queues.speech.getJob(job.id);
     expect(queued?.data).toEqual({ job_id: job.id });
     expect(queued?.name).toBe('speech_to_speech');
     expect((await api.deps.jobs.get(job.id))?.input).toEqual({
@@ -125,7 +125,7 @@ describe('POST /v1/jobs and GET /v1/jobs/{id}', () => {
       const upload = await api.deps.uploads.getOwned(input.upload_id, 'local');
       expect(upload).toMatchObject({ bytes: 1000, content_type: 'audio/wav' });
       expect(job.fingerprint).toMatch(/^sha256:/);
-      expect(await api.deps.queues.speech.getJob(job.id)).toBeTruthy();
+      expect(await api.queues.speech.getJob(job.id)).toBeTruthy();
     });
 
     it('takes the request part as a JSON file part, before or after the audio', async () => {

@@ -91,8 +91,8 @@ describe('URL guard at intake', () => {
       keys: (await api.deps.redis.keys(`${api.prefix}:*`))
         .filter((key) => !key.includes(':ratelimit:'))
         .sort(),
-      speech: await api.deps.queues.speech.getJobCounts(),
-      music: await api.deps.queues.music.getJobCounts(),
+      speech: await api.queues.speech.getJobCounts(),
+      music: await api.queues.music.getJobCounts(),
       stored: await api.storedKeys(),
     };
   }

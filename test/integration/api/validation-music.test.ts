@@ -339,7 +339,7 @@ describe('POST /v1/jobs validation of music and music_plan', () => {
     const page = await api.deps.jobs.list({ owner: 'local', limit: 100 });
     return {
       jobs: page.records.length,
-      queue: await api.deps.queues.music.getJobCounts(),
+      queue: await api.queues.music.getJobCounts(),
       objects: await api.storedKeys(),
     };
   }

@@ -94,8 +94,8 @@ describe('POST /v1/jobs validation: stem_separation', () => {
     const page = await api.deps.jobs.list({ owner: 'local', limit: 100 });
     return {
       jobs: page.records.length,
-      speech: await api.deps.queues.speech.getJobCounts(),
-      music: await api.deps.queues.music.getJobCounts(),
+      speech: await api.queues.speech.getJobCounts(),
+      music: await api.queues.music.getJobCounts(),
       objects: await api.storedKeys(),
     };
   }
@@ -107,7 +107,7 @@ describe('POST /v1/jobs validation: stem_separation', () => {
   }
 
   it('accepts the minimal request, filling the upstream defaults and no seed (control case)', async () => {
-    const before = await api.deps.queues.music.getJobCounts();
+    const before = await api.queues.music.getJobCounts();
     const response = await api.call({
       method: 'POST',
       url: '/v1/jobs',
@@ -122,7 +122,7 @@ describe('POST /v1/jobs validation: stem_separation', () => {
       output_format: 'mp3_44100_128',
     });
     expect(job.request.options).toEqual({});
-    const after = await api.deps.queues.music.getJobCounts();
+    const after = await api.queues.music.getJobCounts();
     expect((after.waiting ?? 0) + (after.prioritized ?? 0)).toBe(
       (before.waiting ?? 0) + (before.prioritized ?? 0) + 1,
     );

@@ -275,7 +275,7 @@ describe('batches through the API', () => {
     });
     expect((await cancel()).json()).toMatchObject({ status: 'canceled', counts: { canceled: 5 } });
     for (const job of (await get<{ data: JobView[] }>(`/v1/batches/${batch.id}/jobs`)).body.data)
-      expect(await api.deps.queues.speech.getJob(job.id)).toBeUndefined();
+      expect(await api.queues.speech.getJob(job.id)).toBeUndefined();
 
     const retry = () =>
       api.call({ method: 'POST', url: `/v1/batches/${batch.id}/retry`, key: KEY_A });

@@ -10,7 +10,9 @@ import { JobStore } from '../../../src/shared/jobs/job-store.ts';
 import { newJobRecord } from '../../../src/shared/jobs/new-job-record.ts';
 import { createLogger } from '../../../src/shared/logger.ts';
 import { createMetrics } from '../../../src/shared/metrics/metrics.ts';
+import { AccountQueues } from '../../../src/shared/queue/account-queues.ts';
 import { closeQueues, createQueues, type ClassQueues } from '../../../src/shared/queue/queues.ts';
+import { accountRouting, DEFAULT_ACCOUNT } from '../../../src/shared/tenants/upstream-accounts.ts';
 import { createRedis, type Redis } from '../../../src/shared/redis/connections.ts';
 import { redisKeys } from '../../../src/shared/redis/keys.ts';
 import { testRedisUrl, uniquePrefix } from '../../support/test-env.ts';
@@ -76,7 +78,7 @@ describe('batch intake', () => {
       batchKeys: batchKeys(prefix),
       jobs: new JobStore(redis, redisKeys(prefix)),
       batches: new BatchStore(redis, batchKeys(prefix)),
-      queues,
+      queues: new AccountQueues(new Map([[DEFAULT_ACCOUNT, queues]]), accountRouting({})),
       logger: createLogger({ level: 'silent' }),
       metrics: createMetrics(),
       leaseMs,
