@@ -3,6 +3,7 @@ import { batchViewSchema } from '../../shared/batches/batch-record.ts';
 import { JOB_STATUSES, JOB_TYPES } from '../../shared/jobs/job-types.ts';
 import { metadataSchema, seedSchema } from '../../shared/jobs/request-envelope.ts';
 import { webhookTargetSchema } from '../../shared/webhooks/webhook-target.ts';
+import { dryRunParamSchema } from '../schemas.ts';
 
 /**
  * Route-level schemas of the batch routes. Items are not checked here but one by one in the
@@ -64,11 +65,7 @@ const jsonParam = <T extends z.ZodType>(schema: T) =>
  */
 export const batchCreateQuerySchema = z
   .object({
-    dry_run: z
-      .enum(['true', 'false', '1', '0'])
-      .optional()
-      .transform((value) => value === 'true' || value === '1')
-      .describe('Validate every item; store and queue nothing'),
+    dry_run: dryRunParamSchema,
     seed: z.coerce.number().pipe(seedSchema).optional(),
     name: batchFields.name,
     max_characters: z.coerce.number().pipe(maxCharactersSchema).optional(),
