@@ -7,7 +7,7 @@ import {
   upstreamSummarySchema,
 } from '../shared/jobs/job-record.ts';
 import { JOB_STATUSES } from '../shared/jobs/job-types.ts';
-import { jobEstimateSchema } from '../shared/usage/estimate.ts';
+import { batchEstimateSchema, jobEstimateSchema } from '../shared/usage/estimate.ts';
 import { usageSchema } from '../shared/usage/usage.ts';
 
 /**
@@ -35,6 +35,13 @@ export const batchSchema = batchViewSchema.extend({
   estimate: batchViewSchema.shape.estimate.optional(),
 });
 export type Batch = z.infer<typeof batchSchema>;
+
+/** `POST /v1/batches?dry_run=true`: the fields the CLI reads (batchDryRunSchema in src/api). */
+export const batchDryRunSchema = z.object({
+  total: z.number().int(),
+  estimate: batchEstimateSchema,
+});
+export type BatchDryRun = z.infer<typeof batchDryRunSchema>;
 
 export const batchListSchema = z.object({
   data: z.array(batchSchema),

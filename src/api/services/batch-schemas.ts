@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { batchViewSchema } from '../../shared/batches/batch-record.ts';
 import { JOB_STATUSES, JOB_TYPES } from '../../shared/jobs/job-types.ts';
 import { metadataSchema, seedSchema } from '../../shared/jobs/request-envelope.ts';
+import { batchEstimateSchema } from '../../shared/usage/estimate.ts';
 import { webhookTargetSchema } from '../../shared/webhooks/webhook-target.ts';
 import { dryRunParamSchema } from '../schemas.ts';
 
@@ -84,21 +85,7 @@ export const batchDryRunSchema = z.object({
   types: z.partialRecord(z.enum(JOB_TYPES), z.number().int()),
   /** The batch seed given, or null: a real submission would draw one. */
   seed: z.number().int().nullable(),
-  /**
-   * What the batch should cost: the sum of the items' estimates (`unknown_items` had none:
-   * speech-to-speech or stems input whose duration is not known before a run).
-   */
-  estimate: z.object({
-    characters: z.number().int(),
-    unknown_items: z.number().int(),
-    items: z.array(
-      z.object({
-        index: z.number().int(),
-        custom_id: z.string().nullable(),
-        characters: z.number().int().nullable(),
-      }),
-    ),
-  }),
+  estimate: batchEstimateSchema,
 });
 export type BatchDryRun = z.infer<typeof batchDryRunSchema>;
 

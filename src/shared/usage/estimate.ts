@@ -40,12 +40,23 @@ export type JobEstimate = z.infer<typeof jobEstimateSchema>;
 /** The estimate of a record written before estimates: not known. Frozen (shared, encoded once). */
 export const UNKNOWN_ESTIMATE: JobEstimate = Object.freeze({ characters: null });
 
-/** The estimates of a batch's items, and their sum (`unknown_items` have none). */
-export interface BatchEstimate {
-  characters: number;
-  unknown_items: number;
-  items: { index: number; custom_id: string | null; characters: number | null }[];
-}
+/**
+ * What a batch should cost, as its dry run answers: the sum of the items' estimates
+ * (`unknown_items` had none: speech-to-speech or stems input whose duration is not known
+ * before a run), and each item's.
+ */
+export const batchEstimateSchema = z.object({
+  characters: z.number().int(),
+  unknown_items: z.number().int(),
+  items: z.array(
+    z.object({
+      index: z.number().int(),
+      custom_id: z.string().nullable(),
+      characters: z.number().int().nullable(),
+    }),
+  ),
+});
+export type BatchEstimate = z.infer<typeof batchEstimateSchema>;
 
 /** Every item's estimate and their sum: what a batch dry run answers and a batch records. */
 export function estimateItems(
