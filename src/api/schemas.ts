@@ -30,6 +30,13 @@ export const idempotencyHeadersSchema = z.looseObject({
     .describe('Any unique string per intended submission, e.g. a UUID'),
 });
 
+/** `?dry_run=` of the creating routes: validate and estimate, store and queue nothing. */
+export const dryRunParamSchema = z
+  .enum(['true', 'false', '1', '0'])
+  .optional()
+  .transform((value) => value === 'true' || value === '1')
+  .describe('Validate and estimate; store and queue nothing');
+
 /** `{id}` of the job routes; any string, so a malformed id is a 404 like an unknown one. */
 export const jobIdParamsSchema = z.object({ id: z.string().max(64) }).strict();
 

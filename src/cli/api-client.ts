@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { z } from 'zod';
 import {
+  batchDryRunSchema,
   batchListSchema,
   batchSchema,
   errorEnvelopeSchema,
@@ -10,6 +11,7 @@ import {
   resultLineSchema,
   uploadSchema,
   type Batch,
+  type BatchDryRun,
   type Job,
   type ResultLine,
   type Upload,
@@ -47,6 +49,14 @@ export class ApiClient {
   /** `POST /v1/batches` with a JSON body. */
   createBatch(submission: object): Promise<Batch> {
     return this.json('POST', '/v1/batches', batchSchema, {
+      body: JSON.stringify(submission),
+      headers: { 'content-type': 'application/json' },
+    });
+  }
+
+  /** `POST /v1/batches?dry_run=true`: validated and estimated, nothing stored. */
+  dryRunBatch(submission: object): Promise<BatchDryRun> {
+    return this.json('POST', '/v1/batches?dry_run=true', batchDryRunSchema, {
       body: JSON.stringify(submission),
       headers: { 'content-type': 'application/json' },
     });

@@ -7,6 +7,7 @@ import {
   upstreamSummarySchema,
 } from '../shared/jobs/job-record.ts';
 import { JOB_STATUSES } from '../shared/jobs/job-types.ts';
+import { batchEstimateSchema, jobEstimateSchema } from '../shared/usage/estimate.ts';
 import { usageSchema } from '../shared/usage/usage.ts';
 
 /**
@@ -18,8 +19,9 @@ import { usageSchema } from '../shared/usage/usage.ts';
 /** A job as shown. `request` is kept opaque: re-validating a newer server's request would fail. */
 export const jobSchema = jobViewSchema.extend({
   request: z.record(z.string(), z.unknown()),
-  // Optional: servers from before usage do not send them.
+  // Optional: servers from before usage (and estimates) do not send them.
   usage: usageSchema.optional(),
+  estimate: jobEstimateSchema.optional(),
   upstream: upstreamSummarySchema
     .extend({ history_item_id: z.string().nullable().optional() })
     .nullable(),
@@ -27,9 +29,19 @@ export const jobSchema = jobViewSchema.extend({
 export type Job = z.infer<typeof jobSchema>;
 export type JobOutput = z.infer<typeof jobOutputSchema>;
 
-/** `usage` optional: servers from before usage do not send it. */
-export const batchSchema = batchViewSchema.extend({ usage: usageSchema.optional() });
+/** `usage` and `estimate` optional: servers from before them do not send them. */
+export const batchSchema = batchViewSchema.extend({
+  usage: usageSchema.optional(),
+  estimate: batchViewSchema.shape.estimate.optional(),
+});
 export type Batch = z.infer<typeof batchSchema>;
+
+/** `POST /v1/batches?dry_run=true`: the fields the CLI reads (batchDryRunSchema in src/api). */
+export const batchDryRunSchema = z.object({
+  total: z.number().int(),
+  estimate: batchEstimateSchema,
+});
+export type BatchDryRun = z.infer<typeof batchDryRunSchema>;
 
 export const batchListSchema = z.object({
   data: z.array(batchSchema),

@@ -5,6 +5,7 @@ import type { ExitCode } from './cli-errors.ts';
 import type { CommandContext } from './command-context.ts';
 import { downloadCommand, type DownloadOptions } from './commands/download.ts';
 import { batchesCommand, jobCommand, statusCommand, type BatchesOptions } from './commands/show.ts';
+import { estimateCommand, type EstimateOptions } from './commands/estimate.ts';
 import { submitCommand, type SubmitOptions } from './commands/submit.ts';
 
 /** Where a program writes and what it reads: the real process, or a test's. */
@@ -61,6 +62,7 @@ function addSubmit(program: Command, run: Runner): void {
     .option('--defaults <file>', 'JSON object merged under every item (the batch defaults)')
     .option('--seed <n>', 'batch seed: each item seed derives from it and its custom_id', parseSeed)
     .option('--name <name>', 'batch name (default: the manifest file name)')
+    .addOption(maxCharactersOption())
     .option('--wait', 'follow the batch until every item has finished', false)
     .option('--out <dir>', 'save outputs into DIR/<custom_id>/ as items finish (implies --wait)')
     .option('--json', 'print the batch as JSON on stdout (progress goes to stderr)', false)
@@ -68,6 +70,21 @@ function addSubmit(program: Command, run: Runner): void {
     .addOption(logIntervalOption())
     .action(
       run((ctx, [file], options) => submitCommand(ctx, file as string, options as SubmitOptions)),
+    );
+
+  program
+    .command('estimate')
+    .description('Print what submit would cost, per item and in total, submitting nothing')
+    .argument('<manifest>', 'a .csv or .jsonl manifest of job requests')
+    .option('--defaults <file>', 'JSON object merged under every item (the batch defaults)')
+    .option('--seed <n>', 'batch seed, as submit takes it', parseSeed)
+    .option('--name <name>', 'batch name, as submit takes it')
+    .addOption(maxCharactersOption())
+    .option('--json', 'print the estimate as JSON', false)
+    .action(
+      run((ctx, [file], options) =>
+        estimateCommand(ctx, file as string, options as EstimateOptions),
+      ),
     );
 
   program
@@ -110,6 +127,13 @@ function addBatchReads(program: Command, run: Runner): void {
     .option('--cursor <cursor>', 'next page: the cursor the previous page printed')
     .option('--json', 'print the page as JSON', false)
     .action(run((ctx, _args, options) => batchesCommand(ctx, options as BatchesOptions)));
+}
+
+function maxCharactersOption(): Option {
+  return new Option(
+    '--max-characters <n>',
+    'batch budget: no new upstream call once its usage reaches N characters (resume raises it)',
+  ).argParser(parsePositiveInt);
 }
 
 function pollIntervalOption(): Option {

@@ -5,6 +5,7 @@ import { jobRequestSchema } from '../../shared/jobs/job-request.ts';
 import { jobViewSchema } from '../../shared/jobs/job-record.ts';
 import { errorResponses, idempotencyHeadersSchema } from '../schemas.ts';
 import type { ApiServices } from '../services/api-services.ts';
+import { jobCreateQuerySchema, jobDryRunSchema } from '../services/job-schemas.ts';
 import { formLimits, readOneShotForm } from '../services/multipart-forms.ts';
 import type { StagedUpload } from '../services/upload-service.ts';
 
@@ -42,12 +43,14 @@ export const jobCreateRoutes: FastifyPluginAsyncZod<JobCreateRoutesOptions> = as
         summary: 'Create a job',
         description:
           'A JSON job request; or multipart/form-data with a `request` part (JSON, without `input`) and an `audio` file part. ' +
+          '`?dry_run=true` validates and answers 200 with the estimate; nothing is stored or queued. ' +
           'With an `Idempotency-Key`, repeating the request (same key, same body) returns the original job (header `idempotent-replayed: true`); the same key with another body is a 409.',
         tags: ['jobs'],
         consumes: ['application/json', 'multipart/form-data'],
         body: jobRequestSchema,
         headers: idempotencyHeadersSchema,
-        response: { 202: jobViewSchema, ...errorResponses },
+        querystring: jobCreateQuerySchema,
+        response: { 200: jobDryRunSchema, 202: jobViewSchema, ...errorResponses },
       },
       preValidation: async (request) => {
         if (!request.isMultipart()) return;
@@ -59,7 +62,13 @@ export const jobCreateRoutes: FastifyPluginAsyncZod<JobCreateRoutesOptions> = as
       onError: async (request) => services.uploads.discard(request.stagedAudio),
     },
     async (request, reply) => {
-      const { owner, body, stagedAudio, headers } = request;
+      const { owner, body, stagedAudio, headers, query } = request;
+      if (query.dry_run) {
+        const result = await services.intake.dryRun(owner, body, stagedAudio);
+        // A dry run keeps nothing, a one-shot form's audio included.
+        await services.uploads.discard(stagedAudio);
+        return reply.code(200).send(result);
+      }
       const { resource, replayed } = await services.idempotentIntake.create(
         owner,
         body,

@@ -7,9 +7,8 @@ import { randomSeed } from '../../shared/jobs/seeds.ts';
 import type { HostResolver } from '../../shared/net/host-resolver.ts';
 import { cacheScopeOf } from '../../shared/tenants/cache-groups.ts';
 import type { QueuedJobs } from '../../shared/tenants/queued-jobs.ts';
-import type { ResolvedInput } from '../../shared/jobs/job-record.ts';
 import type { JobType } from '../../shared/jobs/job-types.ts';
-import { estimateCharacters, pricesOf } from '../../shared/usage/estimate.ts';
+import { estimateItems, pricesOf } from '../../shared/usage/estimate.ts';
 import type { UploadStore } from '../../shared/uploads/upload-store.ts';
 import { webhookProblems, type WebhookPolicy } from '../../shared/webhooks/webhook-target.ts';
 import { resolveInputs } from './batch-inputs.ts';
@@ -49,6 +48,7 @@ export class BatchIntake {
     dryRun: boolean,
   ): Promise<IntakeOutcome> {
     const items = await this.validate(owner, submission);
+    const estimate = estimateItems(items, pricesOf(this.deps.config));
     const types: Partial<Record<JobType, number>> = {};
     for (const { request } of items) types[request.type] = (types[request.type] ?? 0) + 1;
     if (dryRun) {
@@ -58,7 +58,7 @@ export class BatchIntake {
         total: items.length,
         types,
         seed: submission.seed ?? null,
-        estimate: this.estimate(items),
+        estimate,
       };
       return { kind: 'validated', result };
     }
@@ -73,6 +73,7 @@ export class BatchIntake {
       created_at: new Date().toISOString(),
       results: null,
       max_characters: submission.max_characters ?? null,
+      estimate: { characters: estimate.characters, unknown_items: estimate.unknown_items },
       webhook_deliveries: [],
     };
     const context = {
@@ -84,13 +85,15 @@ export class BatchIntake {
       deployment: this.deps.deployment,
     };
     // Ids first, in item order: the queued-jobs cap admits the whole batch or none of it.
-    const numbered = items.map((item) => ({ ...item, id: newId('job') }));
+    const numbered = items.map((item, i) => ({
+      ...item,
+      id: newId('job'),
+      estimate: estimate.items[i]?.characters ?? null,
+    }));
     const ids = numbered.map((item) => item.id);
     await this.deps.queued.admit(owner, ids);
     try {
-      await writeBatch(this.deps, batch, numbered, ({ request, input, id }) =>
-        itemRecord(context, request, input, id),
-      );
+      await writeBatch(this.deps, batch, numbered, (item) => itemRecord(context, item));
     } catch (error) {
       await this.deps.queued.release(owner, ids).catch(() => undefined);
       throw error;
@@ -98,20 +101,6 @@ export class BatchIntake {
     const stored = await this.deps.batches.get(batch.id);
     if (!stored) throw new Error(`batch ${batch.id} vanished right after it was written`);
     return { kind: 'created', batch: stored };
-  }
-
-  /** Every item's estimate and their sum (estimate.ts). */
-  private estimate(items: { request: BatchItem; input: ResolvedInput | null }[]) {
-    const prices = pricesOf(this.deps.config);
-    let characters = 0;
-    let unknown = 0;
-    const each = items.map(({ request, input }, index) => {
-      const estimate = estimateCharacters(request, input, prices);
-      if (estimate === null) unknown += 1;
-      else characters += estimate;
-      return { index, custom_id: request.custom_id ?? null, characters: estimate };
-    });
-    return { characters, unknown_items: unknown, items: each };
   }
 
   /** Every item valid, with its resolved input; or a 422 listing every problem found. */

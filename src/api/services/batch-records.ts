@@ -3,6 +3,14 @@ import type { JobRecord, ResolvedInput } from '../../shared/jobs/job-record.ts';
 import { newJobRecord } from '../../shared/jobs/new-job-record.ts';
 import type { BatchItem } from './batch-items.ts';
 
+/** A valid item with its input, the id admitted for it and its estimate (characters or null). */
+export interface NumberedItem {
+  request: BatchItem;
+  input: ResolvedInput | null;
+  id: string;
+  estimate: number | null;
+}
+
 /** Who and what an item's job belongs to. */
 export interface ItemContext {
   owner: string;
@@ -22,19 +30,18 @@ export interface ItemContext {
  */
 export function itemRecord(
   context: ItemContext,
-  item: BatchItem,
-  input: ResolvedInput | null,
-  id: string,
+  { request, input, id, estimate }: NumberedItem,
 ): JobRecord {
   return newJobRecord({
     id,
     owner: context.owner,
     cacheScope: context.cacheScope,
-    request: item,
-    seed: itemSeed(item, context.batchSeed, item.custom_id),
+    request,
+    seed: itemSeed(request, context.batchSeed, request.custom_id),
     input,
     batchId: context.batchId,
     createdAt: context.createdAt,
     deployment: context.deployment,
+    estimate,
   });
 }

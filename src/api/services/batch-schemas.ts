@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { batchViewSchema } from '../../shared/batches/batch-record.ts';
 import { JOB_STATUSES, JOB_TYPES } from '../../shared/jobs/job-types.ts';
 import { metadataSchema, seedSchema } from '../../shared/jobs/request-envelope.ts';
+import { batchEstimateSchema } from '../../shared/usage/estimate.ts';
 import { webhookTargetSchema } from '../../shared/webhooks/webhook-target.ts';
+import { dryRunParamSchema } from '../schemas.ts';
 
 /**
  * Route-level schemas of the batch routes. Items are not checked here but one by one in the
@@ -64,11 +66,7 @@ const jsonParam = <T extends z.ZodType>(schema: T) =>
  */
 export const batchCreateQuerySchema = z
   .object({
-    dry_run: z
-      .enum(['true', 'false', '1', '0'])
-      .optional()
-      .transform((value) => value === 'true' || value === '1')
-      .describe('Validate every item; store and queue nothing'),
+    dry_run: dryRunParamSchema,
     seed: z.coerce.number().pipe(seedSchema).optional(),
     name: batchFields.name,
     max_characters: z.coerce.number().pipe(maxCharactersSchema).optional(),
@@ -87,21 +85,7 @@ export const batchDryRunSchema = z.object({
   types: z.partialRecord(z.enum(JOB_TYPES), z.number().int()),
   /** The batch seed given, or null: a real submission would draw one. */
   seed: z.number().int().nullable(),
-  /**
-   * What the batch should cost: the sum of the items' estimates (`unknown_items` had none:
-   * speech-to-speech or stems input whose duration is not known before a run).
-   */
-  estimate: z.object({
-    characters: z.number().int(),
-    unknown_items: z.number().int(),
-    items: z.array(
-      z.object({
-        index: z.number().int(),
-        custom_id: z.string().nullable(),
-        characters: z.number().int().nullable(),
-      }),
-    ),
-  }),
+  estimate: batchEstimateSchema,
 });
 export type BatchDryRun = z.infer<typeof batchDryRunSchema>;
 

@@ -16,7 +16,9 @@ import { checkUrlAllowed } from '../../shared/net/url-guard.ts';
 import { webhookProblems } from '../../shared/webhooks/webhook-target.ts';
 import { inputFormatProblems } from '../../shared/uploads/input-format.ts';
 import type { UploadStore } from '../../shared/uploads/upload-store.ts';
+import { estimateCharacters, pricesOf } from '../../shared/usage/estimate.ts';
 import type { JobQueue } from './job-queue.ts';
+import type { JobDryRun } from './job-schemas.ts';
 import type { StagedUpload, UploadService } from './upload-service.ts';
 
 /** What intake needs: the URL policy, the stores, upload staging and the queue. */
@@ -46,8 +48,7 @@ export class JobIntake {
     request: JobRequest,
     staged: StagedUpload | null,
   ): Promise<JobRecord> {
-    await this.checkWebhook(request);
-    const input = await this.resolveInput(owner, request, staged);
+    const { input, estimate } = await this.validate(owner, request, staged);
     const record = newJobRecord({
       owner,
       cacheScope: cacheScopeOf(this.deps.config.CACHE_GROUPS, owner),
@@ -57,6 +58,7 @@ export class JobIntake {
       batchId: null,
       createdAt: new Date().toISOString(),
       deployment: this.deps.deployment,
+      estimate,
     });
     // Last check before the first write: a refusal here leaves nothing behind either.
     await this.deps.queued.admit(owner, [record.id]);
@@ -69,6 +71,31 @@ export class JobIntake {
       throw error;
     }
     return record;
+  }
+
+  /**
+   * `?dry_run=true`: every check `create` makes, and the estimate; nothing is stored or
+   * queued (a one-shot form's staged audio is the caller's to discard).
+   */
+  async dryRun(
+    owner: string,
+    request: JobRequest,
+    staged: StagedUpload | null,
+  ): Promise<JobDryRun> {
+    const { estimate } = await this.validate(owner, request, staged);
+    return {
+      object: 'job_validation',
+      valid: true,
+      type: request.type,
+      estimate: { characters: estimate },
+    };
+  }
+
+  /** Every check before the first write, and what the request should cost (estimate.ts). */
+  private async validate(owner: string, request: JobRequest, staged: StagedUpload | null) {
+    await this.checkWebhook(request);
+    const input = await this.resolveInput(owner, request, staged);
+    return { input, estimate: estimateCharacters(request, input, pricesOf(this.deps.config)) };
   }
 
   /** A job's own webhook follows the batch rules: signing configured, URL allowed. */

@@ -38,6 +38,11 @@ export const batchRecordSchema = z.object({
   results: batchResultsFileSchema.nullable().default(null),
   /** The budget given at intake (null: none); resume may raise it (the state holds the live one). */
   max_characters: z.number().int().nullable().default(null),
+  /** The items' estimates summed at intake (estimate.ts); null on batches from before them. */
+  estimate: z
+    .object({ characters: z.number().int(), unknown_items: z.number().int() })
+    .nullable()
+    .default(null),
   webhook_deliveries: z.array(webhookDeliverySchema).default([]),
 });
 export type BatchRecord = z.infer<typeof batchRecordSchema>;
@@ -124,6 +129,25 @@ export const batchViewSchema = z.object({
   usage: usageSchema,
   /** Upstream calls stop once `usage.characters` reaches it (in-flight calls finish); null: no cap. */
   max_characters: z.number().int().nullable(),
+  /**
+   * The estimate beside the usage: `difference` is usage minus estimate, kept live like usage.
+   * Null for batches accepted before estimates were recorded.
+   */
+  estimate: z
+    .object({
+      characters: z.number().int().describe('The items’ estimates summed at intake'),
+      unknown_items: z
+        .number()
+        .int()
+        .describe('Items without an estimate (input duration unknown before a run)'),
+      difference: z
+        .number()
+        .int()
+        .describe(
+          'usage.characters − estimate.characters: above 0 the run cost more (retries, billed failures), below 0 less (cache hits, cancels, calls still to come)',
+        ),
+    })
+    .nullable(),
   /** Why the batch is `paused`; null otherwise. */
   paused_reason: z.enum(BATCH_PAUSE_REASONS).nullable(),
   /** How many times every item has finished (retries that complete again add one). */

@@ -42,6 +42,7 @@ export function resultLine(record: JobRecord, outputs: readonly object[]): strin
     outputs,
     error: record.error,
     usage: record.usage,
+    estimate: record.estimate,
     upstream: record.upstream,
   })}\n`;
 }

@@ -23,6 +23,10 @@ export function toBatchView(record: BatchRecord, state: BatchState, now = Date.n
       calls: state.usage_calls,
       billed_calls: state.usage_billed_calls,
     },
+    estimate: record.estimate && {
+      ...record.estimate,
+      difference: state.usage_characters - record.estimate.characters,
+    },
     max_characters: state.max_characters ?? null,
     paused_reason: done ? null : (state.paused_reason ?? null),
     completions: state.generation,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UNKNOWN_ESTIMATE } from '../usage/estimate.ts';
 import { finishIntentSchema, type JobRecord } from './job-record.ts';
 import { JOB_STATUSES, JOB_TYPES } from './job-types.ts';
 
@@ -117,6 +118,7 @@ const storedJobRecordSchema = z.looseObject({
       billed_calls: z.number().int().default(0),
     })
     .optional(),
+  estimate: z.looseObject({ characters: nullableInt }).default(UNKNOWN_ESTIMATE),
   error: z
     .looseObject({
       code: text,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jobEstimateSchema } from '../usage/estimate.ts';
 import { usageSchema } from '../usage/usage.ts';
 import { webhookDeliverySchema } from '../webhooks/webhook-deliveries.ts';
 import { JOB_STATUSES, JOB_TYPES } from './job-types.ts';
@@ -78,10 +79,10 @@ export type FinishIntent = z.infer<typeof finishIntentSchema>;
  * The version of the stored form written by this release. Records of any version are read
  * leniently (job-record-codec.ts): unknown fields kept, fields added since filled in.
  */
-export const JOB_RECORD_VERSION = 3;
+export const JOB_RECORD_VERSION = 4;
 
 export const jobRecordSchema = z.object({
-  /** The stored form's version (1: before fencing, when the field did not exist; 3: usage). */
+  /** The stored form's version (1: before fencing, when the field did not exist; 3: usage; 4: estimate). */
   record_version: z.number().int(),
   id: z.string(),
   owner: z.string(),
@@ -107,6 +108,11 @@ export const jobRecordSchema = z.object({
    * usage ledger (never by a status change), so it keeps counting across retries.
    */
   usage: usageSchema,
+  /**
+   * What the request should cost, fixed at intake (estimate.ts), kept beside `usage` so a
+   * finished job shows how far the two differed. Null characters: unknown before a run.
+   */
+  estimate: jobEstimateSchema,
   /** A small JSON answer shown inline (the composition plan of `music_plan`); null otherwise. */
   result: z.unknown().default(null),
   cancel_requested: z.boolean(),

@@ -1,4 +1,5 @@
 import { newId } from '../ids.ts';
+import { UNKNOWN_ESTIMATE } from '../usage/estimate.ts';
 import { NO_USAGE } from '../usage/usage.ts';
 import { computeFingerprint } from './fingerprint.ts';
 import type { JobRequest } from './job-request.ts';
@@ -20,6 +21,8 @@ export interface NewJob {
   createdAt: string;
   /** The accepting deployment: only its workers may run the job. */
   deployment: string;
+  /** What the request should cost (estimate.ts), characters; null when unknown. */
+  estimate: number | null;
 }
 
 /**
@@ -54,6 +57,7 @@ export function newJobRecord(job: NewJob): JobRecord {
     upstream: null,
     error: null,
     usage: NO_USAGE,
+    estimate: job.estimate === null ? UNKNOWN_ESTIMATE : { characters: job.estimate },
     result: null,
     cancel_requested: false,
     run_id: null,

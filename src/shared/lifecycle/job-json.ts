@@ -7,7 +7,7 @@ import { jobJsonKey } from './job-objects.ts';
 /**
  * `jobs/{id}/job.json`, the reproducibility record: the normalized request, seed, fingerprint,
  * model, every attempt, every upstream call (what each was billed, its request and history
- * item ids), the usage they add up to, and every output's size and hash. It holds no secret: the upstream key
+ * item ids), the usage they add up to and the intake's estimate beside it, and every output's size and hash. It holds no secret: the upstream key
  * travels only in a request header that is never recorded, and owners are stored as hashes.
  */
 export async function writeJobJson(
@@ -35,6 +35,7 @@ export async function writeJobJson(
     cache: record.cache,
     upstream: record.upstream,
     usage: record.usage,
+    estimate: record.estimate,
     /** The run whose outputs these are, runs started in all, and how many took over another. */
     run_id: record.run_id,
     runs: record.runs,

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { JobRequest } from '../jobs/job-request.ts';
 import type { ResolvedInput } from '../jobs/job-record.ts';
 import { characterCount } from '../jobs/text-to-dialogue.ts';
@@ -21,6 +22,56 @@ export function pricesOf(config: {
     musicPerMinute: config.ESTIMATE_MUSIC_CHARACTERS_PER_MINUTE,
     stemsPerMinute: config.ESTIMATE_STEMS_CHARACTERS_PER_MINUTE,
   };
+}
+
+/**
+ * A job's estimate, recorded at intake beside the usage its calls then add up to: what the
+ * request should have cost, so a finished job shows how far the two differed.
+ */
+export const jobEstimateSchema = z.object({
+  characters: z
+    .number()
+    .int()
+    .nullable()
+    .describe('What the request should cost (estimate.ts); null when unknown before a run'),
+});
+export type JobEstimate = z.infer<typeof jobEstimateSchema>;
+
+/** The estimate of a record written before estimates: not known. Frozen (shared, encoded once). */
+export const UNKNOWN_ESTIMATE: JobEstimate = Object.freeze({ characters: null });
+
+/**
+ * What a batch should cost, as its dry run answers: the sum of the items' estimates
+ * (`unknown_items` had none: speech-to-speech or stems input whose duration is not known
+ * before a run), and each item's.
+ */
+export const batchEstimateSchema = z.object({
+  characters: z.number().int(),
+  unknown_items: z.number().int(),
+  items: z.array(
+    z.object({
+      index: z.number().int(),
+      custom_id: z.string().nullable(),
+      characters: z.number().int().nullable(),
+    }),
+  ),
+});
+export type BatchEstimate = z.infer<typeof batchEstimateSchema>;
+
+/** Every item's estimate and their sum: what a batch dry run answers and a batch records. */
+export function estimateItems(
+  items: readonly { request: JobRequest; input: ResolvedInput | null }[],
+  prices: PriceTable,
+): BatchEstimate {
+  let characters = 0;
+  let unknown = 0;
+  const each = items.map(({ request, input }, index) => {
+    const estimate = estimateCharacters(request, input, prices);
+    if (estimate === null) unknown += 1;
+    else characters += estimate;
+    return { index, custom_id: request.custom_id ?? null, characters: estimate };
+  });
+  return { characters, unknown_items: unknown, items: each };
 }
 
 /** `pcm_s16le_16` input: 16-bit mono at 16 kHz, bytes per second. */

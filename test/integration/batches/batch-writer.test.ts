@@ -30,6 +30,7 @@ function newBatch(): BatchRecord {
     created_at: new Date().toISOString(),
     results: null,
     max_characters: null,
+    estimate: null,
     webhook_deliveries: [],
   };
 }
@@ -44,6 +45,7 @@ function record(batchId: string, i: number): JobRecord {
     } as unknown as JobRecord['request'],
     seed: i,
     input: null,
+    estimate: null,
     batchId,
     createdAt: new Date().toISOString(),
     deployment: 'dep_test',

@@ -27,10 +27,12 @@ function textCharacters(request: ReturnType<typeof dialogue>): number {
 type UsageFigures = { characters: number; calls: number; billed_calls: number };
 type UsageJob = Job & {
   usage: UsageFigures;
+  estimate: { characters: number | null };
   upstream: Job['upstream'] & { history_item_id: string | null };
 };
 type JobJson = {
   usage: UsageFigures;
+  estimate: { characters: number | null };
   upstream: { history_item_id: string | null };
   calls: {
     status: number | null;
@@ -68,6 +70,9 @@ describe('usage: every upstream call counted', () => {
       await readFile(`${root}/jobs/${job.id}/job.json`, 'utf8'),
     ) as JobJson;
     expect(jobJson.usage).toEqual(job.usage);
+    // The intake's estimate beside what the calls cost: one billed failure, so twice the estimate.
+    expect(job.estimate).toEqual({ characters: cost });
+    expect(jobJson.estimate).toEqual(job.estimate);
     expect(jobJson.calls.map((c) => [c.status, c.character_cost, c.character_count])).toEqual([
       [200, cost, cost],
       [500, null, null],
@@ -88,7 +93,10 @@ describe('usage: every upstream call counted', () => {
     service.simulator.reset();
     const items = Array.from({ length: 40 }, (_, i) => ({ custom_id: `l${i}`, ...dialogue(i) }));
     const batch = await submitBatch(service, { items, defaults: { cache: 'bypass' } });
-    const done = (await waitForBatch(service, batch.id)) as typeof batch & { usage: UsageFigures };
+    const done = (await waitForBatch(service, batch.id)) as typeof batch & {
+      usage: UsageFigures;
+      estimate: { characters: number; unknown_items: number; difference: number };
+    };
     service.simulator.configure({ faults: { rates: {} } });
     const billed = service.simulator.counters();
     expect(done.counts.succeeded).toBe(40);
@@ -99,9 +107,12 @@ describe('usage: every upstream call counted', () => {
     expect(billed.billed_responses).toBeGreaterThan(40); // some billed calls failed mid-body
 
     const response = await service.request(`/v1/batches/${batch.id}/results`);
-    const lines = ndjsonLines<{ usage: UsageFigures; upstream: { history_item_id: string } }>(
-      await response.text(),
-    );
+    const lines = ndjsonLines<{
+      custom_id: string;
+      usage: UsageFigures;
+      estimate: { characters: number };
+      upstream: { history_item_id: string };
+    }>(await response.text());
     const sum = (pick: (u: UsageFigures) => number) =>
       lines.reduce((total, line) => total + pick(line.usage), 0);
     expect(sum((u) => u.characters)).toBe(done.usage.characters);
@@ -109,6 +120,47 @@ describe('usage: every upstream call counted', () => {
     expect(lines.every((line) => /^[A-Za-z0-9_-]{20}$/.test(line.upstream.history_item_id))).toBe(
       true,
     );
+
+    // Estimate beside actual: per item its texts, in the batch their sum and the difference.
+    const texts = new Map(items.map((item) => [item.custom_id, textCharacters(item)]));
+    expect(lines.map((line) => line.estimate.characters)).toEqual(
+      lines.map((line) => texts.get(line.custom_id)),
+    );
+    const estimated = [...texts.values()].reduce((total, n) => total + n, 0);
+    expect(done.estimate).toEqual({
+      characters: estimated,
+      unknown_items: 0,
+      difference: done.usage.characters - estimated,
+    });
+    expect(done.estimate.difference).toBeGreaterThan(0); // the billed failures
+  });
+
+  it('estimates a single job on a dry run from its texts, storing and calling nothing', async () => {
+    const before = service.simulator.counters().requests;
+    const listed = await service.json<{ data: unknown[] }>('/v1/jobs?limit=100');
+    const { status, body } = await service.json<Record<string, unknown>>('/v1/jobs?dry_run=true', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(dialogue(7)),
+    });
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      object: 'job_validation',
+      valid: true,
+      type: 'text_to_dialogue',
+      estimate: { characters: textCharacters(dialogue(7)) },
+    });
+    expect(service.simulator.counters().requests).toEqual(before);
+    expect((await service.json<{ data: unknown[] }>('/v1/jobs?limit=100')).body.data).toHaveLength(
+      listed.body.data.length,
+    );
+    // A dry run validates like a submission: the same 422.
+    const refused = await service.json<{ error: { code: string } }>('/v1/jobs?dry_run=true', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...dialogue(7), params: { inputs: [] } }),
+    });
+    expect(refused.status).toBe(422);
   });
 
   it('estimates a dry run of 40 dialogue items from their texts, with no upstream call', async () => {

@@ -38,6 +38,7 @@ const record: JobRecord = {
   upstream: null,
   error: null,
   usage: { characters: 0, calls: 0, billed_calls: 0 },
+  estimate: { characters: null },
   result: null,
   cancel_requested: false,
   record_version: 2,

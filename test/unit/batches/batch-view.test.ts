@@ -12,6 +12,7 @@ const record: BatchRecord = {
   created_at: '2025-01-01T00:00:00.000Z',
   results: null,
   max_characters: null,
+  estimate: { characters: 500, unknown_items: 1 },
   webhook_deliveries: [],
 };
 const state = (fields: Record<string, string>) => batchStateSchema.parse(fields);
@@ -64,5 +65,14 @@ describe('batch view', () => {
       progress: { eta_seconds: 0, rate_per_second: 1 },
     });
     expect(toBatchView(record, state({ ...done, cancel_requested: '1' })).status).toBe('canceled');
+  });
+
+  it('reports the estimate beside the usage, and their difference as calls are counted', () => {
+    const view = (usage: string) =>
+      toBatchView(record, state({ total: '10', queued: '10', usage_characters: usage })).estimate;
+    expect(view('0')).toEqual({ characters: 500, unknown_items: 1, difference: -500 });
+    expect(view('620')).toEqual({ characters: 500, unknown_items: 1, difference: 120 });
+    // Batches accepted before estimates were recorded have none.
+    expect(toBatchView({ ...record, estimate: null }, state({ total: '1' })).estimate).toBeNull();
   });
 });

@@ -36,4 +36,10 @@ describe('records written before usage', () => {
     const fields = { ...versionTwo(null), usage: '{"characters":7,"calls":2,"billed_calls":1}' };
     expect(decodeJobRecord(fields).usage).toEqual({ characters: 7, calls: 2, billed_calls: 1 });
   });
+
+  it('read no estimate: none was made at their intake', () => {
+    expect(decodeJobRecord(versionTwo(null)).estimate).toEqual({ characters: null });
+    const fields = { ...versionTwo(null), estimate: '{"characters":42}' };
+    expect(decodeJobRecord(fields).estimate).toEqual({ characters: 42 });
+  });
 });
