@@ -19,7 +19,7 @@ export interface JobRoutesOptions {
 
 const tags = ['jobs'];
 
-/** Reading and steering jobs: get (with long poll), list, outputs, cancel, retry, delete. */
+/** Reading and steering jobs: get (with long poll), list, outputs, cancel, retry. */
 export const jobRoutes: FastifyPluginCallbackZod<JobRoutesOptions> = (app, { services }, done) => {
   app.get(
     '/v1/jobs/:id',
@@ -106,26 +106,6 @@ export const jobRoutes: FastifyPluginCallbackZod<JobRoutesOptions> = (app, { ser
     async (request, reply) => {
       const { outcome, record } = await services.control.cancel(request.owner, request.params.id);
       return reply.code(outcome === 'canceled' ? 200 : 202).send(await services.reads.view(record));
-    },
-  );
-
-  app.delete(
-    '/v1/jobs/:id',
-    {
-      schema: {
-        summary: 'Delete a job',
-        description:
-          'Removes the job, its outputs, job.json and its cache entry (204). A queued or running ' +
-          'job is canceled first; 409 `job_busy` if it has not stopped within 15 s, ' +
-          '`job_in_batch` for a batch item (delete the batch).',
-        tags,
-        params: jobIdParamsSchema,
-        response: { 204: z.undefined().describe('Deleted'), ...errorResponses },
-      },
-    },
-    async (request, reply) => {
-      await services.deletions.job(request.owner, request.params.id);
-      return reply.code(204).send();
     },
   );
 
