@@ -15,6 +15,7 @@ import { jobCreateRoutes } from './routes/jobs-create.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { uploadRoutes } from './routes/uploads.ts';
+import { deletionRoutes } from './routes/deletions.ts';
 import { usageRoutes } from './routes/usage.ts';
 import { createServices } from './services/api-services.ts';
 import { REQUEST_PART_LIMIT } from './services/multipart-forms.ts';
@@ -60,6 +61,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(jobRoutes, { services });
   await app.register(batchRoutes, { batches: services.batches, config: deps.config });
   await app.register(usageRoutes, { services });
+  await app.register(deletionRoutes, { services });
   if (deps.config.ADMIN_API_KEY) await app.register(adminRoutes, { services, queues: deps.queues });
   return app;
 }

@@ -39,6 +39,7 @@ export const dryRunParamSchema = z
 
 /** `{id}` of the job routes; any string, so a malformed id is a 404 like an unknown one. */
 export const jobIdParamsSchema = z.object({ id: z.string().max(64) }).strict();
+export const uploadIdParamsSchema = jobIdParamsSchema;
 
 /** `{id}` and `{name}` of the output route. */
 export const outputParamsSchema = z

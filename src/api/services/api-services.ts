@@ -1,3 +1,4 @@
+import { batchKeys } from '../../shared/batches/batch-keys.ts';
 import { openJobEvents } from '../../shared/batches/job-events.ts';
 import { AttemptLog } from '../../shared/lifecycle/attempt-log.ts';
 import type { Metrics } from '../../shared/metrics/metrics.ts';
@@ -6,6 +7,7 @@ import { UsageLedger } from '../../shared/usage/usage-ledger.ts';
 import type { ApiDeps } from '../deps.ts';
 import { QueueAdmin } from './admin-queues.ts';
 import { createBatchServices, type BatchServices } from './batch-services.ts';
+import { Deletions } from './deletions.ts';
 import { IdempotencyStore } from './idempotency.ts';
 import { IdempotentIntake } from './idempotency-intake.ts';
 import { JobControl } from './job-control.ts';
@@ -33,6 +35,8 @@ export interface ApiServices {
   batches: BatchServices;
   /** `GET /v1/usage`. */
   usage: UsageReads;
+  /** The DELETE routes of jobs, batches and uploads. */
+  deletions: Deletions;
   /** Closes what the services opened themselves (the waiter, the event queues). */
   close(): Promise<void>;
 }
@@ -65,6 +69,18 @@ export function createServices(deps: ApiDeps & { metrics: Metrics }): ApiService
     queued,
     eventQueues: jobEvents.queues,
   });
+  const deletions = new Deletions({
+    deletion: {
+      ...deps,
+      batchKeys: batchKeys(deps.config.QUEUE_PREFIX),
+      eventQueues: jobEvents.queues,
+    },
+    reads,
+    control,
+    batchReads: batches.reads,
+    batchControl: batches.control,
+    uploads: deps.uploads,
+  });
   const idempotency = new IdempotencyStore(deps.redis, deps.keys, {
     ttlSeconds: deps.config.IDEMPOTENCY_TTL_SECONDS,
   });
@@ -85,6 +101,7 @@ export function createServices(deps: ApiDeps & { metrics: Metrics }): ApiService
     admin: new QueueAdmin(deps),
     batches,
     usage: new UsageReads(new UsageLedger(deps.redis, deps.config.QUEUE_PREFIX)),
+    deletions,
     close: async () => {
       await batches.close();
       await waiter.close();

@@ -2,6 +2,7 @@ import type { BatchCounts } from '../../shared/batches/batch-counts.ts';
 import { finalizeBatch, type FinalizeDeps } from '../../shared/batches/batch-finalize.ts';
 import type { BatchView } from '../../shared/batches/batch-record.ts';
 import type { BatchStore } from '../../shared/batches/batch-store.ts';
+import { eachLimited } from '../../shared/each-limited.ts';
 import { ConflictError, NotFoundError } from '../../shared/errors.ts';
 import type { BatchReads } from './batch-reads.ts';
 import type { JobControl } from './job-control.ts';
@@ -39,7 +40,7 @@ export class BatchControl {
     if (batch.state.complete) return this.deps.reads.get(owner, id);
     await this.deps.batches.setCancelRequested(id, true);
     for await (const ids of this.deps.counts.members(id, ['queued', 'running'])) {
-      await eachLimited(ids, (jobId) =>
+      await eachLimited(ids, CONCURRENCY, (jobId) =>
         unlessSettled(() => this.deps.control.cancel(owner, jobId)),
       );
     }
@@ -54,7 +55,9 @@ export class BatchControl {
     await this.deps.reads.stored(owner, id);
     await this.deps.batches.setCancelRequested(id, false);
     for await (const ids of this.deps.counts.members(id, ['failed', 'canceled'])) {
-      await eachLimited(ids, (jobId) => unlessSettled(() => this.deps.control.retry(owner, jobId)));
+      await eachLimited(ids, CONCURRENCY, (jobId) =>
+        unlessSettled(() => this.deps.control.retry(owner, jobId)),
+      );
     }
     return this.deps.reads.get(owner, id);
   }
@@ -68,12 +71,4 @@ async function unlessSettled<T>(operation: () => Promise<T>): Promise<T | null> 
     if (error instanceof ConflictError || error instanceof NotFoundError) return null;
     throw error;
   }
-}
-
-async function eachLimited(ids: readonly string[], run: (id: string) => Promise<unknown>) {
-  let next = 0;
-  const lane = async () => {
-    while (next < ids.length) await run(ids[next++] as string);
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, ids.length) }, lane));
 }

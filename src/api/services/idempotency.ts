@@ -126,7 +126,12 @@ export class IdempotencyStore {
       throw error;
     }
     const done: Entry = { state: 'done', digest: request.digest, resource_id: resource.id };
-    await this.redis.set(redisKey, JSON.stringify(done), 'EX', this.options.ttlSeconds);
+    // The resource names its key too: deleting the resource forgets the key with it.
+    await this.redis
+      .multi()
+      .set(redisKey, JSON.stringify(done), 'EX', this.options.ttlSeconds)
+      .set(this.keys.idempotencyOf(resource.id), redisKey, 'EX', this.options.ttlSeconds)
+      .exec();
     return resource;
   }
 

@@ -5,7 +5,11 @@ import { newId } from '../../shared/ids.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { ObjectStorage } from '../../shared/storage/object-storage.ts';
 import { RAW_PCM_TYPE, sniffAudio } from '../../shared/uploads/audio-sniff.ts';
-import type { UploadRecord, UploadStore } from '../../shared/uploads/upload-store.ts';
+import {
+  uploadKey,
+  type UploadRecord,
+  type UploadStore,
+} from '../../shared/uploads/upload-store.ts';
 import type { UploadView } from '../schemas.ts';
 
 /**
@@ -57,7 +61,7 @@ export class UploadService {
     // Decided on the first bytes, before anything is stored: not audio is a 415.
     const sniffed = await sniffAudio(body, normalizeContentType(contentType, field), field);
     const id = newId('upl');
-    const key = `uploads/${id}`;
+    const key = uploadKey(id);
     // The driver destroys what it is given when a write fails; hand it a pipe, not the
     // request itself, so the socket stays open for the 413 answer.
     const pipe = new PassThrough();

@@ -58,9 +58,12 @@ return {0, generation}
 `;
 
 // KEYS: state. ARGV: generation. Marks a generation finalized unless a later one already is.
+// KEYS: state, finished batches index. ARGV: generation, now (ms), batch id. The index entry
+// is what retention finds the batch by (a batch retried since is skipped by the sweep).
 const finalizedScript = `
 local current = tonumber(redis.call('HGET', KEYS[1], 'finalized') or '0')
 if current < tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'finalized', ARGV[1]) end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 return 1
 `;
 
@@ -93,7 +96,15 @@ export class BatchCounts {
 
   /** Records that `generation`'s results and batch.completed have been produced. */
   async markFinalized(batchId: string, generation: number): Promise<void> {
-    await this.redis.eval(finalizedScript, 1, this.batch.state(batchId), generation);
+    await this.redis.eval(
+      finalizedScript,
+      2,
+      this.batch.state(batchId),
+      this.batch.finishedBatches,
+      generation,
+      Date.now(),
+      batchId,
+    );
   }
 
   /**

@@ -17,12 +17,15 @@ export function batchKeys(prefix: string) {
     jobs: (id: string) => `${prefix}:batch:${id}:jobs`,
     /** An owner's batches, like the owner's job index. */
     ownerBatches: (owner: string) => `${prefix}:idx:owner:${owner}:batches`,
+    /** Finalized batches, scored by when (ms): what JOB_RETENTION_DAYS reads for batches. */
+    finishedBatches: `${prefix}:idx:finished:batches`,
   };
 }
 export type BatchKeys = ReturnType<typeof batchKeys>;
 
 /** Storage keys (relative to the storage prefix) of what a finished batch leaves behind. */
 export const batchObjectKeys = {
+  folder: (id: string) => `batches/${id}/`,
   results: (id: string) => `batches/${id}/results.ndjson`,
   manifest: (id: string) => `batches/${id}/manifest.json`,
 };

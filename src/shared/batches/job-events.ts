@@ -1,7 +1,12 @@
 import type { Redis } from '../redis/connections.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
 import { redisKeys } from '../redis/keys.ts';
-import { eventBody, jobEventData, jobEventOf } from '../webhooks/webhook-events.ts';
+import {
+  eventBody,
+  jobEventData,
+  jobEventOf,
+  type WebhookEvent,
+} from '../webhooks/webhook-events.ts';
 import { enqueueDelivery, messageId } from '../webhooks/webhook-queue.ts';
 import { webhookTargetSchema, type WebhookTarget } from '../webhooks/webhook-target.ts';
 import { BatchCounts } from './batch-counts.ts';
@@ -84,17 +89,30 @@ export class JobEvents {
     const target = jobWebhook(record);
     const event = jobEventOf(record.status);
     if (target === null || event === null) return;
-    // One event per finish: a job retried and finished again announces again, a duplicate
-    // announcement of the same finish is the same message.
-    const occurrence = String(Date.parse(record.finished_at ?? '') || 0);
     await enqueueDelivery(this.deps.queues.webhooks, {
-      message_id: messageId(event, record.id, occurrence),
+      message_id: finishMessageId(event, record),
       event,
       subject: { kind: 'job', id: record.id },
       url: target.url,
       body: eventBody(event, jobEventData(record)),
     });
   }
+}
+
+/**
+ * The message of a finish's event. One event per finish: a job retried and finished again
+ * announces again, a duplicate announcement of the same finish is the same message.
+ */
+function finishMessageId(event: WebhookEvent, record: JobRecord): string {
+  return messageId(event, record.id, String(Date.parse(record.finished_at ?? '') || 0));
+}
+
+/** Every webhook message of the job: those attempted so far and its last finish's. */
+export function jobWebhookMessageIds(record: JobRecord): string[] {
+  const ids = new Set((record.webhook_deliveries ?? []).map((delivery) => delivery.message_id));
+  const event = jobEventOf(record.status);
+  if (event !== null && jobWebhook(record) !== null) ids.add(finishMessageId(event, record));
+  return [...ids];
 }
 
 /** The job's webhook, if its request named one (batch items inherit `defaults.webhook`). */

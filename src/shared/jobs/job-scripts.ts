@@ -65,15 +65,19 @@ return 'claimed'
 `;
 
 // Moves the finish intent ARGV[1] names (its \`"id":"…"\`, unique) into the record's fields
-// (ARGV[4..]; ARGV[2], ARGV[3]: tenant key prefix, job id) and removes it, in one step: the
+// (ARGV[5..]; ARGV[2], ARGV[3]: tenant key prefix, job id) and removes it, in one step: the
 // commit of a finish. Anything else (no intent, another one) is left alone: it was committed
-// already, or is not this caller's to commit.
+// already, or is not this caller's to commit. A job outside a batch enters the finished index
+// KEYS[2] scored by ARGV[4] (finished_at, ms), where retention finds it; a batch's jobs leave
+// with their batch.
 export const commitScript = `${followQueued}
 local intent = redis.call('HGET', KEYS[1], 'finishing')
 if not intent or not string.find(intent, ARGV[1], 1, true) then return 0 end
 local before = redis.call('HGET', KEYS[1], 'status')
-redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('HSET', KEYS[1], unpack(ARGV, 5))
 redis.call('HDEL', KEYS[1], 'finishing')
 followQueued(before, ARGV[2], ARGV[3])
+local batch = redis.call('HGET', KEYS[1], 'batch_id')
+if not batch or batch == 'null' then redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3]) end
 return 1
 `;

@@ -1,6 +1,7 @@
 import type { ChainableCommander } from 'ioredis';
 import type { Redis } from '../redis/connections.ts';
 import type { RedisKeys } from '../redis/keys.ts';
+import { uploadIdOfKey } from '../uploads/upload-store.ts';
 import { decodeJobRecord, encodeFields } from './job-record-codec.ts';
 import { claimScript, commitScript, transitionScript } from './job-scripts.ts';
 import type { JobRecord } from './job-record.ts';
@@ -66,9 +67,22 @@ export class JobStore {
     this.addIndexes(pipeline, records);
   }
 
-  /** One HSET per record: the hashes alone, not yet listed anywhere. */
+  /**
+   * One HSET per record: the hashes alone, not yet listed anywhere; and each upload input's
+   * users (what keeps an upload in use from being deleted; an id whose record is gone is
+   * ignored there, so a rolled-back intake needs no cleanup of it).
+   */
   addRecords(pipeline: ChainableCommander, records: readonly JobRecord[]): void {
-    for (const record of records) pipeline.hset(this.keys.job(record.id), encodeFields(record));
+    const byUpload = new Map<string, string[]>();
+    for (const record of records) {
+      pipeline.hset(this.keys.job(record.id), encodeFields(record));
+      const upload = uploadIdOfKey(record.input?.key);
+      if (upload === null) continue;
+      const users = byUpload.get(upload);
+      if (users) users.push(record.id);
+      else byUpload.set(upload, [record.id]);
+    }
+    for (const [upload, ids] of byUpload) pipeline.sadd(this.keys.uploadJobs(upload), ...ids);
   }
 
   /** The owners' index entries of jobs: one ZADD per index for all of them. */
@@ -190,13 +204,16 @@ export class JobStore {
    */
   async commitFinish(id: string, intentId: string, fields: JobPatch): Promise<boolean> {
     const args = Object.entries(encodeFields(fields)).flat();
+    const finishedAt = Date.parse(fields.finished_at ?? '') || Date.now();
     const applied = (await this.redis.eval(
       commitScript,
-      1,
+      2,
       this.keys.job(id),
+      this.keys.finishedJobs,
       `"id":${JSON.stringify(intentId)}`,
       this.keys.tenantPrefix,
       id,
+      finishedAt,
       ...args,
     )) as number;
     return applied === 1;
@@ -227,7 +244,8 @@ export class JobStore {
     return { records, nextCursor: upper.slice(1) };
   }
 
-  private async getMany(ids: string[]): Promise<(JobRecord | null)[]> {
+  /** Several records in one round trip, in order; null where a record is missing. */
+  async getMany(ids: readonly string[]): Promise<(JobRecord | null)[]> {
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hgetall(this.keys.job(id));
     const replies = (await pipeline.exec()) ?? [];

@@ -1,5 +1,6 @@
 import { idTime } from '../ids.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
+import { deleteFolder } from '../storage/delete-folder.ts';
 import type { ObjectStorage } from '../storage/object-storage.ts';
 
 /**
@@ -36,13 +37,7 @@ export async function removeRunObjects(
   jobId: string,
   runId: string,
 ): Promise<number> {
-  const folder = runFolder(jobId, runId);
-  let removed = await storage.abortPendingUploads(folder);
-  for await (const key of storage.list(folder)) {
-    await storage.delete(key);
-    removed++;
-  }
-  return removed;
+  return deleteFolder(storage, runFolder(jobId, runId));
 }
 
 /**

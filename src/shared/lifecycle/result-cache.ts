@@ -46,6 +46,18 @@ export async function storeInCache(storage: ObjectStorage, record: JobRecord): P
   });
 }
 
+/**
+ * Removes `record`'s cache pointer if it still names that job (a deleted job must not answer,
+ * and a later identical request must call the upstream again). A pointer another job wrote
+ * since is left alone.
+ */
+export async function removeFromCache(storage: ObjectStorage, record: JobRecord): Promise<void> {
+  if (record.fingerprint === null) return;
+  const key = cacheKey(jobCacheScope(record), record.fingerprint);
+  const pointer = await readJson(storage, key, cachePointerSchema);
+  if (pointer?.job_id === record.id) await storage.delete(key);
+}
+
 /** A cache answer: the source job, and its outputs copied under the asking run's folder. */
 export interface CacheAnswer {
   sourceJobId: string;

@@ -15,6 +15,15 @@ export function redisKeys(prefix: string) {
     intakes: `${prefix}:intakes`,
     job: (id: string) => `${prefix}:job:${id}`,
     upload: (id: string) => `${prefix}:upload:${id}`,
+    /** The jobs whose input is the upload (a set of job ids): what makes it "in use". */
+    uploadJobs: (id: string) => `${prefix}:upload:${id}:jobs`,
+    /** Every upload, scored by its creation (ms): what UPLOAD_RETENTION_DAYS reads. */
+    uploadsByAge: `${prefix}:idx:uploads`,
+    /**
+     * Finished jobs outside a batch, scored by finished_at (ms): what JOB_RETENTION_DAYS reads.
+     * Written by the finish's commit; a job retried since is skipped (and dropped) by the sweep.
+     */
+    finishedJobs: `${prefix}:idx:finished:jobs`,
     /** The job's attempt log (a list of JSON entries), copied into job.json when it finishes. */
     jobAttempts: (id: string) => `${prefix}:job:${id}:attempts`,
     /** Every upstream call of the job (a list of JSON entries), copied into job.json. */
@@ -54,6 +63,8 @@ export function redisKeys(prefix: string) {
     /** An Idempotency-Key's record, per owner and route; the client's key is hashed. */
     idempotency: (owner: string, scope: string, keyHash: string) =>
       `${prefix}:idem:${owner}:${scope}:${keyHash}`,
+    /** The idempotency key (its Redis key) that created a job or batch: deleted with it. */
+    idempotencyOf: (resourceId: string) => `${prefix}:idem-of:${resourceId}`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

@@ -20,15 +20,35 @@ export class UploadStore {
     private readonly keys: RedisKeys,
   ) {}
 
+  /** The record, and its entry in the age index retention reads. */
   async create(record: UploadRecord): Promise<void> {
-    await this.redis.set(this.keys.upload(record.id), JSON.stringify(record));
+    await this.redis
+      .multi()
+      .set(this.keys.upload(record.id), JSON.stringify(record))
+      .zadd(this.keys.uploadsByAge, Date.parse(record.created_at), record.id)
+      .exec();
+  }
+
+  async get(id: string): Promise<UploadRecord | null> {
+    const raw = await this.redis.get(this.keys.upload(id));
+    return raw === null ? null : uploadRecordSchema.parse(JSON.parse(raw));
   }
 
   /** The upload when it exists and belongs to `owner`; null otherwise. */
   async getOwned(id: string, owner: string): Promise<UploadRecord | null> {
-    const raw = await this.redis.get(this.keys.upload(id));
-    if (raw === null) return null;
-    const record = uploadRecordSchema.parse(JSON.parse(raw));
-    return record.owner === owner ? record : null;
+    const record = await this.get(id);
+    return record?.owner === owner ? record : null;
   }
+}
+
+/** The upload id a job input's storage key names (`uploads/{id}`), or null (a URL input). */
+export function uploadIdOfKey(key: string | null | undefined): string | null {
+  return key?.startsWith(UPLOADS_FOLDER) ? key.slice(UPLOADS_FOLDER.length) : null;
+}
+
+/** Where uploads are stored: `uploads/{id}`. */
+export const UPLOADS_FOLDER = 'uploads/';
+
+export function uploadKey(id: string): string {
+  return `${UPLOADS_FOLDER}${id}`;
 }
