@@ -4,6 +4,7 @@ import type { Redis } from '../../shared/redis/connections.ts';
 import { z } from 'zod';
 import { ConflictError } from '../../shared/errors.ts';
 import type { RedisKeys } from '../../shared/redis/keys.ts';
+import { luaScript, runScript } from '../../shared/redis/lua-scripts.ts';
 
 /** The routes an Idempotency-Key applies to; each has its own key space per API key. */
 export type IdempotencyScope = 'jobs' | 'batches';
@@ -41,11 +42,14 @@ export interface IdempotencyOptions {
 }
 
 // Deletes the claim only if it is still ours (a slow creator's claim may have expired).
-const releaseScript = `
+const releaseScript = luaScript(
+  'idempotency_release',
+  `
 local raw = redis.call('GET', KEYS[1])
 if raw and cjson.decode(raw).token == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 1
-`;
+`,
+);
 
 /**
  * `Idempotency-Key` for resource-creating routes (`POST /v1/jobs`, later `POST /v1/batches`):
@@ -122,7 +126,7 @@ export class IdempotencyStore {
     try {
       resource = await create();
     } catch (error) {
-      await this.redis.eval(releaseScript, 1, redisKey, token).catch(() => undefined);
+      await runScript(this.redis, releaseScript, [redisKey], [token]).catch(() => undefined);
       throw error;
     }
     const done: Entry = { state: 'done', digest: request.digest, resource_id: resource.id };

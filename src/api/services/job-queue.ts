@@ -6,6 +6,7 @@ import {
   type JobStore,
   type TransitionResult,
 } from '../../shared/jobs/job-store.ts';
+import { transitionScript } from '../../shared/jobs/job-scripts.ts';
 import { JOB_CLASS_OF, type JobType } from '../../shared/jobs/job-types.ts';
 import type { AccountQueues } from '../../shared/queue/account-queues.ts';
 import { addWorkItem, queueTransaction } from '../../shared/queue/transactional-add.ts';
@@ -46,7 +47,7 @@ export class JobQueue {
     const queue = this.queues.forJob(record.owner, record.type);
     let moved: TransitionResult = { outcome: 'missing' };
     await this.commit(async () => {
-      const transaction = await queueTransaction(queue);
+      const transaction = await queueTransaction(queue, transitionScript);
       this.jobs.addTransition(transaction, record.id, from, patch);
       // Queued even if the compare-and-set refuses: a work item for a job that is not queued
       // is a no-op for the worker, and never a second one (same id).

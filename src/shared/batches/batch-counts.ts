@@ -2,6 +2,7 @@ import type { Redis } from '../redis/connections.ts';
 import type { JobStatus } from '../jobs/job-types.ts';
 import type { RedisKeys } from '../redis/keys.ts';
 import type { BatchKeys } from './batch-keys.ts';
+import { luaScript, runScript } from '../redis/lua-scripts.ts';
 
 /**
  * A batch's counts, kept in Redis as jobs move, never by scanning its jobs.
@@ -21,7 +22,9 @@ import type { BatchKeys } from './batch-keys.ts';
 
 // KEYS: job hash, members, state. ARGV: job id, now (ms).
 // Returns {finalize (0|1), generation}.
-const syncScript = `
+const syncScript = luaScript(
+  'batch_sync',
+  `
 local raw = redis.call('HGET', KEYS[1], 'status')
 if not raw then return {0, 0} end
 local status = string.sub(raw, 2, -2)
@@ -55,17 +58,21 @@ elseif s[5] == '1' then
   redis.call('HDEL', KEYS[3], 'finished_at')
 end
 return {0, generation}
-`;
+`,
+);
 
 // KEYS: state. ARGV: generation. Marks a generation finalized unless a later one already is.
 // KEYS: state, finished batches index. ARGV: generation, now (ms), batch id. The index entry
 // is what retention finds the batch by (a batch retried since is skipped by the sweep).
-const finalizedScript = `
+const finalizedScript = luaScript(
+  'batch_finalized',
+  `
 local current = tonumber(redis.call('HGET', KEYS[1], 'finalized') or '0')
 if current < tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'finalized', ARGV[1]) end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 return 1
-`;
+`,
+);
 
 /** What a sync found: whether the batch's results are due, and for which completion. */
 export interface SyncResult {
@@ -82,28 +89,22 @@ export class BatchCounts {
 
   /** Brings the batch's counts in line with the job's current status (idempotent). */
   async sync(batchId: string, jobId: string): Promise<SyncResult> {
-    const [finalize, generation] = (await this.redis.eval(
+    const [finalize, generation] = (await runScript(
+      this.redis,
       syncScript,
-      3,
-      this.keys.job(jobId),
-      this.batch.members(batchId),
-      this.batch.state(batchId),
-      jobId,
-      Date.now(),
+      [this.keys.job(jobId), this.batch.members(batchId), this.batch.state(batchId)],
+      [jobId, Date.now()],
     )) as [number, number];
     return { finalize: finalize === 1, generation };
   }
 
   /** Records that `generation`'s results and batch.completed have been produced. */
   async markFinalized(batchId: string, generation: number): Promise<void> {
-    await this.redis.eval(
+    await runScript(
+      this.redis,
       finalizedScript,
-      2,
-      this.batch.state(batchId),
-      this.batch.finishedBatches,
-      generation,
-      Date.now(),
-      batchId,
+      [this.batch.state(batchId), this.batch.finishedBatches],
+      [generation, Date.now(), batchId],
     );
   }
 

@@ -1,5 +1,6 @@
 import type { Logger } from '../logger.ts';
 import { queueAllMembers, rollBackIntake, type BatchIntakeDeps } from './batch-intake-steps.ts';
+import { luaScript, runScript } from '../redis/lua-scripts.ts';
 
 export interface IntakeRecoveryDeps extends BatchIntakeDeps {
   logger: Logger;
@@ -9,12 +10,15 @@ export interface IntakeRecoveryDeps extends BatchIntakeDeps {
 
 // Takes an abandoned intake over: only if its deadline (ARGV[1] = now) has passed, pushing it
 // to ARGV[2], so two processes never recover one intake at once.
-const takeOverScript = `
+const takeOverScript = luaScript(
+  'intake_take_over',
+  `
 local deadline = redis.call('ZSCORE', KEYS[1], ARGV[3])
 if not deadline or tonumber(deadline) > tonumber(ARGV[1]) then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
 return 1
-`;
+`,
+);
 
 /** Intakes looked at per sweep: recovery goes on at the next sweep. */
 const SWEEP_LIMIT = 20;
@@ -38,13 +42,11 @@ export async function recoverIntakes(deps: IntakeRecoveryDeps): Promise<number> 
   );
   let recovered = 0;
   for (const batchId of due) {
-    const taken = await deps.redis.eval(
+    const taken = await runScript(
+      deps.redis,
       takeOverScript,
-      1,
-      deps.keys.intakes,
-      now,
-      now + deps.leaseMs,
-      batchId,
+      [deps.keys.intakes],
+      [now, now + deps.leaseMs, batchId],
     );
     if (taken !== 1) continue;
     const batch = await deps.batches.get(batchId);

@@ -9,6 +9,7 @@ import { addWorkItem, queueTransaction } from '../queue/transactional-add.ts';
 import type { RedisKeys } from '../redis/keys.ts';
 import type { BatchKeys } from './batch-keys.ts';
 import type { BatchStore } from './batch-store.ts';
+import { luaScript, runScript } from '../redis/lua-scripts.ts';
 
 /**
  * The two halves of a batch intake that more than one process may run: queueing a committed
@@ -86,12 +87,15 @@ export async function finishIntake(deps: BatchIntakeDeps, batchId: string): Prom
 
 // KEYS: the batch state. A rollback may start only where no commit happened: the intake is
 // still writing (or an earlier rollback began), or the state was never written.
-const startRollbackScript = `
+const startRollbackScript = luaScript(
+  'intake_start_rollback',
+  `
 local intake = redis.call('HGET', KEYS[1], 'intake')
 if intake == 'queueing' then return 0 end
 if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'intake', 'rolling_back') end
 return 1
-`;
+`,
+);
 
 /**
  * Removes an uncommitted batch: its job records (never listed nor queued before the commit),
@@ -100,7 +104,7 @@ return 1
  * did commit (a commit whose answer was lost): it is queued in full instead, by recovery.
  */
 export async function rollBackIntake(deps: BatchIntakeDeps, batchId: string): Promise<boolean> {
-  const allowed = await deps.redis.eval(startRollbackScript, 1, deps.batchKeys.state(batchId));
+  const allowed = await runScript(deps.redis, startRollbackScript, [deps.batchKeys.state(batchId)]);
   if (allowed !== 1) return false;
   const owner = (await deps.batches.get(batchId))?.record.owner ?? null;
   for await (const ids of memberChunks(deps, batchId)) {

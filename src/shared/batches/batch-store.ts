@@ -7,14 +7,18 @@ import {
   type BatchRecord,
   type BatchState,
 } from './batch-record.ts';
+import { luaScript, runScript } from '../redis/lua-scripts.ts';
 
 // KEYS: state, owner's batch index. ARGV: batch id. writing → queueing, and listed.
-const commitIntakeScript = `
+const commitIntakeScript = luaScript(
+  'intake_commit',
+  `
 if redis.call('HGET', KEYS[1], 'intake') ~= 'writing' then return 0 end
 redis.call('HSET', KEYS[1], 'intake', 'queueing')
 redis.call('ZADD', KEYS[2], 0, ARGV[1])
 return 1
-`;
+`,
+);
 
 /** A batch as read: its record and its live state, fetched together. */
 export interface StoredBatch {
@@ -60,12 +64,11 @@ export class BatchStore {
    * recovery took it for dead and rolled it back).
    */
   async commitIntake(record: BatchRecord): Promise<boolean> {
-    const committed = (await this.redis.eval(
+    const committed = (await runScript(
+      this.redis,
       commitIntakeScript,
-      2,
-      this.keys.state(record.id),
-      this.keys.ownerBatches(record.owner),
-      record.id,
+      [this.keys.state(record.id), this.keys.ownerBatches(record.owner)],
+      [record.id],
     )) as number;
     return committed === 1;
   }

@@ -23,7 +23,9 @@ export async function deleteJob(deps: DeletionDeps, record: JobRecord): Promise<
   if (record.status === 'succeeded' && record.cache === 'miss')
     await removeFromCache(deps.storage, record);
   await deleteFolder(deps.storage, jobFolder(record.id));
-  await removeQueueEntry(deps, deps.queues[JOB_CLASS_OF[record.type]], record.id);
+  // In every account's queue of its class: a tenant moved account leaves its entries behind.
+  for (const queue of deps.queues.ofClass(JOB_CLASS_OF[record.type]))
+    await removeQueueEntry(deps, queue, record.id);
   for (const messageId of jobWebhookMessageIds(record))
     await removeQueueEntry(deps, deps.eventQueues.webhooks, messageId);
 

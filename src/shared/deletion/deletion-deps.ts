@@ -4,7 +4,7 @@ import type { BatchKeys } from '../batches/batch-keys.ts';
 import type { EventQueues } from '../batches/event-queues.ts';
 import type { JobStore } from '../jobs/job-store.ts';
 import type { Logger } from '../logger.ts';
-import type { ClassQueues } from '../queue/queues.ts';
+import type { AccountQueues } from '../queue/account-queues.ts';
 import type { Redis } from '../redis/connections.ts';
 import type { RedisKeys } from '../redis/keys.ts';
 import type { ObjectStorage } from '../storage/object-storage.ts';
@@ -20,7 +20,7 @@ export interface DeletionDeps {
   batchKeys: BatchKeys;
   jobs: JobStore;
   storage: ObjectStorage;
-  queues: ClassQueues;
+  queues: AccountQueues;
   eventQueues: EventQueues;
   logger: Logger;
 }

@@ -1,3 +1,4 @@
+import { luaScript } from '../redis/lua-scripts.ts';
 /**
  * The Lua scripts of JobStore: every status change of a job record is one of these, so the
  * checks (allowed status, fence, finish on its way) and what follows a change (the owner's
@@ -23,7 +24,9 @@ end
 // (when ARGV[2] is not empty) the record's run is the caller's. ARGV: allowed statuses (JSON
 // list of JSON strings), fence (the run id as stored, JSON-encoded, or ''), tenant key prefix,
 // job id, then field/value pairs.
-export const transitionScript = `${followQueued}
+export const transitionScript = luaScript(
+  'job_transition',
+  `${followQueued}
 local current = redis.call('HGET', KEYS[1], 'status')
 if not current then return {'missing', ''} end
 local finishing = redis.call('HGET', KEYS[1], 'finishing')
@@ -40,12 +43,15 @@ end
 if #ARGV > 4 then redis.call('HSET', KEYS[1], unpack(ARGV, 5)) end
 followQueued(current, ARGV[3], ARGV[4])
 return {'applied', current}
-`;
+`,
+);
 
 // A delivery starts a run: a queued job, or a running one whose run lost its lock (a
 // takeover), gets the new run id; the old run is fenced out from here on. ARGV: run id
 // (JSON-encoded), attempts, started_at (JSON-encoded), tenant key prefix, job id.
-export const claimScript = `${followQueued}
+export const claimScript = luaScript(
+  'job_claim',
+  `${followQueued}
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return 'missing' end
 local finishing = redis.call('HGET', KEYS[1], 'finishing')
@@ -62,7 +68,8 @@ if not started or started == 'null' then redis.call('HSET', KEYS[1], 'started_at
 followQueued(status, ARGV[4], ARGV[5])
 if takeover then return 'takeover' end
 return 'claimed'
-`;
+`,
+);
 
 // Moves the finish intent ARGV[1] names (its \`"id":"…"\`, unique) into the record's fields
 // (ARGV[5..]; ARGV[2], ARGV[3]: tenant key prefix, job id) and removes it, in one step: the
@@ -70,7 +77,9 @@ return 'claimed'
 // already, or is not this caller's to commit. A job outside a batch enters the finished index
 // KEYS[2] scored by ARGV[4] (finished_at, ms), where retention finds it; a batch's jobs leave
 // with their batch.
-export const commitScript = `${followQueued}
+export const commitScript = luaScript(
+  'job_commit',
+  `${followQueued}
 local intent = redis.call('HGET', KEYS[1], 'finishing')
 if not intent or not string.find(intent, ARGV[1], 1, true) then return 0 end
 local before = redis.call('HGET', KEYS[1], 'status')
@@ -80,4 +89,5 @@ followQueued(before, ARGV[2], ARGV[3])
 local batch = redis.call('HGET', KEYS[1], 'batch_id')
 if not batch or batch == 'null' then redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3]) end
 return 1
-`;
+`,
+);

@@ -2,6 +2,7 @@ import type { ChainableCommander } from 'ioredis';
 import type { Redis } from '../redis/connections.ts';
 import type { RedisKeys } from '../redis/keys.ts';
 import { uploadIdOfKey } from '../uploads/upload-store.ts';
+import { addScript, runScript } from '../redis/lua-scripts.ts';
 import { decodeJobRecord, encodeFields } from './job-record-codec.ts';
 import { claimScript, commitScript, transitionScript } from './job-scripts.ts';
 import type { JobRecord } from './job-record.ts';
@@ -134,15 +135,17 @@ export class JobStore {
     fence: string | null = null,
   ): Promise<TransitionResult> {
     const args = Object.entries(encodeFields(patch)).flat();
-    const [outcome, status] = (await this.redis.eval(
+    const [outcome, status] = (await runScript(
+      this.redis,
       transitionScript,
-      1,
-      this.keys.job(id),
-      JSON.stringify(from.map((s) => JSON.stringify(s))),
-      fence === null ? '' : JSON.stringify(fence),
-      this.keys.tenantPrefix,
-      id,
-      ...args,
+      [this.keys.job(id)],
+      [
+        JSON.stringify(from.map((s) => JSON.stringify(s))),
+        fence === null ? '' : JSON.stringify(fence),
+        this.keys.tenantPrefix,
+        id,
+        ...args,
+      ],
     )) as [string, string];
     return transitionOutcome([outcome, status]);
   }
@@ -158,15 +161,11 @@ export class JobStore {
     patch: JobPatch,
   ): void {
     const args = Object.entries(encodeFields(patch)).flat();
-    pipeline.eval(
+    addScript(
+      pipeline,
       transitionScript,
-      1,
-      this.keys.job(id),
-      JSON.stringify(from.map((s) => JSON.stringify(s))),
-      '',
-      this.keys.tenantPrefix,
-      id,
-      ...args,
+      [this.keys.job(id)],
+      [JSON.stringify(from.map((s) => JSON.stringify(s))), '', this.keys.tenantPrefix, id, ...args],
     );
   }
 
@@ -181,15 +180,11 @@ export class JobStore {
     attempts: number,
     startedAt: string,
   ): Promise<ClaimResult> {
-    const outcome = (await this.redis.eval(
+    const outcome = (await runScript(
+      this.redis,
       claimScript,
-      1,
-      this.keys.job(id),
-      JSON.stringify(runId),
-      attempts,
-      JSON.stringify(startedAt),
-      this.keys.tenantPrefix,
-      id,
+      [this.keys.job(id)],
+      [JSON.stringify(runId), attempts, JSON.stringify(startedAt), this.keys.tenantPrefix, id],
     )) as 'missing' | 'finishing' | 'finished' | 'claimed' | 'takeover';
     if (outcome === 'missing') return { outcome };
     const record = await this.get(id);
@@ -205,16 +200,11 @@ export class JobStore {
   async commitFinish(id: string, intentId: string, fields: JobPatch): Promise<boolean> {
     const args = Object.entries(encodeFields(fields)).flat();
     const finishedAt = Date.parse(fields.finished_at ?? '') || Date.now();
-    const applied = (await this.redis.eval(
+    const applied = (await runScript(
+      this.redis,
       commitScript,
-      2,
-      this.keys.job(id),
-      this.keys.finishedJobs,
-      `"id":${JSON.stringify(intentId)}`,
-      this.keys.tenantPrefix,
-      id,
-      finishedAt,
-      ...args,
+      [this.keys.job(id), this.keys.finishedJobs],
+      [`"id":${JSON.stringify(intentId)}`, this.keys.tenantPrefix, id, finishedAt, ...args],
     )) as number;
     return applied === 1;
   }

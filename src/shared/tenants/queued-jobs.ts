@@ -2,6 +2,7 @@ import type { Redis } from '../redis/connections.ts';
 import { TooManyRequestsError } from '../errors.ts';
 import { idTime } from '../ids.ts';
 import type { RedisKeys } from '../redis/keys.ts';
+import { luaScript, runScript } from '../redis/lua-scripts.ts';
 
 /**
  * MAX_QUEUED_JOBS_PER_TENANT. A tenant's queued jobs are a Redis set of job ids, not a counter:
@@ -25,7 +26,9 @@ const SWEEP_PAGE = 1_000;
 const ADD_CHUNK = 1_000;
 
 // KEYS: the set. ARGV: cap, ids… → {1, count after} or {0, count}. All or nothing.
-const admitScript = `
+const admitScript = luaScript(
+  'tenant_admit',
+  `
 local current = redis.call('SCARD', KEYS[1])
 local n = #ARGV - 1
 if current + n > tonumber(ARGV[1]) then return {0, current} end
@@ -33,17 +36,21 @@ for i = 2, #ARGV, ${ADD_CHUNK} do
   redis.call('SADD', KEYS[1], unpack(ARGV, i, math.min(i + ${ADD_CHUNK - 1}, #ARGV)))
 end
 return {1, current + n}
-`;
+`,
+);
 
 // KEYS: the set. ARGV: job key prefix, ids… Removes the ids whose record is not queued now.
-const pruneScript = `
+const pruneScript = luaScript(
+  'tenant_prune',
+  `
 local removed = 0
 for i = 2, #ARGV do
   local status = redis.call('HGET', ARGV[1] .. ARGV[i], 'status')
   if status ~= '"queued"' then removed = removed + redis.call('SREM', KEYS[1], ARGV[i]) end
 end
 return removed
-`;
+`,
+);
 
 export class QueuedJobs {
   constructor(
@@ -104,18 +111,22 @@ export class QueuedJobs {
       const written = await this.existing(young);
       const candidates = [...old, ...written];
       if (candidates.length > 0)
-        removed += (await this.redis.eval(pruneScript, 1, set, jobPrefix, ...candidates)) as number;
+        removed += (await runScript(
+          this.redis,
+          pruneScript,
+          [set],
+          [jobPrefix, ...candidates],
+        )) as number;
     } while (cursor !== '0');
     return removed;
   }
 
   private async tryAdmit(tenant: string, ids: readonly string[]): Promise<boolean> {
-    const [admitted] = (await this.redis.eval(
+    const [admitted] = (await runScript(
+      this.redis,
       admitScript,
-      1,
-      this.keys.tenantQueued(tenant),
-      this.cap,
-      ...ids,
+      [this.keys.tenantQueued(tenant)],
+      [this.cap, ...ids],
     )) as [number, number];
     return admitted === 1;
   }

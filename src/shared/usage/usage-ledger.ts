@@ -4,6 +4,7 @@ import type { JobRecord } from '../jobs/job-record.ts';
 import { redisKeys, type RedisKeys } from '../redis/keys.ts';
 import type { BudgetScope } from './budget-error.ts';
 import type { UpstreamCallRecord } from './usage.ts';
+import { luaScript, runScript } from '../redis/lua-scripts.ts';
 
 /** A tenant's day and month usage hashes outlive their period this long, s (a year and a bit). */
 const TENANT_USAGE_TTL_SECONDS = 400 * 24 * 3600;
@@ -19,7 +20,9 @@ const TENANT_USAGE_TTL_SECONDS = 400 * 24 * 3600;
  * ARGV: characters ('' when the call was not billed), job type, batch id (or ''), call JSON, ttl.
  * Returns {tenant month characters, batch characters (0 without a batch)}.
  */
-const recordScript = `
+const recordScript = luaScript(
+  'usage_record',
+  `
 local cost = tonumber(ARGV[1])
 local billed = 0
 if cost then billed = 1 else cost = 0 end
@@ -63,17 +66,21 @@ if KEYS[5] then
   redis.call('HINCRBY', KEYS[5], 'usage_billed_calls', billed)
 end
 return {month, batch}
-`;
+`,
+);
 
 // KEYS: batch state, batch parked set. ARGV: job id. Parks the job; pauses the batch unless it
 // is already. Returns the pause's number when this call paused it (the one that announces
 // batch.paused), else 0.
-const parkScript = `
+const parkScript = luaScript(
+  'usage_park',
+  `
 redis.call('SADD', KEYS[2], ARGV[1])
 if redis.call('HEXISTS', KEYS[1], 'paused_reason') == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'paused_reason', 'budget_exhausted')
 return redis.call('HINCRBY', KEYS[1], 'pauses', 1)
-`;
+`,
+);
 
 /** The job a call was made for, as the ledger files it. */
 export type CallOwner = Pick<JobRecord, 'id' | 'owner' | 'type' | 'batch_id'>;
@@ -112,16 +119,13 @@ export class UsageLedger {
       this.#keys.tenantUsageMonth(job.owner, month),
       ...(job.batch_id === null ? [] : [this.#batches.state(job.batch_id)]),
     ];
-    const [tenantMonth, batch] = (await this.redis.eval(
-      recordScript,
-      keys.length,
-      ...keys,
+    const [tenantMonth, batch] = (await runScript(this.redis, recordScript, keys, [
       call.character_cost === null ? '' : String(call.character_cost),
       job.type,
       job.batch_id ?? '',
       JSON.stringify(call),
       TENANT_USAGE_TTL_SECONDS,
-    )) as [number, number];
+    ])) as [number, number];
     return { tenantMonthCharacters: tenantMonth, batchCharacters: batch };
   }
 
@@ -162,12 +166,11 @@ export class UsageLedger {
    * number (1 for the first); null when it was paused already.
    */
   async park(batchId: string, jobId: string): Promise<number | null> {
-    const pause = (await this.redis.eval(
+    const pause = (await runScript(
+      this.redis,
       parkScript,
-      2,
-      this.#batches.state(batchId),
-      this.#batches.parked(batchId),
-      jobId,
+      [this.#batches.state(batchId), this.#batches.parked(batchId)],
+      [jobId],
     )) as number;
     return pause === 0 ? null : pause;
   }

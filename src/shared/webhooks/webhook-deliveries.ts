@@ -1,6 +1,7 @@
 import type { Redis } from '../redis/connections.ts';
 import { z } from 'zod';
 import { WEBHOOK_EVENTS } from './webhook-events.ts';
+import { luaScript, runScript } from '../redis/lua-scripts.ts';
 
 /**
  * One delivery attempt as the job or batch shows it (`webhook_deliveries`): enough to see why
@@ -31,7 +32,9 @@ export const MAX_RECORDED_DELIVERIES = 20;
 
 // Appends to a JSON array field and keeps its last ARGV[3] entries, atomically, and only on a
 // record that still exists (a deleted job must not be resurrected as a one-field hash).
-const appendScript = `
+const appendScript = luaScript(
+  'webhook_append',
+  `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
 local list = {}
@@ -41,7 +44,8 @@ local max = tonumber(ARGV[3])
 while #list > max do table.remove(list, 1) end
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(list))
 return #list
-`;
+`,
+);
 
 /**
  * Records an attempt on the record hash at `recordKey` (a job's or a batch's; both store each
@@ -52,13 +56,11 @@ export async function recordDelivery(
   recordKey: string,
   delivery: WebhookDelivery,
 ): Promise<void> {
-  await redis.eval(
+  await runScript(
+    redis,
     appendScript,
-    1,
-    recordKey,
-    DELIVERIES_FIELD,
-    JSON.stringify(delivery),
-    MAX_RECORDED_DELIVERIES,
+    [recordKey],
+    [DELIVERIES_FIELD, JSON.stringify(delivery), MAX_RECORDED_DELIVERIES],
   );
 }
 

@@ -7,6 +7,7 @@ import type { Metrics } from '../../shared/metrics/metrics.ts';
 import { classLabels } from '../../shared/metrics/queue-metrics.ts';
 import { classQueueId } from '../../shared/queue/queues.ts';
 import type { RedisKeys } from '../../shared/redis/keys.ts';
+import { runScript } from '../../shared/redis/lua-scripts.ts';
 import { slotLostError, SlotWaitTimeoutError, WorkerStoppingError } from './slot-errors.ts';
 import { ACQUIRE_SCRIPT, RELEASE_SCRIPT, RENEW_SCRIPT } from './slot-scripts.ts';
 
@@ -202,13 +203,11 @@ export class UpstreamSlots {
 
   async #tryAcquire(jobClass: JobClass, id: string): Promise<boolean> {
     const { redis, keys, limits, leaseMs } = this.#options;
-    const granted = await redis.eval(
+    const granted = await runScript(
+      redis,
       ACQUIRE_SCRIPT,
-      1,
-      keys.upstreamSlots(this.#poolId(jobClass)),
-      id,
-      limits[jobClass],
-      leaseMs,
+      [keys.upstreamSlots(this.#poolId(jobClass))],
+      [id, limits[jobClass], leaseMs],
     );
     return granted === 1;
   }
@@ -269,14 +268,17 @@ export class UpstreamSlots {
   #releaseNow(jobClass: JobClass, id: string): void {
     const { redis, keys } = this.#options;
     const pool = this.#poolId(jobClass);
-    const release = redis
-      .eval(RELEASE_SCRIPT, 2, keys.upstreamSlots(pool), keys.slotReleasedChannel, id, pool)
-      .catch((error: unknown) =>
-        this.#options.logger.warn(
-          { err: error, class: jobClass },
-          'could not release an upstream slot; it frees itself when its lease expires',
-        ),
-      );
+    const release = runScript(
+      redis,
+      RELEASE_SCRIPT,
+      [keys.upstreamSlots(pool), keys.slotReleasedChannel],
+      [id, pool],
+    ).catch((error: unknown) =>
+      this.#options.logger.warn(
+        { err: error, class: jobClass },
+        'could not release an upstream slot; it frees itself when its lease expires',
+      ),
+    );
     this.#pendingReleases.add(release);
     void release.finally(() => this.#pendingReleases.delete(release));
   }
@@ -287,13 +289,11 @@ export class UpstreamSlots {
       const ids = [...this.#held].filter(([, h]) => h.jobClass === jobClass).map(([id]) => id);
       if (ids.length === 0) continue;
       try {
-        const lost = (await redis.eval(
+        const lost = (await runScript(
+          redis,
           RENEW_SCRIPT,
-          1,
-          keys.upstreamSlots(this.#poolId(jobClass)),
-          limits[jobClass],
-          leaseMs,
-          ...ids,
+          [keys.upstreamSlots(this.#poolId(jobClass))],
+          [limits[jobClass], leaseMs, ...ids],
         )) as string[];
         for (const id of lost) {
           logger.warn({ class: jobClass }, 'upstream slot lease lost: stopping its call');

@@ -7,6 +7,8 @@ import {
   SlotWaitTimeoutError,
   WorkerStoppingError,
 } from '../../../src/workers/slots/slot-errors.ts';
+import { defineScripts } from '../../../src/shared/redis/lua-scripts.ts';
+import { ACQUIRE_SCRIPT } from '../../../src/workers/slots/slot-scripts.ts';
 import { UpstreamSlots, type SlotLease } from '../../../src/workers/slots/upstream-slots.ts';
 import { UpstreamError } from '../../../src/workers/upstream/upstream-error.ts';
 import { PATIENCE_MS, waitUntil } from '../../support/eventually.ts';
@@ -67,7 +69,11 @@ describe('UpstreamSlots: the account limit as Redis leases', () => {
     // Every acquire attempt is one ACQUIRE_SCRIPT eval answering 1 (granted) or 0 (full); no
     // other slot script answers 0. Counting the 0s tells when the waiters have asked and been
     // refused, instead of hoping a fixed sleep was long enough for them to ask at all.
-    const evals = vi.spyOn(redis, 'eval');
+    defineScripts(redis, ACQUIRE_SCRIPT);
+    const evals = vi.spyOn(
+      redis as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>,
+      ACQUIRE_SCRIPT.name,
+    );
     const refusals = () =>
       evals.mock.settledResults.filter((r) => r.type === 'fulfilled' && r.value === 0).length;
     const a = await pool(2);
