@@ -1,5 +1,6 @@
 import { ElevenLabsClient, ElevenLabsError } from '@elevenlabs/elevenlabs-js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { waitUntil } from '../../support/eventually.ts';
 import { toneWav } from '../simulator/simulator-client.ts';
 import { SIMULATOR_KEY, startTestService, type TestService } from '../e2e/service-harness.ts';
 
@@ -164,5 +165,47 @@ describe('the ElevenLabs SDK through the gateway', () => {
     expect((invalid as ElevenLabsError).body).toMatchObject({
       detail: [{ loc: ['body', 'settings', 'stability'] }],
     });
+  });
+
+  it("an upstream refusal comes back with the upstream's status and code", async () => {
+    service.simulator.configure({ rejectVoiceIds: ['gone-voice'] });
+    try {
+      const refused = await gateway.textToDialogue
+        .convert({ inputs: [{ text: 'Hello there.', voiceId: 'gone-voice' }], seed: 1 })
+        .catch((e: unknown) => e);
+      expect((refused as ElevenLabsError).statusCode).toBe(404);
+      expect((refused as ElevenLabsError).body).toMatchObject({
+        detail: { status: 'voice_not_found', code: 'voice_not_found' },
+      });
+      expect(await lastJob()).toMatchObject({ source: 'gateway', status: 'failed' });
+    } finally {
+      service.simulator.configure({ rejectVoiceIds: [] });
+    }
+  });
+
+  it('a caller that hangs up cancels its job', async () => {
+    // Long enough that the job is still at the upstream when the caller leaves.
+    service.simulator.configure({ latencyMs: 120_000 });
+    try {
+      const leaving = new AbortController();
+      const call = gateway.textToDialogue
+        .convert({ ...DIALOGUE, seed: 31 }, { abortSignal: leaving.signal })
+        .catch((e: unknown) => e);
+      await waitUntil(
+        'the call to reach the upstream',
+        () => service.simulator.counters().in_flight > 0,
+      );
+      const job = await lastJob();
+      leaving.abort();
+      await call;
+      await waitUntil('the job to be canceled', async () => {
+        const { body } = await service.json<{ status: string }>(`/v1/jobs/${String(job['id'])}`, {
+          key: KEY,
+        });
+        return body.status === 'canceled';
+      });
+    } finally {
+      service.simulator.configure({ latencyMs: 0 });
+    }
   });
 });
