@@ -17,11 +17,17 @@ export interface GatewayOptions {
   deps: ApiDeps;
 }
 
-/** The upstream's JSON-bodied routes this gateway serves, by path. */
+/**
+ * The upstream's JSON-bodied routes this gateway serves, by path. The `/stream` ones are served
+ * store-and-forward for now: the worker calls the upstream's stream endpoint, and the bytes go
+ * out once the job has ended (README, "Use it from the ElevenLabs SDK", for the pass-through).
+ */
 const JSON_ROUTES: Record<string, GatewayEndpoint> = {
   '/v1/text-to-dialogue': 'text_to_dialogue',
+  '/v1/text-to-dialogue/stream': 'text_to_dialogue_stream',
   '/v1/text-to-dialogue/with-timestamps': 'text_to_dialogue_timestamps',
   '/v1/music': 'music',
+  '/v1/music/stream': 'music_stream',
   '/v1/music/detailed': 'music_detailed',
   '/v1/music/plan': 'music_plan',
 };
@@ -29,6 +35,7 @@ const JSON_ROUTES: Record<string, GatewayEndpoint> = {
 /** The multipart ones, with the name of their file part. */
 const FORM_ROUTES: Record<string, { endpoint: GatewayEndpoint; file: string }> = {
   '/v1/speech-to-speech/:voice_id': { endpoint: 'speech_to_speech', file: 'audio' },
+  '/v1/speech-to-speech/:voice_id/stream': { endpoint: 'speech_to_speech_stream', file: 'audio' },
   '/v1/music/stem-separation': { endpoint: 'stem_separation', file: 'file' },
 };
 

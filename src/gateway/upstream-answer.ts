@@ -41,8 +41,11 @@ export async function succeededAnswer(
   const output = (name: string) => outputOf(record, name);
   switch (endpoint) {
     case 'text_to_dialogue':
+    case 'text_to_dialogue_stream':
     case 'speech_to_speech':
+    case 'speech_to_speech_stream':
     case 'music':
+    case 'music_stream':
       return raw(storage, output('audio'), headers);
     case 'music_plan':
       return raw(storage, output('plan'), headers);

@@ -14,9 +14,12 @@ export type WireFields = Record<string, unknown>;
 /** The gateway's routes, one per upstream endpoint. */
 export type GatewayEndpoint =
   | 'text_to_dialogue'
+  | 'text_to_dialogue_stream'
   | 'text_to_dialogue_timestamps'
   | 'speech_to_speech'
+  | 'speech_to_speech_stream'
   | 'music'
+  | 'music_stream'
   | 'music_detailed'
   | 'music_plan'
   | 'stem_separation';
@@ -66,13 +69,18 @@ export function toJobRequest(call: WireCall): Record<string, unknown> {
   const input = call.uploadId === null ? undefined : { upload_id: call.uploadId };
   switch (call.endpoint) {
     case 'text_to_dialogue':
+    case 'text_to_dialogue_stream':
     case 'text_to_dialogue_timestamps':
       return {
         type: 'text_to_dialogue',
         params: { ...fields, ...queryParams(query, ['output_format']) },
-        options: { with_timestamps: call.endpoint === 'text_to_dialogue_timestamps' },
+        options: {
+          stream: call.endpoint === 'text_to_dialogue_stream',
+          with_timestamps: call.endpoint === 'text_to_dialogue_timestamps',
+        },
       };
     case 'speech_to_speech':
+    case 'speech_to_speech_stream':
       return {
         type: 'speech_to_speech',
         params: {
@@ -81,13 +89,18 @@ export function toJobRequest(call: WireCall): Record<string, unknown> {
           ...queryParams(query, ['output_format', 'enable_logging', 'optimize_streaming_latency']),
         },
         input,
+        options: { stream: call.endpoint === 'speech_to_speech_stream' },
       };
     case 'music':
+    case 'music_stream':
     case 'music_detailed':
       return {
         type: 'music',
         params: { ...fields, ...queryParams(query, ['output_format']) },
-        options: { detailed: call.endpoint === 'music_detailed' },
+        options: {
+          stream: call.endpoint === 'music_stream',
+          detailed: call.endpoint === 'music_detailed',
+        },
       };
     case 'music_plan':
       return { type: 'music_plan', params: fields };

@@ -140,6 +140,31 @@ describe('the ElevenLabs SDK through the gateway', () => {
     expect(await lastJob()).toMatchObject({ source: 'gateway', type: 'music_plan' });
   });
 
+  it('the stream() methods: the same bytes (store-and-forward for now)', async () => {
+    const dialogue = { ...DIALOGUE, seed: 41 };
+    expect(
+      (await bytesOf(await gateway.textToDialogue.stream(dialogue))).equals(
+        await bytesOf(await upstream.textToDialogue.stream(dialogue)),
+      ),
+    ).toBe(true);
+    const sts = { audio: toneWav(1), seed: 42, outputFormat: 'pcm_16000' as const };
+    expect(
+      (await bytesOf(await gateway.speechToSpeech.stream('JBFqnCBsd6RMkjVDRZzb', sts))).equals(
+        await bytesOf(await upstream.speechToSpeech.stream('JBFqnCBsd6RMkjVDRZzb', sts)),
+      ),
+    ).toBe(true);
+    const music = { compositionPlan: PLAN, seed: 43, outputFormat: 'mp3_44100_128' as const };
+    expect(
+      (await bytesOf(await gateway.music.stream(music))).equals(
+        await bytesOf(await upstream.music.stream(music)),
+      ),
+    ).toBe(true);
+    expect(await lastJob()).toMatchObject({
+      source: 'gateway',
+      request: { options: { stream: true } },
+    });
+  });
+
   it('music.separateStems(): the same ZIP', async () => {
     const request = { file: toneWav(1), stemVariationId: 'two_stems_v1' as const };
     const { data, rawResponse } = await gateway.music.separateStems(request).withRawResponse();
