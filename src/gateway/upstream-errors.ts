@@ -15,7 +15,7 @@ const QUERY_FIELDS = new Set(['output_format', 'enable_logging', 'optimize_strea
 /** Where a field of our job request came from on the upstream's wire: `params.seed` → body. */
 function locOf(field: string): string[] {
   const path = field.split('.');
-  if (path[0] === 'params') path.shift();
+  if (path[0] === 'params' || path[0] === 'body') path.shift();
   else if (path[0] === 'input') return ['body', 'audio'];
   const first = path[0] ?? '';
   if (QUERY_FIELDS.has(first)) return ['query', ...path];
