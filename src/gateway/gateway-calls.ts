@@ -1,13 +1,14 @@
 import type { Logger } from '../shared/logger.ts';
 import { jobRequestSchema } from '../shared/jobs/job-request.ts';
 import type { JobRecord } from '../shared/jobs/job-record.ts';
-import { isFinished } from '../shared/jobs/job-types.ts';
+import { isFinished, JOB_CLASS_OF, type JobClass } from '../shared/jobs/job-types.ts';
+import type { PauseReason } from '../shared/queue/queue-pause.ts';
 import type { ObjectStorage } from '../shared/storage/object-storage.ts';
 import type { ApiServices } from '../api/services/api-services.ts';
 import type { StagedUpload } from '../api/services/upload-service.ts';
 import { validationFailed } from '../api/validation.ts';
 import { succeededAnswer, type UpstreamAnswer } from './upstream-answer.ts';
-import { failedAnswer } from './upstream-errors.ts';
+import { failedAnswer, quotaAnswer } from './upstream-errors.ts';
 import { toJobRequest, type WireCall } from './wire-requests.ts';
 
 /** The services a call goes through (the REST intake's), and the storage its answer is read from. */
@@ -15,13 +16,22 @@ export interface GatewayCallsDeps {
   services: ApiServices;
   storage: ObjectStorage;
   logger: Logger;
+  /** Why a class queue is paused (queue-pause.ts), or null. */
+  pauseReasonOf: (jobClass: JobClass) => Promise<PauseReason | null>;
 }
 
 /**
  * One wait of the long poll `GET /v1/jobs/{id}?wait=` uses, repeated until the job ends: a call
  * has no deadline of its own beyond its job's (the SDK's own timeout ends it from outside).
+ * Between two waits the call checks that its queue is not paused for quota.
  */
-const WAIT_SLICE_SECONDS = 30;
+const WAIT_SLICE_SECONDS = 2;
+
+/** How a wait ended: the job's end, the caller leaving, or the account out of quota. */
+type WaitEnd =
+  | { kind: 'finished'; record: JobRecord }
+  | { kind: 'gone' }
+  | { kind: 'quota'; reason: PauseReason };
 
 /**
  * An upstream call made a job: the same intake as `POST /v1/jobs` (validation, seed,
@@ -56,25 +66,31 @@ export class GatewayCalls {
       await services.uploads.discard(staged);
       throw error;
     }
-    const finished = await this.waitForEnd(owner, record.id, gone);
-    if (!finished) return this.cancel(owner, record.id);
-    if (finished.status === 'succeeded') {
-      return succeededAnswer(this.deps.storage, finished, call.endpoint);
+    const end = await this.waitForEnd(owner, record, gone);
+    if (end.kind === 'gone') return this.cancel(owner, record.id);
+    if (end.kind === 'quota') {
+      // The upstream said the account is out of credits: answer as it did, and do not leave
+      // the job to run unread whenever an operator resumes the queue.
+      await this.cancel(owner, record.id);
+      return quotaAnswer(end.reason.message);
     }
-    return failedAnswer(finished);
+    if (end.record.status === 'succeeded') {
+      return succeededAnswer(this.deps.storage, end.record, call.endpoint);
+    }
+    return failedAnswer(end.record);
   }
 
-  /** The finished record, or null when the caller left first. */
-  private async waitForEnd(
-    owner: string,
-    id: string,
-    gone: AbortSignal,
-  ): Promise<JobRecord | null> {
+  private async waitForEnd(owner: string, job: JobRecord, gone: AbortSignal): Promise<WaitEnd> {
     const { reads } = this.deps.services;
     for (;;) {
-      const view = await reads.get(owner, id, WAIT_SLICE_SECONDS, gone);
-      if (isFinished(view.status)) return reads.record(owner, id);
-      if (gone.aborted) return null;
+      const view = await reads.get(owner, job.id, WAIT_SLICE_SECONDS, gone);
+      if (isFinished(view.status))
+        return { kind: 'finished', record: await reads.record(owner, job.id) };
+      if (gone.aborted) return { kind: 'gone' };
+      const paused = await this.deps.pauseReasonOf(JOB_CLASS_OF[job.type]);
+      if (view.status === 'queued' && paused?.code === 'quota_exceeded') {
+        return { kind: 'quota', reason: paused };
+      }
     }
   }
 

@@ -1,6 +1,7 @@
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { ValidationError } from '../shared/errors.ts';
+import { pauseReason } from '../shared/queue/queue-pause.ts';
 import type { ApiDeps } from '../api/deps.ts';
 import { describeError } from '../api/error-envelope.ts';
 import type { ApiServices } from '../api/services/api-services.ts';
@@ -56,7 +57,12 @@ export const gatewayRoutes: FastifyPluginAsync<GatewayOptions> = async (
   { services, deps },
 ) => {
   await app.register(multipart, { limits: formLimits(deps.config.MAX_UPLOAD_BYTES) });
-  const calls = new GatewayCalls({ services, storage: deps.storage, logger: deps.logger });
+  const calls = new GatewayCalls({
+    services,
+    storage: deps.storage,
+    logger: deps.logger,
+    pauseReasonOf: (jobClass) => pauseReason(deps, jobClass),
+  });
 
   // Our refusals in the upstream's shapes: SDK error handling must work unchanged.
   app.setErrorHandler((error, request, reply) => {

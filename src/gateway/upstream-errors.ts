@@ -87,3 +87,13 @@ export function failedAnswer(record: JobRecord): UpstreamAnswer {
     error.upstream_status !== null && error.upstream_status >= 400 ? error.upstream_status : 502;
   return { status, headers, body: JSON.stringify({ detail }) };
 }
+
+/** The upstream's 401 for an account out of credits, which paused the class queue. */
+export function quotaAnswer(message: string): UpstreamAnswer {
+  const detail = { code: 'quota_exceeded', status: 'quota_exceeded', message };
+  return {
+    status: 401,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ detail }),
+  };
+}

@@ -233,4 +233,17 @@ describe('the ElevenLabs SDK through the gateway', () => {
       service.simulator.configure({ latencyMs: 0 });
     }
   });
+
+  // Last: the quota pause stops the speech queue for the rest of this service's life.
+  it("an account out of credits: the upstream's 401 quota_exceeded, and the job canceled", async () => {
+    service.simulator.configure({ credits: 0 });
+    const refused = await gateway.textToDialogue
+      .convert({ ...DIALOGUE, seed: 51 })
+      .catch((e: unknown) => e);
+    expect((refused as ElevenLabsError).statusCode).toBe(401);
+    expect((refused as ElevenLabsError).body).toMatchObject({
+      detail: { status: 'quota_exceeded' },
+    });
+    expect(await lastJob()).toMatchObject({ source: 'gateway', status: 'canceled' });
+  });
 });
