@@ -1,5 +1,7 @@
+import { Readable } from 'node:stream';
 import { ElevenLabsClient, ElevenLabsError } from '@elevenlabs/elevenlabs-js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { jobJsonKey } from '../../../src/shared/lifecycle/job-objects.ts';
 import { waitUntil } from '../../support/eventually.ts';
 import { toneWav } from '../simulator/simulator-client.ts';
 import { SIMULATOR_KEY, startTestService, type TestService } from '../e2e/service-harness.ts';
@@ -76,12 +78,22 @@ describe('the ElevenLabs SDK through the gateway', () => {
     expect(rawResponse.headers.get('character-cost')).toBe('25');
     expect(rawResponse.headers.get('request-id')).toMatch(/^[0-9a-f]{32}$/);
     expect(rawResponse.headers.get('history-item-id')).toMatch(/^\S{20}$/);
-    expect(await lastJob()).toMatchObject({
+    const job = await lastJob();
+    expect(job).toMatchObject({
       source: 'gateway',
       type: 'text_to_dialogue',
       status: 'succeeded',
       seed: 11,
     });
+    // Archived like any job: job.json, and the output served by the REST route too.
+    const archived = await bytesOf(
+      Readable.toWeb(await service.storage.get(jobJsonKey(String(job['id'])))) as ReadableStream,
+    );
+    expect(JSON.parse(archived.toString('utf8'))).toMatchObject({ source: 'gateway', seed: 11 });
+    const output = await service.request(`/v1/jobs/${String(job['id'])}/outputs/audio`, {
+      key: KEY,
+    });
+    expect(Buffer.from(await output.arrayBuffer()).equals(bytes)).toBe(true);
   });
 
   it('a repeat with the same seed and body: the same bytes from the cache, no upstream call', async () => {
