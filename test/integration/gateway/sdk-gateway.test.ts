@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import { ElevenLabsClient, ElevenLabsError } from '@elevenlabs/elevenlabs-js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { jobJsonKey } from '../../../src/shared/lifecycle/job-objects.ts';
@@ -86,8 +85,8 @@ describe('the ElevenLabs SDK through the gateway', () => {
       seed: 11,
     });
     // Archived like any job: job.json, and the output served by the REST route too.
-    const archived = await bytesOf(
-      Readable.toWeb(await service.storage.get(jobJsonKey(String(job['id'])))) as ReadableStream,
+    const archived = Buffer.concat(
+      await (await service.storage.get(jobJsonKey(String(job['id'])))).toArray(),
     );
     expect(JSON.parse(archived.toString('utf8'))).toMatchObject({ source: 'gateway', seed: 11 });
     const output = await service.request(`/v1/jobs/${String(job['id'])}/outputs/audio`, {
