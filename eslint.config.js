@@ -35,6 +35,16 @@ export default tseslint.config(
     },
   },
   {
+    // The gateway is part of the api process: it may use the intake's services, not workers'.
+    files: ['src/gateway/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['**/workers/**', '**/simulator/**', '**/cli/**'] },
+      ],
+    },
+  },
+  {
     files: ['src/workers/**/*.ts'],
     rules: {
       'no-restricted-imports': [

@@ -20,6 +20,7 @@ import { usageRoutes } from './routes/usage.ts';
 import { createServices } from './services/api-services.ts';
 import { REQUEST_PART_LIMIT } from './services/multipart-forms.ts';
 import { zodValidatorCompiler } from './validation.ts';
+import { gatewayRoutes } from '../gateway/gateway-routes.ts';
 
 export type { ApiDeps } from './deps.ts';
 
@@ -62,6 +63,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(batchRoutes, { batches: services.batches, config: deps.config });
   await app.register(usageRoutes, { services });
   await app.register(deletionRoutes, { services });
+  await app.register(gatewayRoutes, { services, deps });
   if (deps.config.ADMIN_API_KEY) await app.register(adminRoutes, { services, queues: deps.queues });
   return app;
 }

@@ -15,6 +15,13 @@ declare module 'fastify' {
      */
     owner: string;
   }
+  interface FastifyContextConfig {
+    /**
+     * Where the route's callers send their key: `xi-api-key` (bare, as the ElevenLabs SDKs
+     * send it) on the gateway's routes; `Authorization: Bearer` when absent.
+     */
+    apiKeyHeader?: 'xi-api-key';
+  }
 }
 
 /** Owner of everything created without auth (local development). */
@@ -33,16 +40,17 @@ export function isPublicRoute(routeUrl: string | undefined): boolean {
 }
 
 /**
- * Resolves an `Authorization` header to its key's tenant, or null when it names no configured
- * key. Compares sha256 digests with timingSafeEqual against every key (no early exit), so
- * neither the key's content nor its position in the list leaks through timing.
+ * Resolves an `Authorization` header (or, with `scheme` `bare`, an `xi-api-key` header) to its
+ * key's tenant, or null when it names no configured key. Compares sha256 digests with
+ * timingSafeEqual against every key (no early exit), so neither the key's content nor its
+ * position in the list leaks through timing.
  */
 export function createKeyResolver(
   keys: readonly ApiKeyEntry[],
-): (header: string | undefined) => string | null {
+): (header: string | undefined, scheme?: 'bearer' | 'bare') => string | null {
   const known = keys.map(({ key, tenant }) => ({ digest: sha256(key), owner: tenant }));
-  return (header) => {
-    const match = /^Bearer +(\S+) *$/i.exec(header ?? '');
+  return (header, scheme = 'bearer') => {
+    const match = (scheme === 'bare' ? /^ *(\S+) *$/ : /^Bearer +(\S+) *$/i).exec(header ?? '');
     if (!match?.[1]) return null;
     const presented = sha256(match[1]);
     let owner: string | null = null;
@@ -126,7 +134,10 @@ export function registerAuth(app: FastifyInstance, config: Config): void {
       return;
     }
     if (resolve === null || isPublicRoute(route)) return done();
-    const owner = resolve(request.headers.authorization);
+    const owner =
+      request.routeOptions.config.apiKeyHeader === 'xi-api-key'
+        ? resolve(firstValue(request.headers['xi-api-key']), 'bare')
+        : resolve(request.headers.authorization);
     if (owner === null) return done(new UnauthorizedError());
     request.owner = owner;
     request.log = request.log.child({ tenant: owner });
@@ -140,6 +151,10 @@ function authorizationCount(request: FastifyRequest): number {
   let count = 0;
   for (let i = 0; i < raw.length; i += 2) if (raw[i]?.toLowerCase() === 'authorization') count++;
   return count;
+}
+
+function firstValue(header: string | string[] | undefined): string | undefined {
+  return Array.isArray(header) ? header[0] : header;
 }
 
 function sha256(value: string): Buffer {

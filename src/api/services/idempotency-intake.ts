@@ -1,5 +1,6 @@
 import type { JobRecord } from '../../shared/jobs/job-record.ts';
 import type { JobRequest } from '../../shared/jobs/job-request.ts';
+import type { JobSource } from '../../shared/jobs/job-source.ts';
 import type { Metrics } from '../../shared/metrics/metrics.ts';
 import type { IdempotencyStore, IdempotentOutcome } from './idempotency.ts';
 import { requestDigest } from './idempotency.ts';
@@ -27,9 +28,10 @@ export class IdempotentIntake {
     request: JobRequest,
     staged: StagedUpload | null,
     key: string | undefined,
+    source: JobSource = 'api',
   ): Promise<IdempotentOutcome<JobRecord>> {
     const create = async () => {
-      const record = await this.deps.intake.create(owner, request, staged);
+      const record = await this.deps.intake.create(owner, request, staged, source);
       this.deps.metrics.jobs.inc({ type: record.type, status: 'queued' });
       return record;
     };

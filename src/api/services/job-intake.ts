@@ -7,6 +7,7 @@ import {
 } from '../../shared/errors.ts';
 import type { JobRequest } from '../../shared/jobs/job-request.ts';
 import type { JobRecord, ResolvedInput } from '../../shared/jobs/job-record.ts';
+import type { JobSource } from '../../shared/jobs/job-source.ts';
 import { newJobRecord } from '../../shared/jobs/new-job-record.ts';
 import { seedFor } from '../../shared/jobs/seed-policy.ts';
 import { cacheScopeOf } from '../../shared/tenants/cache-groups.ts';
@@ -42,11 +43,15 @@ export type JobIntakeDeps = {
 export class JobIntake {
   constructor(private readonly deps: JobIntakeDeps) {}
 
-  /** `staged`: the audio of a one-shot form, recorded here once the request is accepted. */
+  /**
+   * `staged`: the audio of a one-shot form, recorded here once the request is accepted.
+   * `source`: which front door took the request (`gateway` for the upstream's own routes).
+   */
   async create(
     owner: string,
     request: JobRequest,
     staged: StagedUpload | null,
+    source: JobSource = 'api',
   ): Promise<JobRecord> {
     const { input, estimate } = await this.validate(owner, request, staged);
     const record = newJobRecord({
@@ -56,6 +61,7 @@ export class JobIntake {
       seed: seedFor(request),
       input,
       batchId: null,
+      source,
       createdAt: new Date().toISOString(),
       deployment: this.deps.deployment,
       estimate,

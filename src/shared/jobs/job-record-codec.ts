@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { UNKNOWN_ESTIMATE } from '../usage/estimate.ts';
 import { finishIntentSchema, type JobRecord } from './job-record.ts';
+import { jobSourceSchema } from './job-source.ts';
 import { JOB_STATUSES, JOB_TYPES } from './job-types.ts';
 
 /**
@@ -62,6 +63,8 @@ const storedJobRecordSchema = z.looseObject({
   type: z.enum(JOB_TYPES),
   status: z.enum(JOB_STATUSES),
   batch_id: nullableText,
+  // Optional: records written before the gateway existed; decode fills it from batch_id.
+  source: jobSourceSchema.optional().catch(undefined),
   custom_id: nullableText,
   metadata: z.record(z.string(), z.unknown()).catch({}),
   created_at: text,
@@ -151,7 +154,11 @@ export function decodeJobRecord(fields: Record<string, string>): JobRecord {
   // The request and nested values keep the shapes their release gave them; the types this
   // release declares for them are what it reads, and what it does not know it passes on.
   const record = storedJobRecordSchema.parse(raw);
-  return { ...record, usage: record.usage ?? usageBeforeLedger(record.upstream) } as JobRecord;
+  return {
+    ...record,
+    source: record.source ?? (record.batch_id === null ? 'api' : 'batch'),
+    usage: record.usage ?? usageBeforeLedger(record.upstream),
+  } as JobRecord;
 }
 
 /**

@@ -4,6 +4,7 @@ import { usageSchema } from '../usage/usage.ts';
 import { webhookDeliverySchema } from '../webhooks/webhook-deliveries.ts';
 import { JOB_STATUSES, JOB_TYPES } from './job-types.ts';
 import { jobRequestSchema } from './job-request.ts';
+import { jobSourceSchema } from './job-source.ts';
 
 /**
  * What the service knows about a job, as `GET /v1/jobs/{id}` returns it. The Redis record holds
@@ -89,6 +90,8 @@ export const jobRecordSchema = z.object({
   type: z.enum(JOB_TYPES),
   status: z.enum(JOB_STATUSES),
   batch_id: z.string().nullable(),
+  /** How the job came in (api, batch, gateway); read as api or batch on older records. */
+  source: jobSourceSchema,
   custom_id: z.string().nullable(),
   metadata: z.record(z.string(), z.unknown()),
   created_at: z.string(),

@@ -4,6 +4,7 @@ import { NO_USAGE } from '../usage/usage.ts';
 import { computeFingerprint } from './fingerprint.ts';
 import type { JobRequest } from './job-request.ts';
 import { JOB_RECORD_VERSION, type JobRecord, type ResolvedInput } from './job-record.ts';
+import type { JobSource } from './job-source.ts';
 import { withSeed } from './seed-policy.ts';
 
 /** What a fresh job is made of; the intakes differ only in where the seed comes from. */
@@ -18,6 +19,8 @@ export interface NewJob {
   seed: number | null;
   input: ResolvedInput | null;
   batchId: string | null;
+  /** Absent: `batch` for a batch item, `api` otherwise. */
+  source?: JobSource;
   createdAt: string;
   /** The accepting deployment: only its workers may run the job. */
   deployment: string;
@@ -40,6 +43,7 @@ export function newJobRecord(job: NewJob): JobRecord {
     type: request.type,
     status: 'queued',
     batch_id: job.batchId,
+    source: job.source ?? (job.batchId === null ? 'api' : 'batch'),
     custom_id: request.custom_id ?? null,
     metadata: request.metadata ?? {},
     created_at: job.createdAt,

@@ -23,6 +23,8 @@ export async function writeJobJson(
   const document = {
     id: record.id,
     type: record.type,
+    /** How the job came in: api, batch, or gateway (an ElevenLabs SDK call). */
+    source: record.source,
     status: record.status,
     created_at: record.created_at,
     started_at: record.started_at,

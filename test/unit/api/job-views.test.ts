@@ -10,6 +10,7 @@ const record: JobRecord = {
   type: 'speech_to_speech',
   status: 'succeeded',
   batch_id: null,
+  source: 'api',
   custom_id: 'a/b',
   metadata: { p: 1 },
   created_at: '2025-01-01T00:00:00.000Z',
