@@ -260,8 +260,9 @@ async function pauseForQuota(context: AttemptContext, error: UpstreamError): Pro
   });
   if (first) {
     const query = account === DEFAULT_ACCOUNT ? '' : `?account=${account}`;
+    // Another account's logger already names it (account-workers.ts).
     logger.error(
-      { class: jobClass, account, upstream_code: error.upstreamCode },
+      { class: jobClass, upstream_code: error.upstreamCode },
       'upstream quota exceeded: the class queue is PAUSED, its jobs stay queued; ' +
         `top up the account, then POST /v1/admin/queues/${jobClass}/resume${query}`,
     );

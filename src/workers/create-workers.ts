@@ -82,9 +82,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
           },
         },
       });
-      worker.on('error', (error) =>
-        logger.error({ err: error, class: jobClass, account: deps.account.name }, 'worker error'),
-      );
+      worker.on('error', (error) => logger.error({ err: error, class: jobClass }, 'worker error'));
       worker.on('lockRenewalFailed', (ids) => {
         // Another worker has taken these jobs, or will once the stalled check runs: stop their
         // runs now. Fencing keeps a run that goes on from finishing; stopping it saves the call.

@@ -124,8 +124,10 @@ describe('app surface', () => {
           speech: { ...idleClass },
           music: { ...idleClass },
         },
+        accounts: {},
       },
       paused_classes: [],
+      paused_queues: [],
     });
     const upload = await api.call({
       method: 'POST',

@@ -1,4 +1,6 @@
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queueName } from '../../../src/shared/queue/queues.ts';
 import { startSimulator, type RunningSimulator } from '../../../src/simulator/index.ts';
 import { waitUntil } from '../../support/eventually.ts';
 import type { Job } from './e2e-helpers.ts';
@@ -139,6 +141,24 @@ describe('several upstream accounts', () => {
     expect(metrics).toContain('audiobatch_queue_paused{class="speech"} 0');
     expect(metrics).toContain('audiobatch_upstream_in_flight{class="speech",account="b"} 0');
 
+    // A cancel reaches a job waiting in b's queue: it leaves that queue, never to run.
+    const canceled = await submit(BETA);
+    const cancel = await service.json<Job>(`/v1/jobs/${canceled}/cancel`, {
+      method: 'POST',
+      key: BETA,
+    });
+    expect(cancel.body.status).toBe('canceled');
+    const queueB = new Queue(queueName('speech', 'b'), {
+      connection: { url: service.config.REDIS_URL },
+      prefix: service.config.QUEUE_PREFIX,
+    });
+    try {
+      expect(await queueB.getJob(canceled)).toBeUndefined();
+      expect(await queueB.getJob(betaIds[0]!)).toBeDefined();
+    } finally {
+      await queueB.close();
+    }
+
     // Account b is topped up; an operator resumes b's queue, and beta's jobs run.
     accountB.configure({ credits: null });
     expect((await admin('/v1/admin/queues/speech/resume?account=zz', 'POST')).status).toBe(404);
@@ -148,6 +168,7 @@ describe('several upstream accounts', () => {
     expect(betaJobs.map((job) => [job.status, job.attempts])).toEqual(
       betaIds.map(() => ['succeeded', 1]),
     );
+    expect(await statusOf(BETA, canceled)).toBe('canceled');
     // The pause was logged, naming the account; no line ever held an account's key.
     expect(service.logs.some((l) => l.includes('"account":"b"') && l.includes('PAUSED'))).toBe(
       true,
