@@ -5,6 +5,7 @@ import { pauseReason, pauseReasonSchema } from '../../shared/queue/queue-pause.t
 import type { ClassQueues } from '../../shared/queue/queues.ts';
 import { liveHeartbeats } from '../../shared/queue/worker-heartbeats.ts';
 import type { RedisKeys } from '../../shared/redis/keys.ts';
+import { redisMemory, redisMemorySchema } from '../../shared/redis/redis-memory.ts';
 import type { ObjectStorage } from '../../shared/storage/object-storage.ts';
 
 const checkStatus = z.enum(['ok', 'fail']);
@@ -37,6 +38,13 @@ export const readinessSchema = z.object({
   }),
   /** Classes whose queue is paused: their jobs wait until an admin resumes them. */
   paused_classes: z.array(z.enum(JOB_CLASSES)),
+  /** Redis memory against maxmemory; null when Redis did not answer. */
+  redis_memory: redisMemorySchema.nullable(),
+  /**
+   * What needs attention without failing readiness: `redis_memory_high` past 80 % of
+   * maxmemory (at 100 % a `noeviction` Redis refuses every write).
+   */
+  warnings: z.array(z.enum(['redis_memory_high'])),
 });
 export type Readiness = z.infer<typeof readinessSchema>;
 type QueueCheck = z.infer<typeof queueCheckSchema>;
@@ -123,9 +131,10 @@ export function createReadiness(
 
   return async () => {
     const now = Date.now();
-    const [redis, storage, ...classes] = await Promise.all([
+    const [redis, storage, memory, ...classes] = await Promise.all([
       probe(deps.redis.ping()),
       probe(deps.storage.ping()),
+      withTimeout(redisMemory(deps.redis)).catch(() => null),
       ...JOB_CLASSES.map((jobClass) => checkQueue(jobClass, now)),
     ]);
     const workers = Object.fromEntries(JOB_CLASSES.map((c, i) => [c, classes[i]!])) as Record<
@@ -137,6 +146,8 @@ export function createReadiness(
       status: ready ? 'ok' : 'unavailable',
       checks: { redis, storage, workers },
       paused_classes: JOB_CLASSES.filter((c) => workers[c].paused === true),
+      redis_memory: memory,
+      warnings: memory?.warning ? ['redis_memory_high'] : [],
     };
   };
 }

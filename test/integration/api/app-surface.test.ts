@@ -126,6 +126,13 @@ describe('app surface', () => {
         },
       },
       paused_classes: [],
+      redis_memory: {
+        used_bytes: expect.any(Number) as number,
+        maxmemory_bytes: 0,
+        ratio: null,
+        warning: false,
+      },
+      warnings: [],
     });
     const upload = await api.call({
       method: 'POST',
