@@ -91,6 +91,27 @@ describe.each(['file', 's3'] as const)('retention sweep (%s storage)', (kind) =>
     expect(old).toEqual({ jobs: 1, batches: 1, uploads: 1, kept: 0 });
     expect(await snapshot()).toEqual(before);
   });
+
+  it('keeps an old upload while a job still reads it', async () => {
+    const before = await snapshot();
+    service.simulator.configure({ latencyMs: 60_000 });
+    try {
+      const input = await upload(service, sineWav(0.25));
+      const job = await submit(service, { ...stsDefaults, input: { upload_id: input } });
+      const policy = { jobsMs: 2 * DAY_MS, uploadsMs: 2 * DAY_MS };
+      const swept = await sweepRetention(deps, policy, Date.now() + 3 * DAY_MS);
+      expect(swept).toEqual({ jobs: 0, batches: 0, uploads: 0, kept: 1 });
+      expect((await service.request(`/v1/jobs/${job.id}`, { method: 'DELETE' })).status).toBe(204);
+      const after = await sweepRetention(deps, policy, Date.now() + 3 * DAY_MS);
+      expect(after).toEqual({ jobs: 0, batches: 0, uploads: 1, kept: 0 });
+      await waitUntil(
+        'every trace is gone',
+        async () => JSON.stringify(await snapshot()) === JSON.stringify(before),
+      );
+    } finally {
+      service.simulator.configure({ latencyMs: 0 });
+    }
+  });
 });
 
 describe('retention scheduler', () => {
