@@ -20,6 +20,7 @@ import {
   resolveDeployment,
 } from '../shared/deployment/deployment-marker.ts';
 import { startEventWorkers } from '../workers/webhooks/start-event-workers.ts';
+import { startRetention } from '../workers/retention/retention-worker.ts';
 import { createInputFetcher } from '../workers/inputs/fetch-input-url.ts';
 import { createMetrics, type Metrics } from '../shared/metrics/metrics.ts';
 import { registerQueueMetrics } from '../shared/metrics/queue-metrics.ts';
@@ -148,6 +149,17 @@ export async function startService(
       });
       stops.push(() => eventWorkers.close());
       const batchKeySet = batchKeys(config.QUEUE_PREFIX);
+      const retention = await startRetention(config, {
+        redis: workerRedis,
+        keys,
+        batchKeys: batchKeySet,
+        jobs,
+        storage,
+        queues,
+        eventQueues: jobEvents.queues,
+        logger,
+      });
+      stops.push(() => retention.close());
       const recovery = startIntakeRecovery(
         {
           redis: workerRedis,

@@ -195,6 +195,16 @@ const configSchema = z
      */
     IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().min(86_400).default(86_400),
     /**
+     * Days a finished job outside a batch, or a finished batch with its jobs, is kept (records,
+     * outputs, job.json, results) before the retention sweep deletes it; fractions allowed;
+     * 0 = kept forever. Default 30.
+     */
+    JOB_RETENTION_DAYS: z.coerce.number().min(0).default(30),
+    /** Days an upload is kept after it was made (not while a job still reads it); 0 = forever. */
+    UPLOAD_RETENTION_DAYS: z.coerce.number().min(0).default(7),
+    /** How often the retention sweep runs (one process at a time), ms. Default one hour. */
+    RETENTION_CHECK_INTERVAL_MS: positiveInt.default(3_600_000),
+    /**
      * Port of the `worker` role's own `/metrics` + `/healthz` listener (on HOST). Unset: none;
      * the `all` role serves its worker metrics on the intake's `/metrics`.
      */

@@ -154,6 +154,18 @@ describe('Redis Cluster', () => {
       perNode.forEach((keys, index) => {
         if (index !== home) expect(keys, `keys on node ${index + 1}`).toEqual([]);
       });
+
+      // Deletion's transactions and the retention scheduler on the cluster: nothing of the
+      // deleted job and batch is left on any node.
+      for (const path of [`/v1/jobs/${first.id}`, `/v1/batches/${batchB}`]) {
+        expect((await call(api2.url, path, { method: 'DELETE' })).status).toBe(204);
+        expect((await call(api1.url, path)).status).toBe(404);
+      }
+      const deleted = [first.id, batchB, ...idsB];
+      const left = (await redisCluster.keysPerNode(`${cluster.config.QUEUE_PREFIX}:*`))
+        .flat()
+        .filter((key) => deleted.some((id) => key.includes(id)));
+      expect(left).toEqual([]);
       report('F17', { ...figures, masters: 3, seconds: (Date.now() - begun) / 1000 });
     } finally {
       await cluster.stop();

@@ -7,6 +7,7 @@ import type { ClassQueue } from '../../shared/queue/queues.ts';
 import { DEFAULT_ACCOUNT } from '../../shared/tenants/upstream-accounts.ts';
 import { liveHeartbeats } from '../../shared/queue/worker-heartbeats.ts';
 import type { RedisKeys } from '../../shared/redis/keys.ts';
+import { redisMemory, redisMemorySchema } from '../../shared/redis/redis-memory.ts';
 import type { ObjectStorage } from '../../shared/storage/object-storage.ts';
 
 const checkStatus = z.enum(['ok', 'fail']);
@@ -46,6 +47,13 @@ export const readinessSchema = z.object({
   paused_classes: z.array(z.enum(JOB_CLASSES)),
   /** Every paused class queue, of every account. */
   paused_queues: z.array(z.object({ account: z.string(), class: z.enum(JOB_CLASSES) })),
+  /** Redis memory against maxmemory; null when Redis did not answer. */
+  redis_memory: redisMemorySchema.nullable(),
+  /**
+   * What needs attention without failing readiness: `redis_memory_high` past 80 % of
+   * maxmemory (at 100 % a `noeviction` Redis refuses every write).
+   */
+  warnings: z.array(z.enum(['redis_memory_high'])),
 });
 export type Readiness = z.infer<typeof readinessSchema>;
 type QueueCheck = z.infer<typeof queueCheckSchema>;
@@ -134,9 +142,10 @@ export function createReadiness(
   return async () => {
     const now = Date.now();
     const lanes = deps.queues.all;
-    const [redis, storage, ...classes] = await Promise.all([
+    const [redis, storage, memory, ...classes] = await Promise.all([
       probe(deps.redis.ping()),
       probe(deps.storage.ping()),
+      withTimeout(redisMemory(deps.redis)).catch(() => null),
       ...lanes.map((lane) => checkQueue(lane, now)),
     ]);
     const checksOf = (account: string) =>
@@ -158,6 +167,8 @@ export function createReadiness(
       },
       paused_classes: paused.filter((l) => l.account === DEFAULT_ACCOUNT).map((l) => l.jobClass),
       paused_queues: paused.map((l) => ({ account: l.account, class: l.jobClass })),
+      redis_memory: memory,
+      warnings: memory?.warning ? ['redis_memory_high'] : [],
     };
   };
 }

@@ -30,6 +30,7 @@ function record(owner: string, type: 'text_to_dialogue' | 'music'): JobRecord {
     batchId: null,
     createdAt: new Date().toISOString(),
     deployment: 'dep_test',
+    estimate: null,
   });
 }
 

@@ -128,6 +128,13 @@ describe('app surface', () => {
       },
       paused_classes: [],
       paused_queues: [],
+      redis_memory: {
+        used_bytes: expect.any(Number) as number,
+        maxmemory_bytes: 0,
+        ratio: null,
+        warning: false,
+      },
+      warnings: [],
     });
     const upload = await api.call({
       method: 'POST',

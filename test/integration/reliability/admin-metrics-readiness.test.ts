@@ -55,6 +55,9 @@ describe('admin routes, /metrics and /readyz', () => {
     expect(ready.statusCode).toBe(200);
     expect(ready.json()).toMatchObject({
       paused_classes: ['speech'],
+      // The test Redis has no maxmemory: figures, no ratio, no warning.
+      redis_memory: { ratio: null, warning: false },
+      warnings: [],
       checks: { workers: { speech: { paused: true, paused_reason: { code: 'admin' } } } },
     });
     const resumed = await api.call({
