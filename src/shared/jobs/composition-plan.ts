@@ -7,10 +7,24 @@ import { z } from 'zod';
  * shape and limits from the official SDK's `CompositionPlan`; where it states none, v1's apply).
  */
 
-export const MUSIC_MODELS = ['music_v1', 'music_v2'] as const;
+/**
+ * Music models known here: music_v1 takes `sections` plans, the v2 family `chunks` plans.
+ * Others pass through (upstream-fields.ts), their plan shape left to the upstream.
+ */
+export const MUSIC_MODELS = ['music_v1', 'music_v2', 'music_v2_5'] as const;
 export type MusicModel = (typeof MUSIC_MODELS)[number];
-/** The only model the seed page lists, hence what the upstream uses when none is named. */
-export const DEFAULT_MUSIC_MODEL: MusicModel = 'music_v1';
+
+/**
+ * The model a request without `model_id` is taken for (not sent: the upstream deprecated a
+ * default there and picks its own). A plan's shape names its family; a prompt is read as
+ * music_v1, the one model the seed page lists. Used only to name what `auto` output will be.
+ */
+export function assumedMusicModel(
+  model: string | undefined,
+  plan: CompositionPlan | undefined,
+): string {
+  return model ?? (plan ? planModelOf(plan) : 'music_v1');
+}
 
 export const MIN_SECTION_MS = 3_000;
 export const MAX_SECTION_MS = 120_000;
@@ -133,17 +147,26 @@ export const compositionPlanSchema = z
   });
 export type CompositionPlan = z.infer<typeof compositionPlanSchema>;
 
-/** Which model a plan's shape belongs to. */
-export function planModelOf(plan: CompositionPlan): MusicModel {
+/** Which model family a plan's shape belongs to. */
+export function planModelOf(plan: CompositionPlan): 'music_v1' | 'music_v2' {
   return plan.sections === undefined && plan.chunks !== undefined ? 'music_v2' : 'music_v1';
 }
 
-/** The issue message when a plan's shape does not fit the model, or null when it does. */
-export function planShapeProblem(plan: CompositionPlan, model: MusicModel): string | null {
-  if (planModelOf(plan) === model) return null;
-  return model === 'music_v1'
-    ? 'music_v1 takes a plan with `sections`; a `chunks` plan needs model_id music_v2'
-    : 'music_v2 takes a plan with `chunks`; a `sections` plan needs model_id music_v1';
+/**
+ * The issue message when a plan's shape does not fit a known model, or null when it does. No
+ * model, or one not known here: the upstream judges the shape.
+ */
+export function planShapeProblem(plan: CompositionPlan, model: string | undefined): string | null {
+  if (!isKnownMusicModel(model)) return null;
+  const family = model === 'music_v1' ? 'music_v1' : 'music_v2';
+  if (planModelOf(plan) === family) return null;
+  return family === 'music_v1'
+    ? 'music_v1 takes a plan with `sections`; a `chunks` plan needs a v2 model (music_v2)'
+    : `${model} takes a plan with \`chunks\`; a \`sections\` plan needs model_id music_v1`;
+}
+
+function isKnownMusicModel(model: string | undefined): model is MusicModel {
+  return (MUSIC_MODELS as readonly (string | undefined)[]).includes(model);
 }
 
 /** Total length of the song a plan describes, ms (an audio reference lasts its range). */

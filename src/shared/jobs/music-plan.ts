@@ -1,11 +1,7 @@
 import { z } from 'zod';
-import {
-  compositionPlanSchema,
-  DEFAULT_MUSIC_MODEL,
-  MUSIC_MODELS,
-  planShapeProblem,
-} from './composition-plan.ts';
+import { compositionPlanSchema, MUSIC_MODELS, planShapeProblem } from './composition-plan.ts';
 import { envelopeFields } from './request-envelope.ts';
+import { modelIdSchema, upstreamNullable } from './upstream-fields.ts';
 
 /**
  * `music_plan`: `POST /v1/music/plan` (seeds/004 "Create composition plan"), a composition plan
@@ -17,10 +13,11 @@ export const musicPlanParamsSchema = z
   .object({
     /** Required upstream. Its length limit is not stated for plans: the compose limit applies. */
     prompt: z.string().min(1).max(4_100),
-    music_length_ms: z.number().int().min(3_000).max(600_000).optional(),
+    music_length_ms: upstreamNullable(z.number().int().min(3_000).max(600_000)),
     /** A plan to start from; its shape must fit `model_id`, like a compose plan's. */
-    source_composition_plan: compositionPlanSchema.optional(),
-    model_id: z.enum(MUSIC_MODELS).default(DEFAULT_MUSIC_MODEL),
+    source_composition_plan: upstreamNullable(compositionPlanSchema),
+    /** No default, as for compose: the upstream picks its own. */
+    model_id: modelIdSchema(MUSIC_MODELS).optional(),
   })
   .strict();
 export type MusicPlanParams = z.infer<typeof musicPlanParamsSchema>;

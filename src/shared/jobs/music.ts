@@ -1,12 +1,7 @@
 import { z } from 'zod';
-import {
-  compositionPlanSchema,
-  DEFAULT_MUSIC_MODEL,
-  MUSIC_MODELS,
-  planShapeProblem,
-  type MusicModel,
-} from './composition-plan.ts';
+import { compositionPlanSchema, MUSIC_MODELS, planShapeProblem } from './composition-plan.ts';
 import { envelopeFields } from './request-envelope.ts';
+import { modelIdSchema, upstreamNullable } from './upstream-fields.ts';
 
 /**
  * `music`: `POST /v1/music`, `/v1/music/stream` and `/v1/music/detailed` (seeds/004 "Compose
@@ -49,8 +44,11 @@ export const MUSIC_OUTPUT_FORMATS = [
 ] as const;
 export type MusicOutputFormat = (typeof MUSIC_OUTPUT_FORMATS)[number];
 
-/** The SDK: `auto` (the default) picks mp3_44100_128 for v1 models, mp3_48000_192 for v2. */
-export function resolveMusicOutputFormat(format: MusicOutputFormat, model: MusicModel): string {
+/**
+ * The SDK: `auto` (the default) picks mp3_44100_128 for v1 models, mp3_48000_192 for v2 (and,
+ * by the same rule, for newer ones). `model`: as assumedMusicModel names it.
+ */
+export function resolveMusicOutputFormat(format: MusicOutputFormat, model: string): string {
   if (format !== 'auto') return format;
   return model === 'music_v1' ? 'mp3_44100_128' : 'mp3_48000_192';
 }
@@ -60,11 +58,12 @@ export const musicSeedSchema = z.number().int().min(0).max(2_147_483_647);
 
 export const musicParamsSchema = z
   .object({
-    prompt: z.string().min(1).max(4_100).optional(),
-    composition_plan: compositionPlanSchema.optional(),
+    prompt: upstreamNullable(z.string().min(1).max(4_100)),
+    composition_plan: upstreamNullable(compositionPlanSchema),
     /** Prompt mode only; without it the upstream picks a length. */
-    music_length_ms: z.number().int().min(3_000).max(600_000).optional(),
-    model_id: z.enum(MUSIC_MODELS).default(DEFAULT_MUSIC_MODEL),
+    music_length_ms: upstreamNullable(z.number().int().min(3_000).max(600_000)),
+    /** No default: the upstream deprecated sending one, and picks its own when absent. */
+    model_id: modelIdSchema(MUSIC_MODELS).optional(),
     /** Prompt mode only. */
     force_instrumental: z.boolean().optional(),
     /** Plan mode; v2 models always keep section durations, so it matters for music_v1 only. */
@@ -72,7 +71,11 @@ export const musicParamsSchema = z
     /** Keeps the song upstream for inpainting; its id comes back in the `song-id` header. */
     store_for_inpainting: z.boolean().optional(),
     /** Plan mode only (an error with a prompt upstream). */
-    seed: musicSeedSchema.optional(),
+    seed: upstreamNullable(musicSeedSchema),
+    /** `/v1/music/detailed` only: word timestamps in its JSON part (`words_timestamps`). */
+    with_timestamps: z.boolean().optional(),
+    /** Signs the audio with C2PA content credentials (mp3 output). */
+    sign_with_c2pa: z.boolean().optional(),
     /** A query parameter upstream. */
     output_format: z.enum(MUSIC_OUTPUT_FORMATS).default('auto'),
   })
@@ -100,6 +103,12 @@ export const musicRequestSchema = z
     for (const [field, message] of modeProblems(params)) problem(['params', field], message);
     if (options.stream && options.detailed) {
       problem(['options'], 'stream and detailed cannot be combined: no such upstream endpoint');
+    }
+    if (!options.detailed && params.with_timestamps !== undefined) {
+      problem(
+        ['params', 'with_timestamps'],
+        'is accepted by /v1/music/detailed only (set options.detailed)',
+      );
     }
     if (options.stream && params.respect_sections_durations !== undefined) {
       problem(

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_OUTPUT_FORMAT, isWavFormat, speechOutputFormatSchema } from './output-formats.ts';
 import { audioInputSchema, envelopeFields, seedSchema } from './request-envelope.ts';
+import { modelIdSchema, upstreamNullable } from './upstream-fields.ts';
 
 /**
  * `speech_to_speech`: the voice changer, `POST /v1/speech-to-speech/{voice_id}[/stream]`.
@@ -33,16 +34,16 @@ export const speechToSpeechParamsSchema = z
       .min(1)
       .max(64)
       .regex(/^[A-Za-z0-9_-]+$/, 'must be a voice id (letters, digits, - and _)'),
-    model_id: z.enum(SPEECH_TO_SPEECH_MODELS).default(DEFAULT_STS_MODEL),
-    voice_settings: speechVoiceSettingsSchema.optional(),
-    seed: seedSchema.optional(),
+    model_id: modelIdSchema(SPEECH_TO_SPEECH_MODELS).default(DEFAULT_STS_MODEL),
+    voice_settings: upstreamNullable(speechVoiceSettingsSchema),
+    seed: upstreamNullable(seedSchema),
     remove_background_noise: z.boolean().default(false),
     file_format: z.enum(['pcm_s16le_16', 'other']).default('other'),
     output_format: speechOutputFormatSchema.default(DEFAULT_OUTPUT_FORMAT),
     /** false = zero-retention mode (enterprise only); sent only when false. */
     enable_logging: z.boolean().default(true),
     /** Deprecated upstream; passed through when given. */
-    optimize_streaming_latency: z.number().int().min(0).max(4).optional(),
+    optimize_streaming_latency: upstreamNullable(z.number().int().min(0).max(4)),
   })
   .strict();
 

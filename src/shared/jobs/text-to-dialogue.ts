@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { isIso6391 } from './dialogue-languages.ts';
 import { DEFAULT_OUTPUT_FORMAT, isWavFormat, speechOutputFormatSchema } from './output-formats.ts';
 import { envelopeFields, seedSchema } from './request-envelope.ts';
+import { modelIdSchema, upstreamNullable } from './upstream-fields.ts';
 
 /**
  * `text_to_dialogue`: `POST /v1/text-to-dialogue[/stream][/with-timestamps]`. Field names are
@@ -9,7 +9,7 @@ import { envelopeFields, seedSchema } from './request-envelope.ts';
  * from upstream.md ("Limits and validation rules") and the SDK's field docs.
  */
 
-/** Models that can speak dialogue; the first is the upstream default. */
+/** Models known to speak dialogue; the first is the upstream default. Others pass through. */
 export const DIALOGUE_MODELS = ['eleven_v3'] as const;
 export const DEFAULT_DIALOGUE_MODEL = 'eleven_v3';
 
@@ -41,33 +41,40 @@ export const dialogueInputSchema = z
   .strict();
 
 export const dialogueSettingsSchema = z
-  .object({ stability: z.number().min(0).max(1).optional() })
+  .object({ stability: upstreamNullable(z.number().min(0).max(1)) })
   .strict()
   .describe('Only `stability` is accepted by the dialogue endpoints');
 
 export const pronunciationLocatorSchema = z
   .object({
     pronunciation_dictionary_id: z.string().min(1).max(128),
-    version_id: z.string().min(1).max(128).optional(),
+    version_id: upstreamNullable(z.string().min(1).max(128)),
   })
   .strict();
 
 export const textToDialogueParamsSchema = z
   .object({
     inputs: z.array(dialogueInputSchema).min(1),
-    model_id: z.enum(DIALOGUE_MODELS).default(DEFAULT_DIALOGUE_MODEL),
-    language_code: z
-      .string()
-      .refine(isIso6391, 'must be an ISO 639-1 code: two lowercase letters, e.g. "en"')
-      .optional(),
-    settings: dialogueSettingsSchema.optional(),
-    pronunciation_dictionary_locators: z
-      .array(pronunciationLocatorSchema)
-      .max(DIALOGUE_MAX_LOCATORS)
-      .optional(),
-    seed: seedSchema.optional(),
+    model_id: modelIdSchema(DIALOGUE_MODELS).default(DEFAULT_DIALOGUE_MODEL),
+    /**
+     * Any code the upstream takes (`string | null` in its spec): ISO 639-1 is what eleven_v3
+     * documents, but which codes a model supports is the upstream's to say, not ours.
+     */
+    language_code: upstreamNullable(
+      z.string().min(1).max(64).describe('A language code, e.g. "en" (ISO 639-1)'),
+    ),
+    settings: upstreamNullable(dialogueSettingsSchema),
+    pronunciation_dictionary_locators: upstreamNullable(
+      z.array(pronunciationLocatorSchema).max(DIALOGUE_MAX_LOCATORS),
+    ),
+    seed: upstreamNullable(seedSchema),
     apply_text_normalization: z.enum(['auto', 'on', 'off']).default('auto'),
     output_format: speechOutputFormatSchema.default(DEFAULT_OUTPUT_FORMAT),
+    /**
+     * false = zero-retention mode (enterprise only), a query parameter; sent only when false.
+     * No default, so requests without it keep the fingerprints (and cache) they had before it.
+     */
+    enable_logging: z.boolean().optional(),
   })
   .strict();
 

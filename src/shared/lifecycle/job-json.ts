@@ -32,7 +32,7 @@ export async function writeJobJson(
     request: record.request,
     seed: record.seed,
     fingerprint: record.fingerprint,
-    model: 'model_id' in record.request.params ? record.request.params.model_id : null,
+    model: ('model_id' in record.request.params ? record.request.params.model_id : null) ?? null,
     input: record.input && { sha256: record.input.sha256, bytes: record.input.bytes },
     cache: record.cache,
     upstream: record.upstream,

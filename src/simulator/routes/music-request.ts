@@ -7,6 +7,7 @@ import { pydanticIssues } from './music-pydantic.ts';
 import {
   MUSIC_OUTPUT_FORMATS,
   composeBodySchema,
+  defaultMusicModel,
   planBodySchema,
   planSchemaFor,
   resolveMusicFormat,
@@ -63,8 +64,8 @@ export function parseComposeRequest(query: URLSearchParams, body: unknown): Comp
   if (!parsed.success) issues.issues.push(...pydanticIssues(parsed.error.issues, ['body']));
   if (!parsed.success || formatName === undefined) throw invalid(issues.issues);
   const fields = parsed.data;
-  const model = fields.model_id ?? 'music_v1';
   const plan = fields.composition_plan ?? null;
+  const model = fields.model_id ?? defaultMusicModel(plan);
   checkModes(fields, issues);
   const checked =
     plan === null ? null : checkPlan(plan, model, ['body', 'composition_plan'], issues);
@@ -104,8 +105,8 @@ export function parsePlanRequest(body: unknown): PlanRequest {
   const issues = new IssueCollector();
   const parsed = planBodySchema.safeParse(body, { reportInput: true });
   if (!parsed.success) throw invalid(pydanticIssues(parsed.error.issues, ['body']));
-  const model = parsed.data.model_id ?? 'music_v1';
   const source = parsed.data.source_composition_plan ?? null;
+  const model = parsed.data.model_id ?? defaultMusicModel(source);
   const checked =
     source === null ? null : checkPlan(source, model, ['body', 'source_composition_plan'], issues);
   if (issues.issues.length > 0) throw invalid(issues.issues);

@@ -102,6 +102,16 @@ export type ChunkPlan = z.infer<typeof chunkPlanSchema>;
 
 export type SimPlan = SectionPlan | ChunkPlan;
 
+/**
+ * The model of a request that names none. Since the upstream stopped wanting a default
+ * `model_id`, a plan's shape picks the family (`chunks`: music_v2); otherwise music_v1.
+ */
+export function defaultMusicModel(plan: unknown): MusicModel {
+  const isChunks =
+    typeof plan === 'object' && plan !== null && 'chunks' in plan && !('sections' in plan);
+  return isChunks ? 'music_v2' : 'music_v1';
+}
+
 /** The plan schema for `model`: the upstream reads the plan as the model's shape. */
 export function planSchemaFor(model: MusicModel): z.ZodType<SimPlan> {
   return model === 'music_v1' ? sectionPlanSchema : chunkPlanSchema;
@@ -117,6 +127,10 @@ export const composeBodySchema = z.object({
   respect_sections_durations: z.boolean().optional(),
   store_for_inpainting: z.boolean().optional(),
   seed: int.min(0).max(2_147_483_647).nullable().optional(),
+  /** Word timestamps in the detailed response (newer than the seed page). */
+  with_timestamps: z.boolean().optional(),
+  /** C2PA content credentials on the audio (newer than the seed page). */
+  sign_with_c2pa: z.boolean().optional(),
 });
 
 /** Body of `POST /v1/music/plan`. */

@@ -1,3 +1,4 @@
+import { assumedMusicModel } from '../../shared/jobs/composition-plan.ts';
 import { resolveMusicOutputFormat } from '../../shared/jobs/music.ts';
 import { storeDetailedResponse } from '../music/detailed-response.ts';
 import { composeBody } from '../music/compose-body.ts';
@@ -32,7 +33,8 @@ export const music: JobDefinition<'music'> = {
       accept: request.options.detailed ? 'multipart/mixed' : 'audio/*',
     });
     // `auto` stores as what the upstream picks for the model (always an mp3).
-    const format = resolveMusicOutputFormat(params.output_format, params.model_id);
+    const model = assumedMusicModel(params.model_id, params.composition_plan);
+    const format = resolveMusicOutputFormat(params.output_format, model);
     if (request.options.detailed) {
       const outputs = await storeDetailedResponse(context, response, format);
       return { outputs, endpoint: upstreamPath(request) };

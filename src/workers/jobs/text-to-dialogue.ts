@@ -16,7 +16,7 @@ const ENDPOINTS = {
 
 /** The JSON body: every upstream field given, and the seed always (fixed at intake if absent). */
 function bodyOf(params: Request['params'], seed: number | null): Record<string, unknown> {
-  const { output_format: _query, seed: _seed, ...body } = params;
+  const { output_format: _format, enable_logging: _logging, seed: _seed, ...body } = params;
   return seed === null ? body : { ...body, seed };
 }
 
@@ -83,7 +83,11 @@ export const textToDialogue: JobDefinition<'text_to_dialogue'> = {
     const json = JSON.stringify(bodyOf(params, context.seed));
     const response = await context.callUpstream({
       path: textToDialogue.endpoint(request),
-      query: { output_format: params.output_format },
+      query: {
+        output_format: params.output_format,
+        // Sent only when switching zero-retention on: true is the upstream default.
+        enable_logging: params.enable_logging === false ? 'false' : undefined,
+      },
       body: {
         contentType: 'application/json',
         contentLength: Buffer.byteLength(json),

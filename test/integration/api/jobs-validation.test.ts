@@ -33,8 +33,8 @@ const cases: Case[] = [
     fields: ['params.voice_id'],
   },
   {
-    name: 'model_id unknown',
-    mutate: (r) => ((r.params.model_id = 'eleven_v3'), r),
+    name: 'model_id malformed',
+    mutate: (r) => ((r.params.model_id = 'eleven v3'), r),
     fields: ['params.model_id'],
   },
   {

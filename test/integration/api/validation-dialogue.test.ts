@@ -91,24 +91,21 @@ const cases: { name: string; mutate: (r: Request) => unknown; fields: string[] }
     fields: ['params.inputs'],
   },
   {
-    name: 'model_id unknown',
-    mutate: (r) => ((r.params.model_id = 'eleven_multilingual_v2'), r),
+    // Newer model ids and any language code pass through (the upstream decides); only what
+    // cannot be one is refused.
+    name: 'model_id malformed',
+    mutate: (r) => ((r.params.model_id = 'eleven v3'), r),
     fields: ['params.model_id'],
   },
   {
-    name: 'language_code not ISO 639-1',
-    mutate: (r) => ((r.params.language_code = 'eng'), r),
+    name: 'language_code empty',
+    mutate: (r) => ((r.params.language_code = ''), r),
     fields: ['params.language_code'],
   },
   {
-    name: 'language_code unknown pair',
-    mutate: (r) => ((r.params.language_code = 'xx'), r),
-    fields: ['params.language_code'],
-  },
-  {
-    name: 'language_code upper case',
-    mutate: (r) => ((r.params.language_code = 'EN'), r),
-    fields: ['params.language_code'],
+    name: 'enable_logging not a boolean',
+    mutate: (r) => ((r.params.enable_logging = 'no'), r),
+    fields: ['params.enable_logging'],
   },
   {
     name: 'settings.similarity_boost',
@@ -254,6 +251,38 @@ describe('POST /v1/jobs validation: text_to_dialogue', () => {
     });
     expect(job.request.options).toEqual({ stream: false, with_timestamps: true });
     expect(job.seed).toBe(4_294_967_295);
+  });
+
+  it('passes through what a newer upstream may accept: model ids, language codes, nulls', async () => {
+    const request = validRequest();
+    Object.assign(request.params, {
+      model_id: 'eleven_v4_preview',
+      language_code: 'pt-BR',
+      settings: { stability: null },
+      pronunciation_dictionary_locators: [{ pronunciation_dictionary_id: 'a', version_id: null }],
+      seed: null,
+      enable_logging: false,
+    });
+    const response = await api.call({ method: 'POST', url: '/v1/jobs', payload: request });
+    expect(response.statusCode, response.body).toBe(202);
+    const job = response.json<{ request: { params: Record<string, unknown> }; seed: number }>();
+    // Null reads as absent: the seed is fixed as for a request without one.
+    expect(job.request.params).toMatchObject({
+      model_id: 'eleven_v4_preview',
+      language_code: 'pt-BR',
+      settings: {},
+      pronunciation_dictionary_locators: [{ pronunciation_dictionary_id: 'a' }],
+      enable_logging: false,
+      seed: job.seed,
+    });
+    const nulls = validRequest();
+    Object.assign(nulls.params, {
+      language_code: null,
+      settings: null,
+      pronunciation_dictionary_locators: null,
+    });
+    const accepted = await api.call({ method: 'POST', url: '/v1/jobs', payload: nulls });
+    expect(accepted.statusCode, accepted.body).toBe(202);
   });
 
   it('fixes a uint32 seed when none is given', async () => {

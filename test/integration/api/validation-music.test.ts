@@ -117,9 +117,9 @@ const cases: Case[] = [
     fields: ['params.force_instrumental'],
   },
   {
-    name: 'music: unknown model',
+    name: 'music: malformed model id',
     base: promptMusic,
-    mutate: set({ model_id: 'music_v3' }),
+    mutate: set({ model_id: 'music v3' }),
     fields: ['params.model_id'],
   },
   {
@@ -167,7 +167,7 @@ const cases: Case[] = [
   {
     name: 'music: chunks plan for music_v1',
     base: planMusic,
-    mutate: set({ composition_plan: { chunks: [chunk()] } }),
+    mutate: set({ model_id: 'music_v1', composition_plan: { chunks: [chunk()] } }),
     fields: ['params.composition_plan'],
   },
   {
@@ -308,7 +308,7 @@ const cases: Case[] = [
   {
     name: 'music_plan: source plan of the wrong shape',
     base: plan,
-    mutate: set({ source_composition_plan: { chunks: [chunk()] } }),
+    mutate: set({ model_id: 'music_v1', source_composition_plan: { chunks: [chunk()] } }),
     fields: ['params.source_composition_plan'],
   },
   {

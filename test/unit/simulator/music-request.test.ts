@@ -108,7 +108,7 @@ describe('simulated music compose validation', () => {
     ],
     [
       'a chunks plan for music_v1',
-      { composition_plan: v2Plan },
+      { model_id: 'music_v1', composition_plan: v2Plan },
       '',
       [
         { loc: ['body', 'composition_plan', 'positive_global_styles'], type: 'missing' },

@@ -38,7 +38,8 @@ function problems(params: Params, options: Params = {}): string[] {
 describe('music request schema', () => {
   it('normalizes a prompt request with the upstream defaults', () => {
     const parsed = musicRequestSchema.parse({ type: 'music', params: { prompt: 'lofi' } });
-    expect(parsed.params).toEqual({ prompt: 'lofi', model_id: 'music_v1', output_format: 'auto' });
+    // No model_id filled in: the upstream picks its own when none is sent.
+    expect(parsed.params).toEqual({ prompt: 'lofi', output_format: 'auto' });
     expect(parsed.options).toEqual({ stream: false, detailed: false });
     expect(musicRequestSchema.parse(parsed)).toEqual(parsed); // a stored record re-parses as itself
   });
@@ -91,9 +92,36 @@ describe('music request schema', () => {
     ],
     ['a prompt over 4,100 characters', { prompt: 'x'.repeat(4_101) }, {}, ['params.prompt']],
     ['an empty prompt', { prompt: '' }, {}, ['params.prompt']],
-    ['an unknown model', { prompt: 'x', model_id: 'music_v9' }, {}, ['params.model_id']],
+    ['a newer model, passed through', { prompt: 'x', model_id: 'music_v9' }, {}, []],
+    ['a malformed model id', { prompt: 'x', model_id: 'music v9!' }, {}, ['params.model_id']],
+    [
+      'null where the upstream allows it',
+      { prompt: 'x', seed: null, music_length_ms: null },
+      {},
+      [],
+    ],
+    ['with_timestamps on detailed', { prompt: 'x', with_timestamps: true }, { detailed: true }, []],
+    [
+      'with_timestamps elsewhere',
+      { prompt: 'x', with_timestamps: true },
+      {},
+      ['params.with_timestamps'],
+    ],
+    ['sign_with_c2pa', { prompt: 'x', sign_with_c2pa: true }, { stream: true }, []],
+    ['a chunks plan without a model', { composition_plan: v2Plan() }, {}, []],
+    [
+      'a chunks plan for music_v2_5',
+      { model_id: 'music_v2_5', composition_plan: v2Plan() },
+      {},
+      [],
+    ],
     ['wav output', { prompt: 'x', output_format: 'wav_44100' }, {}, ['params.output_format']],
-    ['a chunks plan for music_v1', { composition_plan: v2Plan() }, {}, ['params.composition_plan']],
+    [
+      'a chunks plan for music_v1',
+      { model_id: 'music_v1', composition_plan: v2Plan() },
+      {},
+      ['params.composition_plan'],
+    ],
     [
       'a sections plan for music_v2',
       { model_id: 'music_v2', composition_plan: v1Plan() },
@@ -339,10 +367,11 @@ describe('music_plan request schema', () => {
     ['a length over 10 min', { prompt: 'x', music_length_ms: 600_001 }, ['params.music_length_ms']],
     [
       'a source plan of the wrong shape',
-      { prompt: 'x', source_composition_plan: v2Plan() },
+      { prompt: 'x', model_id: 'music_v1', source_composition_plan: v2Plan() },
       ['params.source_composition_plan'],
     ],
-    ['an unknown model', { prompt: 'x', model_id: 'v3' }, ['params.model_id']],
+    ['a newer model, passed through', { prompt: 'x', model_id: 'v3' }, []],
+    ['a malformed model id', { prompt: 'x', model_id: 'v 3' }, ['params.model_id']],
   ])('%s', (_name, params, expected) => {
     expect(planProblems(params)).toEqual(expected);
   });

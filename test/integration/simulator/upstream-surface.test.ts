@@ -1,0 +1,107 @@
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type RunningSimulator } from '../../../src/simulator/index.ts';
+import { submit, waitFinished } from '../e2e/e2e-helpers.ts';
+import { SIMULATOR_KEY, startTestService, type TestService } from '../e2e/service-harness.ts';
+
+interface Seen {
+  url: string;
+  body: string;
+}
+
+/** A pass-through in front of the simulator that keeps each request's URL and body. */
+async function startRecorder(
+  target: string,
+): Promise<{ url: string; seen: Seen[]; server: Server }> {
+  const upstream = new URL(target);
+  const seen: Seen[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      seen.push({ url: req.url ?? '', body: body.toString('utf8') });
+      const outgoing = httpRequest(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+        },
+        (response) => {
+          res.writeHead(response.statusCode ?? 502, response.headers);
+          response.pipe(res);
+        },
+      );
+      outgoing.on('error', () => res.destroy());
+      outgoing.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, server };
+}
+
+describe('the upstream surface reaches the upstream (simulator)', () => {
+  let simulator: RunningSimulator;
+  let recorder: Awaited<ReturnType<typeof startRecorder>>;
+  let service: TestService;
+  beforeAll(async () => {
+    simulator = await startSimulator({ apiKey: SIMULATOR_KEY, port: 0, host: '127.0.0.1' });
+    recorder = await startRecorder(simulator.url);
+    service = await startTestService({
+      storage: 'file',
+      env: { ELEVENLABS_BASE_URL: recorder.url },
+    });
+  });
+  afterAll(async () => {
+    await service?.stop();
+    recorder?.server.closeAllConnections();
+    await new Promise((resolve) => recorder?.server.close(resolve));
+    await simulator?.close();
+  });
+
+  it('sends dialogue enable_logging=false as a query parameter, language codes and nulls as accepted', async () => {
+    const job = await submit(service, {
+      type: 'text_to_dialogue',
+      params: {
+        inputs: [{ text: 'Zero retention, please.', voice_id: 'JBFqnCBsd6RMkjVDRZzb' }],
+        language_code: 'pt-BR',
+        settings: null,
+        enable_logging: false,
+        output_format: 'pcm_16000',
+      },
+    });
+    expect((await waitFinished(service, job.id)).status).toBe('succeeded');
+    const call = recorder.seen.find((s) => s.url.startsWith('/v1/text-to-dialogue'));
+    const query = new URL(call!.url, 'http://x').searchParams;
+    expect(query.get('enable_logging')).toBe('false');
+    const body = JSON.parse(call!.body) as Record<string, unknown>;
+    expect(body).toMatchObject({ language_code: 'pt-BR' });
+    expect(body).not.toHaveProperty('enable_logging');
+    expect(body).not.toHaveProperty('settings');
+  });
+
+  it('sends music with_timestamps and sign_with_c2pa, and no model_id when none was named', async () => {
+    const job = await submit(service, {
+      type: 'music',
+      params: {
+        prompt: 'calm piano',
+        music_length_ms: 3_000,
+        with_timestamps: true,
+        sign_with_c2pa: true,
+      },
+      options: { detailed: true },
+    });
+    expect((await waitFinished(service, job.id)).status).toBe('succeeded');
+    const call = recorder.seen.find((s) => s.url.startsWith('/v1/music/detailed'));
+    const body = JSON.parse(call!.body) as Record<string, unknown>;
+    expect(body).toMatchObject({
+      prompt: 'calm piano',
+      with_timestamps: true,
+      sign_with_c2pa: true,
+    });
+    expect(body).not.toHaveProperty('model_id');
+  });
+});
