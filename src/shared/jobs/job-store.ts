@@ -96,7 +96,8 @@ export class JobStore {
   }
 
   async get(id: string): Promise<JobRecord | null> {
-    return recordOf(await this.redis.hgetall(this.keys.job(id)));
+    const fields = await this.redis.hgetall(this.keys.job(id));
+    return Object.keys(fields).length === 0 ? null : decodeJobRecord(fields);
   }
 
   /** The job when it exists and belongs to `owner`; null otherwise (others' jobs are 404). */
@@ -136,34 +137,22 @@ export class JobStore {
   }
 
   /**
-   * Adds a {@link transition} to a pipeline or transaction of the caller's, whose connection
-   * defined `transitionScript` (lua-scripts.ts); its reply is read with {@link transitionOutcome}.
+   * Adds a {@link transition} (without fence) to a transaction of the caller's; its reply is
+   * read with {@link transitionOutcome}.
    */
   addTransition(
     pipeline: ChainableCommander,
     id: string,
     from: readonly JobStatus[],
     patch: JobPatch,
-    fence: string | null = null,
   ): void {
     const args = Object.entries(encodeFields(patch)).flat();
     addScript(
       pipeline,
       transitionScript,
       [this.keys.job(id)],
-      [
-        JSON.stringify(from.map((s) => JSON.stringify(s))),
-        fence === null ? '' : JSON.stringify(fence),
-        this.keys.tenantPrefix,
-        id,
-        ...args,
-      ],
+      [JSON.stringify(from.map((s) => JSON.stringify(s))), '', this.keys.tenantPrefix, id, ...args],
     );
-  }
-
-  /** Adds a {@link get} to a pipeline of the caller's; its reply is read with {@link recordOf}. */
-  addGet(pipeline: ChainableCommander, id: string): void {
-    pipeline.hgetall(this.keys.job(id));
   }
 
   /**
@@ -236,15 +225,10 @@ export class JobStore {
     const replies = (await pipeline.exec()) ?? [];
     return replies.map(([error, fields]) => {
       if (error) throw error;
-      return recordOf(fields);
+      const hash = fields as Record<string, string>;
+      return Object.keys(hash).length === 0 ? null : decodeJobRecord(hash);
     });
   }
-}
-
-/** A job hash's HGETALL reply, as a record; null when the job does not exist. */
-export function recordOf(reply: unknown): JobRecord | null {
-  const fields = reply as Record<string, string>;
-  return Object.keys(fields).length === 0 ? null : decodeJobRecord(fields);
 }
 
 /** A transition script's reply, as a result. */

@@ -1,4 +1,3 @@
-import type { ChainableCommander } from 'ioredis';
 import type { Redis } from '../redis/connections.ts';
 import type { RedisKeys } from '../redis/keys.ts';
 import type { UpstreamCallRecord } from '../usage/usage.ts';
@@ -45,44 +44,14 @@ export class AttemptLog {
     await this.redis.rpush(this.keys.jobAttempts(jobId), JSON.stringify(entry));
   }
 
-  /** Adds {@link append} to a pipeline of the caller's. */
-  addAppend(pipeline: ChainableCommander, jobId: string, entry: AttemptEntry): void {
-    pipeline.rpush(this.keys.jobAttempts(jobId), JSON.stringify(entry));
+  async read(jobId: string): Promise<AttemptEntry[]> {
+    const raw = await this.redis.lrange(this.keys.jobAttempts(jobId), 0, -1);
+    return raw.map((line) => JSON.parse(line) as AttemptEntry);
   }
 
-  /** The job's attempts and upstream calls, oldest first: what job.json copies. */
-  async history(jobId: string): Promise<JobHistory> {
-    const pipeline = this.redis.pipeline();
-    this.addHistoryReads(pipeline, jobId);
-    return parseHistory(await pipeline.exec(), 0);
+  /** Every upstream call of the job, oldest first (none for jobs from before the ledger). */
+  async calls(jobId: string): Promise<UpstreamCallRecord[]> {
+    const raw = await this.redis.lrange(this.keys.jobCalls(jobId), 0, -1);
+    return raw.map((line) => JSON.parse(line) as UpstreamCallRecord);
   }
-
-  /**
-   * Adds the two reads of {@link history} to a pipeline of the caller's (so a finish reads them
-   * in the round trip that writes its intent); {@link parseHistory} reads their replies.
-   */
-  addHistoryReads(pipeline: ChainableCommander, jobId: string): void {
-    pipeline.lrange(this.keys.jobAttempts(jobId), 0, -1);
-    // None for jobs from before the usage ledger.
-    pipeline.lrange(this.keys.jobCalls(jobId), 0, -1);
-  }
-}
-
-/** What job.json copies from Redis besides the record. */
-export interface JobHistory {
-  attempts: AttemptEntry[];
-  calls: UpstreamCallRecord[];
-}
-
-/** The replies of {@link AttemptLog.addHistoryReads}, queued at `index` of the pipeline. */
-export function parseHistory(replies: [Error | null, unknown][] | null, index: number): JobHistory {
-  const lines = (offset: number): string[] => {
-    const [error, value] = replies?.[index + offset] ?? [new Error('no reply'), null];
-    if (error) throw error;
-    return value as string[];
-  };
-  return {
-    attempts: lines(0).map((line) => JSON.parse(line) as AttemptEntry),
-    calls: lines(1).map((line) => JSON.parse(line) as UpstreamCallRecord),
-  };
 }

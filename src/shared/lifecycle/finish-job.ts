@@ -4,19 +4,12 @@ import { crashPoint } from '../crash-points.ts';
 import { ServiceUnavailableError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { FinalStatus, FinishIntent, JobRecord } from '../jobs/job-record.ts';
-import { recordOf, transitionOutcome, type JobPatch, type JobStore } from '../jobs/job-store.ts';
-import { transitionScript } from '../jobs/job-scripts.ts';
+import type { JobPatch, JobStore } from '../jobs/job-store.ts';
 import type { JobStatus } from '../jobs/job-types.ts';
 import type { Logger } from '../logger.ts';
 import type { RedisKeys } from '../redis/keys.ts';
-import { defineScripts } from '../redis/lua-scripts.ts';
 import type { ObjectStorage } from '../storage/object-storage.ts';
-import {
-  parseHistory,
-  type AttemptEntry,
-  type AttemptLog,
-  type JobHistory,
-} from './attempt-log.ts';
+import type { AttemptLog } from './attempt-log.ts';
 import { writeJobJson } from './job-json.ts';
 import { jobJsonKey, sweepJobObjects } from './job-objects.ts';
 import { storeInCache } from './result-cache.ts';
@@ -54,8 +47,6 @@ export interface FinishRequest {
   runId: string | null;
   /** Record fields set with the status: outputs, upstream summary, error, cache, result… */
   patch: JobPatch;
-  /** The run's last attempt, appended to the job's log (whether or not the finish applies). */
-  attempt?: AttemptEntry;
 }
 
 /**
@@ -85,29 +76,18 @@ export async function finishJob(
     run_id: request.runId,
     patch: request.patch,
   };
-  // One round trip: the attempt, the intent, then the record and history the intent left
-  // (read behind it on the same connection, so they are what the intent saw).
-  defineScripts(deps.redis, transitionScript);
-  const pipeline = deps.redis.pipeline();
-  if (request.attempt) deps.attempts.addAppend(pipeline, id, request.attempt);
-  deps.jobs.addTransition(pipeline, id, request.from, { finishing: intent }, request.runId);
-  deps.jobs.addGet(pipeline, id);
-  deps.attempts.addHistoryReads(pipeline, id);
-  const replies = (await pipeline.exec()) ?? [];
-  const reply = (index: number): unknown => {
-    const [error, value] = replies[index] ?? [new Error('a finish read got no reply'), null];
-    if (error) throw error;
-    return value;
-  };
-  const first = request.attempt ? 1 : 0;
-  if (transitionOutcome(reply(first)).outcome !== 'applied') return null;
+  const prepared = await deps.jobs.transition(
+    id,
+    request.from,
+    { finishing: intent },
+    request.runId,
+  );
+  if (prepared.outcome !== 'applied') return null;
   crashPoint('finish-intent');
   try {
-    // The intent is on the record: from here every failure leaves the finish to complete later.
-    if (first === 1) reply(0);
-    const record = recordOf(reply(first + 1));
+    const record = await deps.jobs.get(id);
     if (!record?.finishing) return null;
-    return await completeFinish(deps, record, parseHistory(replies, first + 2));
+    return await completeFinish(deps, record);
   } catch (error) {
     throw new FinishPendingError(error);
   }
@@ -118,11 +98,7 @@ export async function finishJob(
  * next delivery of a job whose finisher died. Every step is idempotent and produces the same
  * thing whoever runs it, so running it twice, even at once, is safe.
  */
-export async function completeFinish(
-  deps: FinishDeps,
-  record: JobRecord,
-  history?: JobHistory,
-): Promise<JobRecord> {
+export async function completeFinish(deps: FinishDeps, record: JobRecord): Promise<JobRecord> {
   const intent = record.finishing;
   if (!intent) throw new Error(`job ${record.id} has no finish on its way`);
   const fields: JobPatch = {
@@ -135,7 +111,7 @@ export async function completeFinish(
     await storeInCache(deps.storage, finished);
     crashPoint('finish-cache-pointer');
   }
-  await writeJobJson(deps.storage, finished, history ?? (await deps.attempts.history(record.id)));
+  await writeJobJson(deps.storage, finished, deps.attempts);
   crashPoint('finish-job-json');
   await deps.jobs.commitFinish(record.id, intent.id, fields);
   crashPoint('finish-commit');
@@ -158,11 +134,8 @@ export async function afterFinish(deps: FinishDeps, record: JobRecord): Promise<
       deps.logger.info({ job_id: record.id, removed }, 'removed what uncommitted runs had written');
   }
   crashPoint('finish-sweep');
-  // Sent together (in this order on the connection): neither waits for the other's answer.
-  await Promise.all([
-    deps.redis.publish(deps.keys.jobFinishedChannel, record.id),
-    deps.events.finished(record),
-  ]);
+  await deps.redis.publish(deps.keys.jobFinishedChannel, record.id);
+  await deps.events.finished(record);
   crashPoint('finish-events');
 }
 
@@ -173,6 +146,6 @@ export async function afterFinish(deps: FinishDeps, record: JobRecord): Promise<
  */
 export async function recoverFinished(deps: FinishDeps, record: JobRecord): Promise<void> {
   if ((await deps.storage.head(jobJsonKey(record.id))) === null)
-    await writeJobJson(deps.storage, record, await deps.attempts.history(record.id));
+    await writeJobJson(deps.storage, record, deps.attempts);
   await afterFinish(deps, record);
 }

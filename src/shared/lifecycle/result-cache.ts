@@ -43,8 +43,6 @@ export async function storeInCache(storage: ObjectStorage, record: JobRecord): P
   };
   await storage.put(cacheKey(jobCacheScope(record), record.fingerprint), JSON.stringify(pointer), {
     contentType: 'application/json',
-    // A pointer lost in a power cut is a cache miss, never a wrong answer (see above).
-    durable: false,
   });
 }
 

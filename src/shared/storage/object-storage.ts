@@ -14,11 +14,6 @@ export interface PutOptions {
   signal?: AbortSignal;
   /** Refuse bodies larger than this: the write fails with PayloadTooLargeError, nothing stored. */
   maxBytes?: number;
-  /**
-   * False for an object whose loss in a power cut costs nothing (a cache pointer, a hint): the
-   * file driver then skips the fsync. Default true. Atomicity holds either way.
-   */
-  durable?: boolean;
 }
 
 export interface ObjectHead {
