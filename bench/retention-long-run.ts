@@ -21,6 +21,7 @@ import { loadConfig } from '../src/shared/config.ts';
 import { createLogger } from '../src/shared/logger.ts';
 import { startRedisServer } from '../src/shared/redis/redis-process.ts';
 import { startSimulator } from '../src/simulator/index.ts';
+import { encodeWav } from '../src/simulator/audio/encode-wav.ts';
 
 const { values } = parseArgs({
   options: {
@@ -39,23 +40,10 @@ const KEY = 'retention-long-run-key';
 
 /** 0.25 s of a 220 Hz tone, 16 kHz mono WAV: the input of every job. */
 function toneWav(): Buffer {
-  const samples = 4_000;
-  const b = Buffer.alloc(44 + samples * 2);
-  b.write('RIFF', 0);
-  b.writeUInt32LE(36 + samples * 2, 4);
-  b.write('WAVEfmt ', 8);
-  b.writeUInt32LE(16, 16);
-  b.writeUInt16LE(1, 20);
-  b.writeUInt16LE(1, 22);
-  b.writeUInt32LE(16_000, 24);
-  b.writeUInt32LE(32_000, 28);
-  b.writeUInt16LE(2, 32);
-  b.writeUInt16LE(16, 34);
-  b.write('data', 36);
-  b.writeUInt32LE(samples * 2, 40);
-  for (let i = 0; i < samples; i++)
-    b.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 220 * i) / 16_000)), 44 + i * 2);
-  return b;
+  const samples = Int16Array.from({ length: 4_000 }, (_, i) =>
+    Math.round(8000 * Math.sin((2 * Math.PI * 220 * i) / 16_000)),
+  );
+  return encodeWav(samples, 16_000);
 }
 
 async function folderSize(dir: string): Promise<{ objects: number; bytes: number }> {
