@@ -130,13 +130,14 @@ export function expandItem(
 
 /**
  * `<last segment>=<value>` for short plain values (strings, numbers, booleans within the
- * custom_id alphabet, no `/`), else `<last segment>=@<index>`; `@<index>` for the whole axis
+ * custom_id alphabet, no `/`, not starting with `@`), else `<last segment>=@<index>`; `@<index>` for the whole axis
  * when two plain values would read the same (`1` and `"1"`), so labels stay unique.
  */
 function axisLabels(segments: string[], values: unknown[]): string[] {
   const name = segments[segments.length - 1] as string;
   const plain = values.map(plainLabel);
-  const unique = new Set(plain).size === plain.length;
+  const shown = plain.filter((label) => label !== null);
+  const unique = new Set(shown).size === shown.length;
   return values.map((_, index) => `${name}=${(unique && plain[index]) || `@${index}`}`);
 }
 
@@ -144,7 +145,10 @@ function plainLabel(value: unknown): string | null {
   if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')
     return null;
   const text = String(value);
-  return text.length <= MAX_LABEL_LENGTH && PLAIN_LABEL.test(text) ? text : null;
+  // Never `@…` itself: that form is the index label's.
+  return text.length <= MAX_LABEL_LENGTH && PLAIN_LABEL.test(text) && !text.startsWith('@')
+    ? text
+    : null;
 }
 
 function writeAt(target: Record<string, unknown>, segments: string[], value: unknown): void {
