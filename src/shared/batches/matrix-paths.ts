@@ -7,7 +7,7 @@ import { jobRequestSchema } from '../jobs/job-request.ts';
  * refused by the matrix's own name, before a thousand expanded items each report it.
  */
 
-type Schema = z.core.$ZodType;
+export type Schema = z.core.$ZodType;
 
 const requestSchemas = new Map<string, Schema>(
   jobRequestSchema.options.map((schema) => [schema.shape.type.value, schema]),
@@ -18,14 +18,23 @@ const requestSchemas = new Map<string, Schema>(
  * also true for a type we do not know, whose own validation refuses it by name.
  */
 export function pathFitsType(type: unknown, segments: readonly string[]): boolean {
+  const schemas = schemasAt(type, segments);
+  return schemas === null || schemas.length > 0;
+}
+
+/**
+ * The schemas a value at `segments` of a `type` request must fit (wrappers looked through; an
+ * empty list when the type has no such field), or null for a type we do not know.
+ */
+export function schemasAt(type: unknown, segments: readonly string[]): Schema[] | null {
   const root = typeof type === 'string' ? requestSchemas.get(type) : undefined;
-  if (!root) return true;
+  if (!root) return null;
   let candidates: Schema[] = [root];
   for (const segment of segments) {
     candidates = candidates.flatMap((schema) => leaves(schema).flatMap((s) => child(s, segment)));
-    if (candidates.length === 0) return false;
+    if (candidates.length === 0) return [];
   }
-  return true;
+  return candidates.flatMap(leaves);
 }
 
 /** The schemas a value must fit, wrappers (optional, default, pipes, unions…) looked through. */
