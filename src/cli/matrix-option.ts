@@ -1,7 +1,8 @@
 import { InvalidArgumentError } from 'commander';
 import { z } from 'zod';
-import type { Matrix } from '../shared/batches/matrix.ts';
-import { schemasAt } from '../shared/batches/matrix-paths.ts';
+import { matrixAxes, type Matrix } from '../shared/batches/matrix.ts';
+import { pathFitsType, schemasAt } from '../shared/batches/matrix-paths.ts';
+import { UsageError } from './cli-errors.ts';
 import { coerceCell } from './manifest/coerce-cells.ts';
 
 /**
@@ -36,6 +37,20 @@ export function typedMatrix(matrix: Matrix, type: unknown): Matrix {
       return [path, values.map((value) => typed(value, schemas))];
     }),
   );
+}
+
+/**
+ * Refuses, before anything is uploaded, a matrix the service would refuse: axes it cannot
+ * use, and paths that are not a field of some manifest item's type.
+ */
+export function checkMatrix(matrix: Matrix, types: Iterable<unknown>): void {
+  const { axes, problems } = matrixAxes(matrix);
+  const lines = problems.map((p) => `${p.field}: ${p.message}`);
+  for (const type of new Set(types))
+    for (const axis of axes)
+      if (!pathFitsType(type, axis.segments))
+        lines.push(`--matrix ${axis.path}: is not a field of ${String(type)} items`);
+  if (lines.length) throw new UsageError('The --matrix cannot apply to this manifest.', lines);
 }
 
 function typed(value: unknown, schemas: z.core.$ZodType[]): unknown {

@@ -3,7 +3,7 @@ import { dirname, extname, resolve } from 'node:path';
 import { mergeDefaults } from '../../shared/batches/item-defaults.ts';
 import type { Matrix } from '../../shared/batches/matrix.ts';
 import { ManifestError, UsageError } from '../cli-errors.ts';
-import { typedMatrix } from '../matrix-option.ts';
+import { checkMatrix, typedMatrix } from '../matrix-option.ts';
 import { readCsvManifest } from './csv-manifest.ts';
 import { readJsonlManifest } from './jsonl-manifest.ts';
 import { isPlainObject } from './manifest-entry.ts';
@@ -31,6 +31,11 @@ export async function readManifest(
   const text = await readText(path, 'manifest');
   const read = format === 'csv' ? readCsvManifest(text) : readJsonlManifest(text);
   if (read.problems.length) throw new ManifestError(file, read.problems);
+  if (matrix)
+    checkMatrix(
+      matrix,
+      read.entries.map((entry) => mergeDefaults(defaults ?? {}, entry.item).type),
+    );
   const first = read.entries[0];
   const typed =
     matrix && first ? typedMatrix(matrix, mergeDefaults(defaults ?? {}, first.item).type) : matrix;
