@@ -167,7 +167,12 @@ function writeAt(target: Record<string, unknown>, segments: string[], value: unk
 
 /** Defined, not assigned: a key from JSON stays data, never a setter. */
 function define(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  Object.defineProperty(target, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
 }
 
 function firstDuplicate(keys: string[]): number | null {

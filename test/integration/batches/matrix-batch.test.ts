@@ -20,7 +20,10 @@ describe('matrix batches', () => {
       storage: 'file',
       env: { ELEVENLABS_BASE_URL: recorder.url },
     });
-    clips = [await upload(service, sineWav(0.25, 16_000, 440)), await upload(service, sineWav(0.25, 16_000, 660))];
+    clips = [
+      await upload(service, sineWav(0.25, 16_000, 440)),
+      await upload(service, sineWav(0.25, 16_000, 660)),
+    ];
   });
   afterAll(async () => {
     await service?.stop();

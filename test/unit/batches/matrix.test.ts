@@ -88,7 +88,7 @@ describe('matrix expansion', () => {
     expect(matrixAxes({}).problems[0]).toMatchObject({ field: 'matrix', code: 'too_small' });
     const { problems } = matrixAxes({
       'params.voice_id': [],
-      'voice_id': ['a'],
+      voice_id: ['a'],
       'params.__proto__.x': ['a'],
       'params.seed': [1, 2, 1],
       'params..x': ['a'],
