@@ -29,10 +29,11 @@ export const jobSchema = jobViewSchema.extend({
 export type Job = z.infer<typeof jobSchema>;
 export type JobOutput = z.infer<typeof jobOutputSchema>;
 
-/** `usage` and `estimate` optional: servers from before them do not send them. */
+/** `usage`, `estimate` and `matrix` optional: servers from before them do not send them. */
 export const batchSchema = batchViewSchema.extend({
   usage: usageSchema.optional(),
   estimate: batchViewSchema.shape.estimate.optional(),
+  matrix: batchViewSchema.shape.matrix.optional(),
 });
 export type Batch = z.infer<typeof batchSchema>;
 

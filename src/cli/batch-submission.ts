@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import type { Matrix } from '../shared/batches/matrix.ts';
 import { ApiError, CliError, EXIT } from './cli-errors.ts';
 import type { Manifest } from './manifest/read-manifest.ts';
 
@@ -9,6 +10,8 @@ export interface BatchShapeOptions {
   name?: string | undefined;
   /** The batch budget (`max_characters`). */
   maxCharacters?: number | undefined;
+  /** `--matrix` axes as given (text values; the manifest's reading types them). */
+  matrix?: Matrix | undefined;
 }
 
 /** The `POST /v1/batches` body a manifest and the options make. */
@@ -22,6 +25,7 @@ export function batchSubmission(
     ...(defaults && { defaults }),
     ...(options.seed !== undefined && { seed: options.seed }),
     ...(options.maxCharacters !== undefined && { max_characters: options.maxCharacters }),
+    ...(manifest.matrix && { matrix: manifest.matrix }),
     name: options.name ?? basename(manifest.file),
   };
 }

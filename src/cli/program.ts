@@ -7,6 +7,7 @@ import { downloadCommand, type DownloadOptions } from './commands/download.ts';
 import { batchesCommand, jobCommand, statusCommand, type BatchesOptions } from './commands/show.ts';
 import { estimateCommand, type EstimateOptions } from './commands/estimate.ts';
 import { submitCommand, type SubmitOptions } from './commands/submit.ts';
+import { parseMatrixOption } from './matrix-option.ts';
 
 /** Where a program writes and what it reads: the real process, or a test's. */
 export interface ProgramIo {
@@ -63,6 +64,7 @@ function addSubmit(program: Command, run: Runner): void {
     .option('--seed <n>', 'batch seed: each item seed derives from it and its custom_id', parseSeed)
     .option('--name <name>', 'batch name (default: the manifest file name)')
     .addOption(maxCharactersOption())
+    .addOption(matrixOption())
     .option('--wait', 'follow the batch until every item has finished', false)
     .option('--out <dir>', 'save outputs into DIR/<custom_id>/ as items finish (implies --wait)')
     .option('--json', 'print the batch as JSON on stdout (progress goes to stderr)', false)
@@ -80,6 +82,7 @@ function addSubmit(program: Command, run: Runner): void {
     .option('--seed <n>', 'batch seed, as submit takes it', parseSeed)
     .option('--name <name>', 'batch name, as submit takes it')
     .addOption(maxCharactersOption())
+    .addOption(matrixOption())
     .option('--json', 'print the estimate as JSON', false)
     .action(
       run((ctx, [file], options) =>
@@ -134,6 +137,13 @@ function maxCharactersOption(): Option {
     '--max-characters <n>',
     'batch budget: no new upstream call once its usage reaches N characters (resume raises it)',
   ).argParser(parsePositiveInt);
+}
+
+function matrixOption(): Option {
+  return new Option(
+    '--matrix <path=values>',
+    'run every item once per value, e.g. params.voice_id=a,b,c (repeat per axis; custom_ids get /voice_id=a)',
+  ).argParser(parseMatrixOption);
 }
 
 function pollIntervalOption(): Option {

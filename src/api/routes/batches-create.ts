@@ -32,7 +32,7 @@ export interface BatchCreateRoutesOptions {
 }
 
 /**
- * `POST /v1/batches`: a JSON body `{items, defaults, seed, webhook, metadata, name}`, or an
+ * `POST /v1/batches`: a JSON body `{items, defaults, matrix, seed, webhook, metadata, name}`, or an
  * NDJSON body (one job request per line) with the batch fields as query parameters. Its own
  * body parsers, in this plugin's scope only: bodies up to MAX_BATCH_BODY_BYTES (the rest of
  * the API keeps its 1 MiB), NDJSON parsed line by line as it streams in, and the raw bytes
@@ -75,7 +75,8 @@ export const batchCreateRoutes: FastifyPluginCallbackZod<BatchCreateRoutesOption
       schema: {
         summary: 'Create a batch',
         description:
-          'JSON `{items, defaults?, seed?, webhook?, metadata?, name?}`, or `application/x-ndjson` (one job request per line; batch fields as query parameters). ' +
+          'JSON `{items, defaults?, matrix?, seed?, webhook?, metadata?, name?}`, or `application/x-ndjson` (one job request per line; batch fields as query parameters). ' +
+          '`matrix` runs every item once per combination of its axes’ values (custom_id suffixed per axis; the item limit counts combinations). ' +
           'Every item is validated first (422 lists problems by `items[i]` and custom_id); nothing is stored unless all pass. `?dry_run=true` only validates. Optional `Idempotency-Key`.',
         tags: ['batches'],
         consumes: ['application/json', ...NDJSON_TYPES],

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import type { Matrix } from '../../shared/batches/matrix.ts';
 import { BadRequestError, PayloadTooLargeError, ValidationError } from '../../shared/errors.ts';
 
 /** Media types read as one job request per line. */
@@ -78,6 +79,7 @@ export interface BatchQueryFields {
   webhook_url?: string | undefined;
   metadata?: Record<string, unknown> | undefined;
   defaults?: Record<string, unknown> | undefined;
+  matrix?: Matrix | undefined;
 }
 
 /**

@@ -14,6 +14,7 @@ import { webhookProblems, type WebhookPolicy } from '../../shared/webhooks/webho
 import { resolveInputs } from './batch-inputs.ts';
 import { checkBatchUrls } from './batch-urls.ts';
 import { validateItems, type BatchItem } from './batch-items.ts';
+import { expandMatrix } from './batch-matrix.ts';
 import { BatchProblems } from './batch-problems.ts';
 import { itemRecord } from './batch-records.ts';
 import type { BatchDryRun, BatchSubmission } from './batch-schemas.ts';
@@ -75,6 +76,7 @@ export class BatchIntake {
       max_characters: submission.max_characters ?? null,
       estimate: { characters: estimate.characters, unknown_items: estimate.unknown_items },
       webhook_deliveries: [],
+      matrix: submission.matrix ?? null,
     };
     const context = {
       owner,
@@ -129,7 +131,20 @@ export class BatchIntake {
         code: 'not_allowed',
       });
     }
-    const requests = validateItems(submission.items, submission.defaults, policy, problems);
+    // A matrix expands first (defaults merged into each combination), then every combination
+    // is validated as an item of its own.
+    const expanded = submission.matrix
+      ? expandMatrix(
+          submission.items,
+          submission.defaults,
+          submission.matrix,
+          config.MAX_BATCH_ITEMS,
+          problems,
+        )
+      : null;
+    const requests = expanded
+      ? validateItems(expanded.items, undefined, policy, problems, expanded.itemField)
+      : validateItems(submission.items, submission.defaults, policy, problems);
     await checkBatchUrls(requests, submission.webhook, policy, this.deps.resolveHost, problems);
     const inputs = await resolveInputs(this.deps.uploads, owner, requests, problems);
     problems.throwIfAny();

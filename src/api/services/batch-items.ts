@@ -13,18 +13,20 @@ export type BatchItem = JobRequest & { custom_id: string };
  * Validates every item against the job request schema, `defaults` merged under it, and
  * returns the normalized requests (null for an invalid item). Each result replaces its raw
  * item in `items` as it goes, so a 50,000-item batch is held once, not twice. Problems go to
- * `problems`, named `items[i].<field>` with the item's custom_id in the message.
+ * `problems`, named `items[i].<field>` with the item's custom_id in the message (`itemField`
+ * names them otherwise: a matrix's expanded items by the item they came from).
  */
 export function validateItems(
   items: unknown[],
   defaults: Record<string, unknown> | undefined,
   policy: WebhookPolicy,
   problems: BatchProblems,
+  itemField: (index: number) => string = (index) => `items[${index}]`,
 ): (BatchItem | null)[] {
   const seen = new Map<string, number>();
   for (let index = 0; index < items.length; index++) {
     const raw = items[index];
-    const field = `items[${index}]`;
+    const field = itemField(index);
     items[index] = null;
     if (!isPlainObject(raw)) {
       problems.add(index, { field, message: 'must be a job request object', code: 'invalid_type' });
@@ -38,7 +40,7 @@ export function validateItems(
     if (first !== undefined) {
       problems.add(index, {
         field: `${field}.custom_id`,
-        message: `duplicates the custom_id of items[${first}]${label}`,
+        message: `duplicates the custom_id of ${itemField(first)}${label}`,
         code: 'duplicate_custom_id',
       });
     } else seen.set(customId, index);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { batchViewSchema } from '../../shared/batches/batch-record.ts';
+import { matrixSchema } from '../../shared/batches/matrix.ts';
 import { JOB_STATUSES, JOB_TYPES } from '../../shared/jobs/job-types.ts';
 import { metadataSchema, seedSchema } from '../../shared/jobs/request-envelope.ts';
 import { batchEstimateSchema } from '../../shared/usage/estimate.ts';
@@ -28,6 +29,7 @@ const batchFields = {
     .describe('Receives batch.completed (items get job events via their own or defaults.webhook)'),
   metadata: metadataSchema.optional(),
   name: z.string().min(1).max(200).optional(),
+  matrix: matrixSchema.optional(),
   max_characters: maxCharactersSchema
     .optional()
     .describe(
@@ -62,7 +64,7 @@ const jsonParam = <T extends z.ZodType>(schema: T) =>
 
 /**
  * `POST /v1/batches` query: `dry_run`, and for an NDJSON body (whose lines are the items) the
- * batch-level fields; `defaults` and `metadata` as JSON text.
+ * batch-level fields; `defaults`, `metadata` and `matrix` as JSON text.
  */
 export const batchCreateQuerySchema = z
   .object({
@@ -73,6 +75,7 @@ export const batchCreateQuerySchema = z
     webhook_url: z.string().max(2_048).optional(),
     metadata: jsonParam(metadataSchema).optional(),
     defaults: jsonParam(z.record(z.string(), z.unknown())).optional(),
+    matrix: jsonParam(matrixSchema).optional(),
   })
   .strict();
 export type BatchCreateQuery = z.infer<typeof batchCreateQuerySchema>;

@@ -22,7 +22,7 @@ export async function estimateCommand(
 ): Promise<ExitCode> {
   const say = options.json ? ctx.printError : ctx.print;
   const defaults = options.defaults ? await readDefaults(options.defaults) : undefined;
-  const manifest = await readManifest(file, defaults);
+  const manifest = await readManifest(file, defaults, options.matrix);
   const uploaded = await uploadInputs(ctx.client, manifest.items, () => undefined);
   if (uploaded) say(`Uploaded ${plural(uploaded, 'input file')} to measure them.`);
 
@@ -33,10 +33,14 @@ export async function estimateCommand(
   return EXIT.ok;
 }
 
-/** One row per item (its manifest line, custom_id, type, characters), then the total. */
+/**
+ * One row per item (its manifest line, custom_id, type, characters), then the total; with a
+ * matrix, one row per combination, each on the line of the item it came from.
+ */
 function estimateTable(manifest: Manifest, { estimate }: BatchDryRun): string[] {
+  const combinations = Object.values(manifest.matrix ?? {}).reduce((n, v) => n * v.length, 1);
   const rows = estimate.items.map(({ index, custom_id, characters }) => {
-    const item = manifest.items[index];
+    const item = manifest.items[Math.floor(index / combinations)];
     return [
       String(item?.line ?? index),
       custom_id ?? '–',

@@ -21,7 +21,7 @@ export async function submitCommand(
 ): Promise<ExitCode> {
   const say = options.json ? ctx.printError : ctx.print;
   const defaults = options.defaults ? await readDefaults(options.defaults) : undefined;
-  const manifest = await readManifest(file, defaults);
+  const manifest = await readManifest(file, defaults, options.matrix);
   say(`${file}: ${plural(manifest.items.length, 'item')}, all valid.`);
 
   const uploaded = await uploadInputs(ctx.client, manifest.items, () => undefined);

@@ -7,6 +7,7 @@ import { parseWithCellCoercion } from './coerce-cells.ts';
 import { classifyInput, PLACEHOLDER_UPLOAD_ID } from './input-ref.ts';
 import type { ManifestEntry } from './manifest-entry.ts';
 import { mergeDefaults } from '../../shared/batches/item-defaults.ts';
+import { expandItem, matrixAxes, type Matrix } from '../../shared/batches/matrix.ts';
 
 /** A manifest item that passed validation, ready to send once its input is uploaded. */
 export interface PreparedItem {
@@ -22,12 +23,22 @@ export interface PreparedItem {
  * Checks every entry the way the intake will (defaults merged under it, the job request
  * schema, unique custom_ids), plus what only the CLI can check: that local input files exist.
  * Every problem is collected with its line number; the caller submits nothing unless none.
+ * With a matrix, each item is checked as its first combination (the service checks them all).
  */
 export function prepareItems(
   entries: readonly ManifestEntry[],
   defaults: Record<string, unknown> | undefined,
   baseDir: string,
+  matrix?: Matrix,
 ): { items: PreparedItem[]; problems: ManifestProblem[] } {
+  // The first value of each axis: one combination stands for the item's others.
+  const firstOnly = matrix
+    ? matrixAxes(matrix).axes.map((axis) => ({
+        ...axis,
+        values: axis.values.slice(0, 1),
+        labels: axis.labels.slice(0, 1),
+      }))
+    : [];
   const items: PreparedItem[] = [];
   const problems: ManifestProblem[] = [];
   const seen = new Map<string, number>();
@@ -47,7 +58,11 @@ export function prepareItems(
         item.input = input;
       }
     }
-    const merged = mergeDefaults(defaults ?? {}, item);
+    const withDefaults = mergeDefaults(defaults ?? {}, item);
+    const merged = firstOnly.length
+      ? (expandItem(withDefaults, '', firstOnly)[0] as Record<string, unknown>)
+      : withDefaults;
+    if (firstOnly.length) merged.custom_id = withDefaults.custom_id;
     // The intake names an item without custom_id after its index: so do downloads.
     const customId = typeof merged.custom_id === 'string' ? merged.custom_id : `item-${index}`;
     const first = seen.get(customId);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { matrixSchema } from './matrix.ts';
 import { usageSchema } from '../usage/usage.ts';
 import { webhookDeliverySchema } from '../webhooks/webhook-deliveries.ts';
 import { webhookTargetSchema } from '../webhooks/webhook-target.ts';
@@ -44,6 +45,8 @@ export const batchRecordSchema = z.object({
     .nullable()
     .default(null),
   webhook_deliveries: z.array(webhookDeliverySchema).default([]),
+  /** The matrix its items were expanded by (null: none, or a batch from before matrices). */
+  matrix: matrixSchema.nullable().default(null),
 });
 export type BatchRecord = z.infer<typeof batchRecordSchema>;
 
@@ -156,5 +159,7 @@ export const batchViewSchema = z.object({
   results: batchResultsFileSchema.nullable(),
   results_url: z.string().describe('NDJSON, one line per item (GET)'),
   webhook_deliveries: z.array(webhookDeliverySchema),
+  /** The matrix given at intake; `counts.total` is items × combinations. */
+  matrix: matrixSchema.nullable(),
 });
 export type BatchView = z.infer<typeof batchViewSchema>;

@@ -32,6 +32,7 @@ function newBatch(): BatchRecord {
     max_characters: null,
     estimate: null,
     webhook_deliveries: [],
+    matrix: null,
   };
 }
 

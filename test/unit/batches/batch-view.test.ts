@@ -14,6 +14,7 @@ const record: BatchRecord = {
   max_characters: null,
   estimate: { characters: 500, unknown_items: 1 },
   webhook_deliveries: [],
+  matrix: null,
 };
 const state = (fields: Record<string, string>) => batchStateSchema.parse(fields);
 
