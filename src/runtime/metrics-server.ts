@@ -1,9 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  METRICS_UNAUTHORIZED,
-  type MetricsAuthCheck,
-} from '../shared/metrics/metrics-auth.ts';
+import { METRICS_UNAUTHORIZED, type MetricsAuthCheck } from '../shared/metrics/metrics-auth.ts';
 import type { Metrics } from '../shared/metrics/metrics.ts';
 
 /** What a worker process's `/readyz` says: it consumes, or why it does not. */
