@@ -94,8 +94,9 @@ describe('METRICS_AUTH', () => {
     for (const value of ['bearer:short', 'basic:user:password-long-enough', TOKEN]) {
       expect(() => loadConfig({ NODE_ENV: 'test', METRICS_AUTH: value })).toThrow(ConfigError);
     }
-    expect(loadConfig({ NODE_ENV: 'test', METRICS_AUTH: `bearer:${TOKEN}` }).METRICS_AUTH).toEqual(
-      { scheme: 'bearer', token: TOKEN },
-    );
+    expect(loadConfig({ NODE_ENV: 'test', METRICS_AUTH: `bearer:${TOKEN}` }).METRICS_AUTH).toEqual({
+      scheme: 'bearer',
+      token: TOKEN,
+    });
   });
 });

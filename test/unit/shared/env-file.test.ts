@@ -22,7 +22,7 @@ describe('loadEnvFile', () => {
         'AUDIOBATCH_URL=http://127.0.0.1:4000',
         'AUDIOBATCH_API_KEY="k_from_file"',
         'EMPTY_IN_ENV=from-file',
-        'QUOTED=\'two words\'',
+        "QUOTED='two words'",
       ].join('\n'),
     );
     const env: Record<string, string | undefined> = {
