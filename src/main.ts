@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from './shared/config.ts';
+import { loadEnvFile } from './shared/env-file.ts';
 import { armCrashPoints } from './shared/crash-points.ts';
 import { createLogger } from './shared/logger.ts';
 import { startService, type Role } from './runtime/start-service.ts';
@@ -17,7 +18,10 @@ if (!roles.includes(role)) {
 }
 
 let config;
+let fromEnvFile: string[] = [];
 try {
+  // Before the config is read: `.env` fills in what the environment leaves unset.
+  fromEnvFile = loadEnvFile();
   config = loadConfig();
 } catch (error) {
   console.error(error instanceof ConfigError ? error.message : error);
@@ -25,6 +29,8 @@ try {
 }
 
 const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+// Names only: the values may be secrets.
+if (fromEnvFile.length) logger.info({ variables: fromEnvFile }, 'settings loaded from .env');
 // Only a real process is armed: the fault suite kills it at these points (never in-process).
 if (config.CRASH_POINTS?.length) {
   armCrashPoints(config.CRASH_POINTS);

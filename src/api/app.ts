@@ -14,6 +14,7 @@ import { healthRoutes } from './routes/health.ts';
 import { jobCreateRoutes } from './routes/jobs-create.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { metricsAuthCheck } from '../shared/metrics/metrics-auth.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import { deletionRoutes } from './routes/deletions.ts';
 import { usageRoutes } from './routes/usage.ts';
@@ -56,7 +57,10 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await registerRateLimit(app, deps);
   await registerOpenApi(app);
   await app.register(healthRoutes, { services });
-  await app.register(metricsRoutes, { metrics });
+  await app.register(metricsRoutes, {
+    metrics,
+    authorize: metricsAuthCheck(deps.config.METRICS_AUTH),
+  });
   await app.register(uploadRoutes, { services, config: deps.config });
   await app.register(jobCreateRoutes, { services, config: deps.config });
   await app.register(jobRoutes, { services });

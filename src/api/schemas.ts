@@ -15,6 +15,29 @@ export const uploadViewSchema = z.object({
 });
 export type UploadView = z.infer<typeof uploadViewSchema>;
 
+/** `GET /v1/uploads` query: the owner's uploads, of one content hash if asked, paged. */
+export const listUploadsQuerySchema = z
+  .object({
+    sha256: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits')
+      .transform((hex) => hex.toLowerCase())
+      .optional()
+      .describe('Only uploads of these bytes: how a client skips uploading a file again'),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: z.string().max(64).optional().describe('next_cursor of the previous page'),
+  })
+  .strict();
+export type ListUploadsQuery = z.infer<typeof listUploadsQuerySchema>;
+
+/** A page of uploads, newest first. */
+export const uploadListSchema = z.object({
+  object: z.literal('list'),
+  data: z.array(uploadViewSchema),
+  next_cursor: z.string().nullable(),
+});
+export type UploadList = z.infer<typeof uploadListSchema>;
+
 /**
  * Headers of the resource-creating routes. An `Idempotency-Key` makes a retried submission
  * return the resource the first one created (kept IDEMPOTENCY_TTL_SECONDS, at least 24 h).

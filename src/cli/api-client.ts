@@ -9,6 +9,7 @@ import {
   jobListSchema,
   jobSchema,
   resultLineSchema,
+  uploadListSchema,
   uploadSchema,
   type Batch,
   type BatchDryRun,
@@ -16,6 +17,7 @@ import {
   type ResultLine,
   type Upload,
 } from './api-schemas.ts';
+import type { JobStatus, JobType } from '../shared/jobs/job-types.ts';
 import type { CliConfig } from './cli-config.ts';
 import { ApiError, NetworkError } from './cli-errors.ts';
 
@@ -46,6 +48,21 @@ export class ApiClient {
     });
   }
 
+  /**
+   * The caller's newest upload of these bytes, or null: `GET /v1/uploads?sha256=`. A service
+   * from before that route (404) has none to offer, so the file is simply uploaded.
+   */
+  async findUpload(sha256: string): Promise<Upload | null> {
+    const params = new URLSearchParams({ sha256, limit: '1' });
+    try {
+      const page = await this.json('GET', `/v1/uploads?${params.toString()}`, uploadListSchema);
+      return page.data[0] ?? null;
+    } catch (error) {
+      if (error instanceof ApiError && (error.status === 404 || error.status === 405)) return null;
+      throw error;
+    }
+  }
+
   /** `POST /v1/batches` with a JSON body. */
   createBatch(submission: object): Promise<Batch> {
     return this.json('POST', '/v1/batches', batchSchema, {
@@ -72,6 +89,32 @@ export class ApiClient {
     return this.json('GET', `/v1/batches?${params.toString()}`, batchListSchema);
   }
 
+  /** A page of `GET /v1/jobs`: newest first, or a batch's jobs in item order. */
+  listJobs(query: {
+    limit: number;
+    cursor?: string | undefined;
+    status?: JobStatus | undefined;
+    type?: JobType | undefined;
+    batch?: string | undefined;
+  }) {
+    const params = new URLSearchParams({ limit: String(query.limit) });
+    if (query.status) params.set('status', query.status);
+    if (query.type) params.set('type', query.type);
+    if (query.batch) params.set('batch_id', query.batch);
+    if (query.cursor) params.set('cursor', query.cursor);
+    return this.json('GET', `/v1/jobs?${params.toString()}`, jobListSchema);
+  }
+
+  /** `POST /v1/batches/{id}/cancel`: queued jobs canceled, running ones aborted. */
+  cancelBatch(id: string): Promise<Batch> {
+    return this.json('POST', `/v1/batches/${encodeURIComponent(id)}/cancel`, batchSchema);
+  }
+
+  /** `POST /v1/batches/{id}/retry`: failed and canceled jobs queued again. */
+  retryBatch(id: string): Promise<Batch> {
+    return this.json('POST', `/v1/batches/${encodeURIComponent(id)}/retry`, batchSchema);
+  }
+
   getJob(id: string): Promise<Job> {
     return this.json('GET', `/v1/jobs/${encodeURIComponent(id)}`, jobSchema);
   }
@@ -91,6 +134,11 @@ export class ApiClient {
 
   /** The batch's result lines, parsed as they stream in (never the whole body in memory). */
   async *results(id: string): AsyncGenerator<ResultLine> {
+    for await (const line of this.resultLines(id)) yield resultLineSchema.parse(JSON.parse(line));
+  }
+
+  /** The batch's result lines as the service wrote them (NDJSON), one at a time. */
+  async *resultLines(id: string): AsyncGenerator<string> {
     const response = await this.send('GET', `/v1/batches/${encodeURIComponent(id)}/results`, {
       signal: AbortSignal.timeout(TRANSFER_TIMEOUT_MS),
     });
@@ -101,10 +149,10 @@ export class ApiClient {
       pending += decoder.decode(chunk, { stream: true });
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
-      for (const line of lines) if (line.trim()) yield resultLineSchema.parse(JSON.parse(line));
+      for (const line of lines) if (line.trim()) yield line;
     }
     pending += decoder.decode();
-    if (pending.trim()) yield resultLineSchema.parse(JSON.parse(pending));
+    if (pending.trim()) yield pending;
   }
 
   /**

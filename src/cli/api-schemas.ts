@@ -58,6 +58,12 @@ export const uploadSchema = z.object({
 });
 export type Upload = z.infer<typeof uploadSchema>;
 
+/** A page of `GET /v1/uploads` (uploadListSchema in src/api/schemas.ts). */
+export const uploadListSchema = z.object({
+  data: z.array(uploadSchema),
+  next_cursor: z.string().nullable(),
+});
+
 /** One line of `GET /v1/batches/{id}/results` (written by resultLine in src/shared/batches). */
 export const resultLineSchema = z.object({
   custom_id: z.string(),
@@ -82,7 +88,7 @@ export const errorEnvelopeSchema = z.object({
   }),
 });
 
-/** A page of `GET /v1/batches/{id}/jobs` (jobListSchema in src/api/schemas.ts). */
+/** A page of `GET /v1/jobs` or `/v1/batches/{id}/jobs` (jobListSchema in src/api/schemas.ts). */
 export const jobListSchema = z.object({
   data: z.array(jobSchema),
   next_cursor: z.string().nullable(),

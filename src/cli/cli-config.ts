@@ -21,14 +21,22 @@ export interface CliConfig {
   apiKey: string | undefined;
 }
 
-/** Reads the CLI's settings; `urlOverride` is the `--url` option, which wins over the env. */
+/** The global options that override the environment. */
+export interface CliOverrides {
+  /** `--url`. */
+  url?: string | undefined;
+  /** `--api-key`. */
+  apiKey?: string | undefined;
+}
+
+/** Reads the CLI's settings; `--url` and `--api-key` win over the environment (and `.env`). */
 export function loadCliConfig(
   env: Record<string, string | undefined>,
-  urlOverride?: string,
+  overrides: CliOverrides = {},
 ): CliConfig {
   const parsed = cliEnvSchema.safeParse({
-    AUDIOBATCH_URL: urlOverride ?? (env.AUDIOBATCH_URL || undefined),
-    AUDIOBATCH_API_KEY: env.AUDIOBATCH_API_KEY || undefined,
+    AUDIOBATCH_URL: overrides.url ?? (env.AUDIOBATCH_URL || undefined),
+    AUDIOBATCH_API_KEY: overrides.apiKey ?? (env.AUDIOBATCH_API_KEY || undefined),
   });
   if (!parsed.success) {
     const problems = parsed.error.issues.map(

@@ -1,11 +1,14 @@
+import { loadEnvFile } from '../shared/env-file.ts';
 import { installInterruptHandler } from './interrupt.ts';
 import { runCli } from './run-cli.ts';
 
 /**
  * Entry point of the `audiobatch` CLI (bin/audiobatch.js loads it through tsx). Reads the
- * environment here and nowhere else, and ends the process with the command's exit code.
+ * environment (and `.env`) here and nowhere else, and ends the process with the command's exit code.
  */
 installInterruptHandler((code) => process.exit(code));
+// AUDIOBATCH_URL and AUDIOBATCH_API_KEY may come from `.env`; the real environment wins.
+loadEnvFile();
 const code = await runCli(process.argv, {
   env: process.env,
   stdout: process.stdout,

@@ -1,13 +1,25 @@
-import { Command, InvalidArgumentError, Option, type OptionValues } from 'commander';
+import { Command, Option, type OptionValues } from 'commander';
 import { ApiClient } from './api-client.ts';
 import { loadCliConfig } from './cli-config.ts';
 import type { ExitCode } from './cli-errors.ts';
 import type { CommandContext } from './command-context.ts';
+import { batchCancelCommand, batchRetryCommand } from './commands/batch-control.ts';
 import { downloadCommand, type DownloadOptions } from './commands/download.ts';
+import { jobsListCommand, type JobsListOptions } from './commands/jobs-list.ts';
+import { resultsCommand } from './commands/results.ts';
+import { JOB_TYPES } from '../shared/jobs/job-types.ts';
+import {
+  logIntervalOption,
+  matrixOption,
+  maxCharactersOption,
+  parseLimit,
+  parseSeed,
+  pollIntervalOption,
+  statusOption,
+} from './cli-options.ts';
 import { batchesCommand, jobCommand, statusCommand, type BatchesOptions } from './commands/show.ts';
 import { estimateCommand, type EstimateOptions } from './commands/estimate.ts';
 import { submitCommand, type SubmitOptions } from './commands/submit.ts';
-import { parseMatrixOption } from './matrix-option.ts';
 
 /** Where a program writes and what it reads: the real process, or a test's. */
 export interface ProgramIo {
@@ -27,16 +39,21 @@ export function buildProgram(io: ProgramIo, result: { code: ExitCode }): Command
       'Bulk audio generation with audiobatch: submit manifests, watch batches, download outputs.',
     )
     .option('--url <url>', 'API base URL (default: $AUDIOBATCH_URL or http://127.0.0.1:3000)')
+    .option(
+      '--api-key <key>',
+      'bearer key (default: $AUDIOBATCH_API_KEY; the variable keeps it out of process lists)',
+    )
     .addHelpText(
       'after',
-      '\nEnvironment: AUDIOBATCH_URL (API base URL), AUDIOBATCH_API_KEY (bearer key).',
+      '\nEnvironment: AUDIOBATCH_URL (API base URL), AUDIOBATCH_API_KEY (bearer key); either ' +
+        'may be set in a .env file in the current folder (the environment wins).',
     )
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
 
   const context = (command: Command): CommandContext => {
-    const { url } = command.optsWithGlobals<{ url?: string }>();
-    const client = new ApiClient(loadCliConfig(io.env, url));
+    const { url, apiKey } = command.optsWithGlobals<{ url?: string; apiKey?: string }>();
+    const client = new ApiClient(loadCliConfig(io.env, { url, apiKey }));
     return { client, print: io.print, printError: io.printError, stdout: io.stdout };
   };
   const run: Runner =
@@ -47,6 +64,8 @@ export function buildProgram(io: ProgramIo, result: { code: ExitCode }): Command
     };
   addSubmit(program, run);
   addBatchReads(program, run);
+  addJobs(program, run);
+  addBatches(program, run);
   return program;
 }
 
@@ -68,6 +87,7 @@ function addSubmit(program: Command, run: Runner): void {
     .option('--wait', 'follow the batch until every item has finished', false)
     .option('--out <dir>', 'save outputs into DIR/<custom_id>/ as items finish (implies --wait)')
     .option('--json', 'print the batch as JSON on stdout (progress goes to stderr)', false)
+    .option('--dry-run', 'print what it would cost, as estimate does, and submit nothing', false)
     .addOption(pollIntervalOption())
     .addOption(logIntervalOption())
     .action(
@@ -113,71 +133,59 @@ function addBatchReads(program: Command, run: Runner): void {
     .action(run((ctx, [id], options) => statusCommand(ctx, id as string, options.json === true)));
 
   program
-    .command('jobs')
-    .description('Single jobs')
+    .command('results')
+    .description("Print a batch's result lines (NDJSON, one per item, in item order)")
+    .argument('<batch_id>')
+    .addOption(statusOption('only items in this status'))
+    .action(run((ctx, [id], options) => resultsCommand(ctx, id as string, options)));
+}
+
+function addJobs(program: Command, run: Runner): void {
+  const jobs = program.command('jobs').description('Jobs');
+  jobs
+    .command('list')
+    .description("List your jobs, newest first (a batch's in item order)")
+    .addOption(statusOption('only jobs in this status'))
+    .addOption(new Option('--type <type>', 'only jobs of this type').choices(JOB_TYPES))
+    .option('--batch <batch_id>', "only this batch's jobs")
+    .option('--limit <n>', 'jobs per page (1-100)', parseLimit, 20)
+    .option('--cursor <cursor>', 'next page: the cursor the previous page printed')
+    .option('--json', 'print the page as JSON', false)
+    .action(run((ctx, _args, options) => jobsListCommand(ctx, options as JobsListOptions)));
+
+  jobs
     .command('get')
     .description('Show a job: status, seed, cache, outputs, error')
     .argument('<job_id>')
     .option('--json', 'print the job as JSON', false)
     .action(run((ctx, [id], options) => jobCommand(ctx, id as string, options.json === true)));
+}
 
-  program
-    .command('batches')
-    .description('Batches')
+function addBatches(program: Command, run: Runner): void {
+  const batches = program.command('batches').description('Batches');
+  batches
     .command('list')
     .description('List your batches, newest first')
     .option('--limit <n>', 'batches per page (1-100)', parseLimit, 20)
     .option('--cursor <cursor>', 'next page: the cursor the previous page printed')
     .option('--json', 'print the page as JSON', false)
     .action(run((ctx, _args, options) => batchesCommand(ctx, options as BatchesOptions)));
-}
 
-function maxCharactersOption(): Option {
-  return new Option(
-    '--max-characters <n>',
-    'batch budget: no new upstream call once its usage reaches N characters (resume raises it)',
-  ).argParser(parsePositiveInt);
-}
+  batches
+    .command('cancel')
+    .description('Cancel a batch: queued jobs at once, running ones aborted; finished ones kept')
+    .argument('<batch_id>')
+    .option('--json', 'print the batch as JSON', false)
+    .action(
+      run((ctx, [id], options) => batchCancelCommand(ctx, id as string, options.json === true)),
+    );
 
-function matrixOption(): Option {
-  return new Option(
-    '--matrix <path=values>',
-    'run every item once per value, e.g. params.voice_id=a,b,c (repeat per axis; custom_ids get /voice_id=a)',
-  ).argParser(parseMatrixOption);
-}
-
-function pollIntervalOption(): Option {
-  return new Option('--poll-interval <ms>', 'how often to poll the batch')
-    .argParser(parsePositiveInt)
-    .default(1_000);
-}
-
-function logIntervalOption(): Option {
-  return new Option(
-    '--log-interval <ms>',
-    'how often to print a progress line when not on a terminal',
-  )
-    .argParser(parsePositiveInt)
-    .default(5_000);
-}
-
-function parseSeed(value: string): number {
-  const seed = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(seed) || seed > 4_294_967_295) {
-    throw new InvalidArgumentError('must be an integer from 0 to 4294967295.');
-  }
-  return seed;
-}
-
-function parseLimit(value: string): number {
-  const limit = parsePositiveInt(value);
-  if (limit > 100) throw new InvalidArgumentError('must be at most 100.');
-  return limit;
-}
-
-function parsePositiveInt(value: string): number {
-  const number = Number(value);
-  if (!/^\d+$/.test(value) || number < 1)
-    throw new InvalidArgumentError('must be a positive integer.');
-  return number;
+  batches
+    .command('retry')
+    .description("Queue a batch's failed and canceled jobs again (same requests and seeds)")
+    .argument('<batch_id>')
+    .option('--json', 'print the batch as JSON', false)
+    .action(
+      run((ctx, [id], options) => batchRetryCommand(ctx, id as string, options.json === true)),
+    );
 }

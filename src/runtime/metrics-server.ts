@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { METRICS_UNAUTHORIZED, type MetricsAuthCheck } from '../shared/metrics/metrics-auth.ts';
 import type { Metrics } from '../shared/metrics/metrics.ts';
 
 /** What a worker process's `/readyz` says: it consumes, or why it does not. */
@@ -11,13 +12,15 @@ export interface WorkerReadiness {
 /**
  * The `worker` role's own little HTTP listener: `/metrics` (its instruments and the queue
  * gauges), `/healthz` and `/readyz`. Workers have no intake to hang them on, and Prometheus
- * scrapes each process.
+ * scrapes each process. `/metrics` takes METRICS_AUTH's token when set (`authorize`); the
+ * probes stay public.
  */
 export async function startMetricsServer(
   metrics: Metrics,
   host: string,
   port: number,
   readiness: WorkerReadiness,
+  authorize: MetricsAuthCheck,
 ): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -32,6 +35,14 @@ export async function startMetricsServer(
       return;
     }
     if (req.method === 'GET' && path === '/metrics') {
+      if (!authorize(req.headers.authorization)) {
+        res.writeHead(401, {
+          'content-type': 'application/json',
+          'www-authenticate': 'Bearer realm="metrics"',
+        });
+        res.end(JSON.stringify({ error: { code: 'unauthorized', message: METRICS_UNAUTHORIZED } }));
+        return;
+      }
       metrics.registry.metrics().then(
         (text) => {
           res.writeHead(200, { 'content-type': metrics.registry.contentType });

@@ -29,6 +29,7 @@ import { resolveRedis } from './embedded-redis.ts';
 import { warnUnlessDurable } from './redis-durability.ts';
 import { startAccountWorkers } from './account-workers.ts';
 import { startMetricsServer } from './metrics-server.ts';
+import { metricsAuthCheck } from '../shared/metrics/metrics-auth.ts';
 
 export type Role = 'all' | 'api' | 'worker';
 
@@ -88,10 +89,13 @@ export async function startService(
       // A worker of another deployment: it stays up, loudly unready, and consumes nothing.
       metrics.deploymentMismatch.set(1);
       if (config.METRICS_PORT !== undefined) {
-        const server = await startMetricsServer(metrics, intakeHost(config), config.METRICS_PORT, {
-          ready: false,
-          checks: { deployment: 'fail' },
-        });
+        const server = await startMetricsServer(
+          metrics,
+          intakeHost(config),
+          config.METRICS_PORT,
+          { ready: false, checks: { deployment: 'fail' } },
+          metricsAuthCheck(config.METRICS_AUTH),
+        );
         stops.push(() => server.close());
         metricsUrl = server.url;
         logger.info({ url: server.url }, 'worker metrics listening');
@@ -191,10 +195,8 @@ export async function startService(
             metrics,
             intakeHost(config),
             config.METRICS_PORT,
-            {
-              ready: true,
-              checks: { deployment: 'ok' },
-            },
+            { ready: true, checks: { deployment: 'ok' } },
+            metricsAuthCheck(config.METRICS_AUTH),
           );
           stops.push(() => server.close());
           metricsUrl = server.url;

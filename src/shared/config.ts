@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { metricsAuthSchema } from './metrics/metrics-auth.ts';
 import { cacheGroupProblems, parseCacheGroup, type CacheGroups } from './tenants/cache-groups.ts';
 import { apiKeyProblems, parseApiKeyItem, tenantsOf } from './tenants/tenant-keys.ts';
 import { upstreamAccountListSchema, upstreamAccountProblems } from './tenants/upstream-accounts.ts';
@@ -209,6 +210,11 @@ const configSchema = z
      * the `all` role serves its worker metrics on the intake's `/metrics`.
      */
     METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    /**
+     * `bearer:<token>` (16+ characters): `/metrics` of the api and of METRICS_PORT answer 401
+     * without `Authorization: Bearer <token>`. Unset: `/metrics` is public. Probes stay public.
+     */
+    METRICS_AUTH: metricsAuthSchema.optional(),
 
     /** Largest accepted upload, bytes (the upstream refuses speech-to-speech input over 50 MB). */
     MAX_UPLOAD_BYTES: positiveInt.default(50 * 1024 * 1024),

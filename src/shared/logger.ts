@@ -28,6 +28,8 @@ const redactPaths = [
   'ADMIN_API_KEY',
   'AWS_SECRET_ACCESS_KEY',
   'WEBHOOK_SECRET',
+  'METRICS_AUTH',
+  '*.METRICS_AUTH',
   // Every account's api_key is inside: the whole list is blanked, as API_KEYS is.
   'UPSTREAM_ACCOUNTS',
   '*.UPSTREAM_ACCOUNTS',

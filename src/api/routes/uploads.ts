@@ -4,7 +4,12 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Readable } from 'node:stream';
 import type { Config } from '../../shared/config.ts';
 import { ValidationError } from '../../shared/errors.ts';
-import { errorResponses, uploadViewSchema } from '../schemas.ts';
+import {
+  errorResponses,
+  listUploadsQuerySchema,
+  uploadListSchema,
+  uploadViewSchema,
+} from '../schemas.ts';
 import type { ApiServices } from '../services/api-services.ts';
 import { formLimits, readUploadForm } from '../services/multipart-forms.ts';
 import type { StagedUpload, UploadService } from '../services/upload-service.ts';
@@ -15,7 +20,10 @@ export interface UploadRoutesOptions {
   config: Config;
 }
 
-/** `POST /v1/uploads`: the body is the file (any content type), or a multipart `file` part. */
+/**
+ * `POST /v1/uploads`: the body is the file (any content type), or a multipart `file` part.
+ * `GET /v1/uploads`: the caller's uploads, or those of one sha256 (dedup before uploading).
+ */
 export const uploadRoutes: FastifyPluginAsyncZod<UploadRoutesOptions> = async (
   app,
   { services, config },
@@ -42,6 +50,22 @@ export const uploadRoutes: FastifyPluginAsyncZod<UploadRoutesOptions> = async (
       const staged = await stageUpload(request, services.uploads);
       return reply.code(201).send(await services.uploads.publish(request.owner, staged));
     },
+  );
+
+  app.get(
+    '/v1/uploads',
+    {
+      schema: {
+        summary: 'List uploads',
+        description:
+          'Newest first; pass `next_cursor` back as `cursor` for the next page. With `sha256`, ' +
+          'only uploads of those bytes: a client may reuse one instead of uploading again.',
+        tags: ['uploads'],
+        querystring: listUploadsQuerySchema,
+        response: { 200: uploadListSchema, ...errorResponses },
+      },
+    },
+    async (request) => services.uploads.list(request.owner, request.query),
   );
 };
 

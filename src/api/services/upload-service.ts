@@ -1,7 +1,7 @@
 import { PassThrough, type Readable } from 'node:stream';
 import type { Config } from '../../shared/config.ts';
 import { PayloadTooLargeError, ValidationError } from '../../shared/errors.ts';
-import { newId } from '../../shared/ids.ts';
+import { isId, newId } from '../../shared/ids.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { ObjectStorage } from '../../shared/storage/object-storage.ts';
 import { RAW_PCM_TYPE, sniffAudio } from '../../shared/uploads/audio-sniff.ts';
@@ -10,7 +10,7 @@ import {
   type UploadRecord,
   type UploadStore,
 } from '../../shared/uploads/upload-store.ts';
-import type { UploadView } from '../schemas.ts';
+import type { ListUploadsQuery, UploadList, UploadView } from '../schemas.ts';
 
 /**
  * Bytes stored under `uploads/{id}` but not yet recorded: the one-shot job route stores the
@@ -114,6 +114,17 @@ export class UploadService {
     } catch (error) {
       this.deps.logger.warn({ err: error, key: staged.key }, 'could not delete a discarded upload');
     }
+  }
+
+  /** `GET /v1/uploads`: a page of the owner's uploads (of one sha256, if asked), newest first. */
+  async list(owner: string, query: ListUploadsQuery): Promise<UploadList> {
+    if (query.cursor !== undefined && !isId('upl', query.cursor)) {
+      throw new ValidationError('Invalid cursor.', [
+        { field: 'cursor', message: 'must be the next_cursor of a previous page' },
+      ]);
+    }
+    const page = await this.deps.uploads.list({ owner, ...query });
+    return { object: 'list', data: page.records.map(toUploadView), next_cursor: page.nextCursor };
   }
 
   /** `POST /v1/uploads`: commits what was staged and answers its view; discards on failure. */

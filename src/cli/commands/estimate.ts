@@ -4,7 +4,7 @@ import { EXIT, type ExitCode } from '../cli-errors.ts';
 import type { CommandContext } from '../command-context.ts';
 import { formatCharacters, plural } from '../format.ts';
 import { readDefaults, readManifest, type Manifest } from '../manifest/read-manifest.ts';
-import { uploadInputs } from '../upload-inputs.ts';
+import { describeUploads, uploadInputs } from '../upload-inputs.ts';
 
 export interface EstimateOptions extends BatchShapeOptions {
   json: boolean;
@@ -23,8 +23,11 @@ export async function estimateCommand(
   const say = options.json ? ctx.printError : ctx.print;
   const defaults = options.defaults ? await readDefaults(options.defaults) : undefined;
   const manifest = await readManifest(file, defaults, options.matrix);
-  const uploaded = await uploadInputs(ctx.client, manifest.items, () => undefined);
-  if (uploaded) say(`Uploaded ${plural(uploaded, 'input file')} to measure them.`);
+  const uploads = describeUploads(
+    await uploadInputs(ctx.client, manifest.items),
+    ' to measure them',
+  );
+  if (uploads) say(uploads);
 
   const submission = batchSubmission(manifest, defaults, options);
   const dryRun = await sendManifest(manifest, () => ctx.client.dryRunBatch(submission));

@@ -17,7 +17,7 @@ export class UploadInUseError extends ConflictError {
 const SCAN_PAGE = 500;
 
 /**
- * Deletes an upload: its bytes in storage, its record, its users set and its index entry.
+ * Deletes an upload: its bytes in storage, its record, its users set and its index entries.
  * Refused (UploadInUseError) while a job using it has not finished; finished jobs keep their
  * outputs, and a retry of one then fails for want of its input.
  */
@@ -29,6 +29,8 @@ export async function deleteUpload(deps: DeletionDeps, record: UploadRecord): Pr
     .multi()
     .unlink(deps.keys.upload(record.id), deps.keys.uploadJobs(record.id))
     .zrem(deps.keys.uploadsByAge, record.id)
+    .zrem(deps.keys.ownerUploads(record.owner), record.id)
+    .zrem(deps.keys.ownerUploadsBySha256(record.owner, record.sha256), record.id)
     .exec();
   const failed = replies?.find(([error]) => error !== null)?.[0];
   if (replies === null || failed) throw failed ?? new Error(`upload ${record.id}: delete aborted`);

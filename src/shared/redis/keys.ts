@@ -19,6 +19,14 @@ export function redisKeys(prefix: string) {
     uploadJobs: (id: string) => `${prefix}:upload:${id}:jobs`,
     /** Every upload, scored by its creation (ms): what UPLOAD_RETENTION_DAYS reads. */
     uploadsByAge: `${prefix}:idx:uploads`,
+    /** An owner's uploads (ids, score 0: lexical = creation order), for `GET /v1/uploads`. */
+    ownerUploads: (owner: string) => `${prefix}:idx:owner:${owner}:uploads`,
+    /**
+     * An owner's uploads of the same bytes (ids, score 0), for `GET /v1/uploads?sha256=`: how
+     * the CLI finds an input it uploaded before instead of sending it again.
+     */
+    ownerUploadsBySha256: (owner: string, sha256: string) =>
+      `${prefix}:idx:owner:${owner}:uploads:sha256:${sha256}`,
     /**
      * Finished jobs outside a batch, scored by finished_at (ms): what JOB_RETENTION_DAYS reads.
      * Written by the finish's commit; a job retried since is skipped (and dropped) by the sweep.

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type SpawnOptionsWithStdioTuple } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
@@ -14,23 +14,37 @@ export interface CliRun {
   stderr: string;
 }
 
+export interface RunCliOptions {
+  tty?: boolean;
+  /** Variables set (or, when undefined, removed) on top of this process's environment. */
+  env?: Record<string, string | undefined>;
+  /** Working directory (where the CLI looks for `.env`). */
+  cwd?: string;
+}
+
 /**
  * Runs the `audiobatch` bin as a real child process against `url`. With `tty`, it runs under
  * util-linux `script`, so its stdout is a pseudo-terminal (stderr then arrives in `stdout`).
  */
-export function runCli(
-  url: string,
-  args: string[],
-  options: { tty?: boolean } = {},
-): Promise<CliRun> {
-  const env = { ...process.env, AUDIOBATCH_URL: url, FORCE_COLOR: '0' };
+export function runCli(url: string, args: string[], options: RunCliOptions = {}): Promise<CliRun> {
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    AUDIOBATCH_URL: url,
+    FORCE_COLOR: '0',
+  };
+  for (const [name, value] of Object.entries(options.env ?? {})) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
   const command = [process.execPath, BIN, ...args];
+  const spawnOptions: SpawnOptionsWithStdioTuple<'ignore', 'pipe', 'pipe'> = {
+    env,
+    ...(options.cwd && { cwd: options.cwd }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  };
   const child = options.tty
-    ? spawn('script', ['-qfec', command.map(shellQuote).join(' '), '/dev/null'], {
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      })
-    : spawn(command[0] as string, command.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    ? spawn('script', ['-qfec', command.map(shellQuote).join(' '), '/dev/null'], spawnOptions)
+    : spawn(command[0] as string, command.slice(1), spawnOptions);
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
   child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));

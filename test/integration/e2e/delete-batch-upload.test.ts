@@ -46,6 +46,18 @@ describe.each(['file', 's3'] as const)('DELETE batches and uploads (%s storage)'
     expect(done.counts.succeeded).toBe(3);
     const during = await snapshot();
     expect(during.objects).toContain(`batches/${batch.id}/results.ndjson`);
+    // The upload is listed (GET /v1/uploads, by sha256 too) until it is deleted.
+    const prefix = service.config.QUEUE_PREFIX;
+    expect(during.keys).toEqual(
+      expect.arrayContaining([
+        `${prefix}:idx:owner:local:uploads`,
+        expect.stringMatching(
+          new RegExp(`^${prefix}:idx:owner:local:uploads:sha256:[0-9a-f]{64}$`),
+        ),
+      ]),
+    );
+    const listed = await service.json<{ data: { id: string }[] }>('/v1/uploads');
+    expect(listed.body.data.map((upload) => upload.id)).toContain(input);
     const { body: jobs } = await service.json<{ data: { id: string }[] }>(
       `/v1/batches/${batch.id}/jobs`,
     );
@@ -57,6 +69,8 @@ describe.each(['file', 's3'] as const)('DELETE batches and uploads (%s storage)'
       expect((await service.request(`/v1/jobs/${job.id}`)).status).toBe(404);
     expect((await remove(`/v1/uploads/${input}`)).status).toBe(204);
     expect((await remove(`/v1/uploads/${input}`)).status).toBe(404);
+    const after = await service.json<{ data: { id: string }[] }>('/v1/uploads');
+    expect(after.body.data.map((upload) => upload.id)).not.toContain(input);
     await backTo(before);
 
     const { body: usage } = await service.json<{ totals: { calls: number } }>('/v1/usage');

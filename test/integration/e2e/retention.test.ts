@@ -86,6 +86,16 @@ describe.each(['file', 's3'] as const)('retention sweep (%s storage)', (kind) =>
     const before = await snapshot();
     await makeItems(service, kind);
     const during = await snapshot();
+    // The upload's listing indexes (owner, owner + sha256) are among what the sweep removes.
+    const prefix = service.config.QUEUE_PREFIX;
+    expect(during.keys).toEqual(
+      expect.arrayContaining([
+        `${prefix}:idx:owner:local:uploads`,
+        expect.stringMatching(
+          new RegExp(`^${prefix}:idx:owner:local:uploads:sha256:[0-9a-f]{64}$`),
+        ),
+      ]),
+    );
     const policy = { jobsMs: 2 * DAY_MS, uploadsMs: 2 * DAY_MS };
 
     const young = await sweepRetention(deps, policy, Date.now() + DAY_MS);
