@@ -3,7 +3,7 @@ import type { Redis } from '../redis/connections.ts';
 import type { RedisKeys } from '../redis/keys.ts';
 import { uploadIdOfKey } from '../uploads/upload-store.ts';
 import { addScript, runScript } from '../redis/lua-scripts.ts';
-import { decodeJobRecord, encodeFields } from './job-record-codec.ts';
+import { decodeJobRecord, encodeFields, encodeRecord } from './job-record-codec.ts';
 import { claimScript, commitScript, transitionScript } from './job-scripts.ts';
 import type { JobRecord } from './job-record.ts';
 import type { JobStatus, JobType } from './job-types.ts';
@@ -76,7 +76,7 @@ export class JobStore {
   addRecords(pipeline: ChainableCommander, records: readonly JobRecord[]): void {
     const byUpload = new Map<string, string[]>();
     for (const record of records) {
-      pipeline.hset(this.keys.job(record.id), encodeFields(record));
+      pipeline.hset(this.keys.job(record.id), encodeRecord(record));
       const upload = uploadIdOfKey(record.input?.key);
       if (upload === null) continue;
       const users = byUpload.get(upload);
