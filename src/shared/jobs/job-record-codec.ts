@@ -86,13 +86,14 @@ export function decodeJobRecord(fields: Record<string, string>): JobRecord {
   // The request and nested values keep the shapes their release gave them; the types this
   // release declares for them are what it reads, and what it does not know it passes on.
   const record = storedJobRecordSchema.parse(raw);
+  const compact = record.record_version >= 5;
   return {
     ...record,
     source: record.source ?? (record.batch_id === null ? 'api' : 'batch'),
-    usage:
-      record.usage ??
-      // Version 5 leaves usage out until the first call; before, it was always there.
-      (record.record_version >= 5 ? { ...NO_USAGE } : usageBeforeLedger(record.upstream)),
+    // Version 5 leaves usage out until the first call, and the owner's own cache scope out;
+    // before, usage was always there, and a record without a scope predates scopes.
+    usage: record.usage ?? (compact ? { ...NO_USAGE } : usageBeforeLedger(record.upstream)),
+    ...(compact && record.cache_scope === undefined && { cache_scope: `tenant.${record.owner}` }),
   } as JobRecord;
 }
 
