@@ -11,7 +11,7 @@ import { storedJobRecordSchema } from './stored-job-record.ts';
  * kept as a listpack (a few bytes per field) only while every value is at most
  * `hash-max-listpack-value` bytes (64 by default), and as a hash table (~60 B more per field)
  * as soon as one is longer. So a fresh record
- * - leaves out every field still at its default (null, 0, false, empty; its source and cache
+ * - leaves out its id (the key ends with it) and every field still at its default (null, 0, false, empty; its source and cache
  *   scope when they are what the record implies): the decoder fills them in, and every script
  *   reads a missing field as its default;
  * - stores the fingerprint as base64url (`fp`, 43 B) instead of `"sha256:<64 hex>"`;
@@ -35,6 +35,8 @@ export function encodeRecord(record: JobRecord): Record<string, string> {
   }
   if (record.source === (record.batch_id === null ? 'api' : 'batch')) delete encoded.source;
   if (record.cache_scope === `tenant.${record.owner}`) delete encoded.cache_scope;
+  // The id is the key's own suffix: the reader passes it in (job-store.ts).
+  delete encoded.id;
   if (fingerprint !== null) Object.assign(encoded, encodeFields({ fingerprint }));
   encoded.record_version = String(JOB_RECORD_VERSION);
   const { type: _type, custom_id, metadata, cache, ...stored } = request;
@@ -73,9 +75,12 @@ export function encodeFields(fields: object): Record<string, string> {
   return encoded;
 }
 
-/** A job record from its hash fields, whichever release wrote it (see above). */
-export function decodeJobRecord(fields: Record<string, string>): JobRecord {
-  const raw: Record<string, unknown> = {};
+/**
+ * A job record from its hash fields, whichever release wrote it (see above). `id`: the job's,
+ * from its key (version 5 does not repeat it in a field).
+ */
+export function decodeJobRecord(fields: Record<string, string>, id?: string): JobRecord {
+  const raw: Record<string, unknown> = { id };
   const parts: string[] = [];
   for (const [key, value] of Object.entries(fields)) {
     if (key.startsWith(REQUEST_PART)) parts[Number(key.slice(REQUEST_PART.length))] = value;

@@ -111,7 +111,7 @@ export class JobStore {
 
   async get(id: string): Promise<JobRecord | null> {
     const fields = await this.redis.hgetall(this.keys.job(id));
-    return Object.keys(fields).length === 0 ? null : decodeJobRecord(fields);
+    return Object.keys(fields).length === 0 ? null : decodeJobRecord(fields, id);
   }
 
   /** The job when it exists and belongs to `owner`; null otherwise (others' jobs are 404). */
@@ -239,10 +239,10 @@ export class JobStore {
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hgetall(this.keys.job(id));
     const replies = (await pipeline.exec()) ?? [];
-    return replies.map(([error, fields]) => {
+    return replies.map(([error, fields], i) => {
       if (error) throw error;
       const hash = fields as Record<string, string>;
-      return Object.keys(hash).length === 0 ? null : decodeJobRecord(hash);
+      return Object.keys(hash).length === 0 ? null : decodeJobRecord(hash, ids[i]);
     });
   }
 }

@@ -42,7 +42,7 @@ describe('records written by another release', () => {
     });
     const key = redisKeys(service.config.QUEUE_PREFIX).job(job.id);
     const before = await service.json<Job>(`/v1/jobs/${job.id}`);
-    const record = decodeJobRecord(await redis.hgetall(key));
+    const record = decodeJobRecord(await redis.hgetall(key), job.id);
     // The layout of version 4 and older (before the compact one of version 5): every field
     // JSON-encoded, the request whole, the fingerprint as text.
     const versionFour = Object.fromEntries(

@@ -55,12 +55,13 @@ describe('the job record codec (version 5)', () => {
     expectListpackFriendly(fields);
     expect(fields.record_version).toBe(String(JOB_RECORD_VERSION));
     // Defaults are left out; the fingerprint is 32 bytes in base64url.
+    expect(fields).not.toHaveProperty('id');
     expect(fields).not.toHaveProperty('error');
     expect(fields).not.toHaveProperty('usage');
     expect(fields).not.toHaveProperty('cache_scope');
     expect(fields).not.toHaveProperty('fingerprint');
     expect(fields.fp).toHaveLength(43);
-    expect(decodeJobRecord(fields)).toEqual(record);
+    expect(decodeJobRecord(fields, record.id)).toEqual(record);
   });
 
   it('keeps labels, a non-default cache mode, a batch, a group scope and non-ASCII text', () => {
@@ -86,7 +87,7 @@ describe('the job record codec (version 5)', () => {
     });
     const fields = encodeRecord(record);
     expectListpackFriendly(fields);
-    const decoded = decodeJobRecord(fields);
+    const decoded = decodeJobRecord(fields, record.id);
     expect(decoded).toEqual(record);
     expect(decoded.request).toEqual(record.request);
     expect(decoded.request.cache).toBe('bypass');
@@ -94,7 +95,7 @@ describe('the job record codec (version 5)', () => {
 
   it('reads an empty metadata object given in the request as it was given', () => {
     const record = freshRecord({ ...dialogue, metadata: {} });
-    expect(decodeJobRecord(encodeRecord(record)).request).toEqual(record.request);
+    expect(decodeJobRecord(encodeRecord(record), record.id).request).toEqual(record.request);
   });
 
   it('applies patches over the compact layout, the fingerprint included', () => {
@@ -115,7 +116,7 @@ describe('the job record codec (version 5)', () => {
       error: null,
     };
     const fields = { ...encodeRecord(record), ...encodeFields(patch) };
-    expect(decodeJobRecord(fields)).toEqual({ ...record, ...patch });
+    expect(decodeJobRecord(fields, record.id)).toEqual({ ...record, ...patch });
   });
 
   it('reads a version-4 record (every field, the request whole) as it was', () => {
