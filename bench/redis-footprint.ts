@@ -8,9 +8,9 @@ import { Stack } from './harness/stack.ts';
  * Redis bytes per queued job, and where they go: queues `--jobs` jobs (default 10,000; no
  * worker runs) through `POST /v1/batches` (and `--singles` through `POST /v1/jobs`), then sums
  * `MEMORY USAGE` over every key, grouped by what the key is, divided by the number of jobs.
- * The baseline is `queue.addBulk` of as many bare BullMQ entries in the same Redis. Run with
- * `--listpack-value N` to start Redis with `hash-max-listpack-value N` instead of its own
- * setting (what production Redis should be given; see README "Redis memory").
+ * The baseline is `queue.addBulk` of as many bare BullMQ entries in the same Redis. Redis runs
+ * with the embedded one's settings (`hash-max-listpack-value` 256, what production Redis should
+ * be given too: README "Redis memory"); `--listpack-value 64` measures Redis's default.
  *
  *   npm run build && npx tsx bench/redis-footprint.ts [--jobs 10000] [--singles 1000]
  */
@@ -29,11 +29,9 @@ const CHUNK = 10_000;
 function groupOf(key: string): string {
   if (key.startsWith('bench-baseline:')) return 'baseline (bare BullMQ)';
   if (/:job:[^:]+$/.test(key)) return 'job record hash';
-  if (/^bull:[^:]+:[^:]+:\d+$/.test(key) || /:bull:[^:]+:[^:]+$/.test(key))
-    return 'BullMQ job hash';
-  const bullList = /(?:^bull|:bull):[^:]+:(wait|paused|prioritized|delayed|events|meta|id|marker)$/;
-  const bull = bullList.exec(key);
-  if (bull) return `BullMQ ${bull[1]}`;
+  // BullMQ's keys: <prefix>:<queue>:<job id> for a job, <prefix>:<queue>:<name> for the rest.
+  const bull = /:jobs-[^:]+:([^:]+)$/.exec(key);
+  if (bull) return bull[1]!.startsWith('job_') ? 'BullMQ job hash' : `BullMQ ${bull[1]}`;
   if (/:idx:owner:[^:]+:jobs$/.test(key)) return 'index: owner jobs';
   if (/:idx:owner:[^:]+:jobs:/.test(key)) return 'index: owner jobs by type';
   if (/:tenant:[^:]+:queued$/.test(key)) return 'index: tenant queued set';
