@@ -44,7 +44,15 @@ export async function startTestRedis(
   }
   const { RedisContainer } = await import('@testcontainers/redis');
   const container = await new RedisContainer('redis:7.4-alpine')
-    .withCommand(['redis-server', '--appendonly', 'yes', '--maxmemory-policy', 'noeviction'])
+    .withCommand([
+      'redis-server',
+      '--appendonly',
+      'yes',
+      '--maxmemory-policy',
+      'noeviction',
+      '--hash-max-listpack-value',
+      '256',
+    ])
     .start();
   return {
     kind: 'container',

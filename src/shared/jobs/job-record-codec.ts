@@ -1,21 +1,184 @@
-import { z } from 'zod';
-import { UNKNOWN_ESTIMATE } from '../usage/estimate.ts';
-import { finishIntentSchema, type JobRecord } from './job-record.ts';
-import { jobSourceSchema } from './job-source.ts';
-import { JOB_STATUSES, JOB_TYPES } from './job-types.ts';
+import { NO_USAGE } from '../usage/usage.ts';
+import { JOB_RECORD_VERSION, type JobRecord } from './job-record.ts';
+import { storedJobRecordSchema } from './stored-job-record.ts';
 
 /**
- * How a job record sits in its Redis hash: one field per attribute, each JSON-encoded. One
- * place for it, because single jobs and 10,000-item batches write the same layout.
+ * How a job record sits in its Redis hash. One place for it, because single jobs and
+ * 10,000-item batches write the same layout, and the Lua scripts read some fields directly.
+ *
+ * Every field is JSON-encoded (the scripts compare `status` with `"queued"`, `finishing` with
+ * `null`), and since version 5 the layout is made for Redis's compact hash encoding: a hash is
+ * kept as a listpack (a few bytes per field) only while every value is at most
+ * `hash-max-listpack-value` bytes (64 by default), and as a hash table (~60 B more per field)
+ * as soon as one is longer. So a fresh record
+ * - leaves out its id (the key ends with it) and every field still at its default (null, 0, false, empty; its source and cache
+ *   scope when they are what the record implies): the decoder fills them in, and every script
+ *   reads a missing field as its default;
+ * - stores the fingerprint as base64url (`fp`, 43 B) instead of `"sha256:<64 hex>"`;
+ * - stores the request without what the record holds already (type, custom_id, metadata, the
+ *   default cache mode), cut into parts of at most 64 bytes (`request.0`, `request.1`, …).
+ * Records of versions 1–4 (every field present, the request whole) are read as before.
  */
 
-/** HSET fields for a record or a patch; undefined attributes are left out. */
+/** The most bytes (UTF-8) of one request part: the default `hash-max-listpack-value`. */
+export const REQUEST_PART_BYTES = 64;
+const REQUEST_PART = 'request.';
+const FINGERPRINT = 'fp';
+const SHA256_PREFIX = 'sha256:';
+
+/** A fresh record's HSET fields, in the compact layout above. */
+export function encodeRecord(record: JobRecord): Record<string, string> {
+  const { request, fingerprint, ...rest } = record;
+  const encoded = encodeFields(rest);
+  for (const [field, value] of Object.entries(encoded)) {
+    if (DEFAULT_VALUES[field] === value) delete encoded[field];
+  }
+  if (record.source === (record.batch_id === null ? 'api' : 'batch')) delete encoded.source;
+  if (record.cache_scope === `tenant.${record.owner}`) delete encoded.cache_scope;
+  // The id is the key's own suffix: the reader passes it in (job-store.ts).
+  delete encoded.id;
+  if (fingerprint !== null) Object.assign(encoded, encodeFields({ fingerprint }));
+  encoded.record_version = String(JOB_RECORD_VERSION);
+  const { type: _type, custom_id, metadata, cache, ...stored } = request;
+  const parts = splitUtf8(
+    JSON.stringify({
+      ...stored,
+      ...(custom_id !== undefined && custom_id !== record.custom_id && { custom_id }),
+      // Left out only when the record's own metadata says it (an empty one is kept as given).
+      ...(metadata !== undefined &&
+        (isEmptyObject(metadata) || !sameJson(metadata, record.metadata)) && { metadata }),
+      ...(cache !== 'use' && { cache }),
+    }),
+    REQUEST_PART_BYTES,
+  );
+  parts.forEach((part, i) => (encoded[`${REQUEST_PART}${i}`] = part));
+  return encoded;
+}
+
+/**
+ * HSET fields for a patch (or a whole record in the layout of version 4, which tests use to
+ * write older records); undefined attributes are left out. A patch never holds the request.
+ */
 export function encodeFields(fields: object): Record<string, string> {
   const encoded: Record<string, string> = {};
   for (const [key, value] of Object.entries(fields)) {
-    if (value !== undefined) encoded[key] = encodeValue(value);
+    if (value === undefined) continue;
+    if (key === 'fingerprint' && typeof value === 'string') {
+      const compact = compactFingerprint(value);
+      if (compact !== null) {
+        encoded[FINGERPRINT] = compact;
+        continue;
+      }
+    }
+    encoded[key] = encodeValue(value);
   }
   return encoded;
+}
+
+/**
+ * A job record from its hash fields, whichever release wrote it (see above). `id`: the job's,
+ * from its key (version 5 does not repeat it in a field).
+ */
+export function decodeJobRecord(fields: Record<string, string>, id?: string): JobRecord {
+  const raw: Record<string, unknown> = { id };
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(fields)) {
+    if (key.startsWith(REQUEST_PART)) parts[Number(key.slice(REQUEST_PART.length))] = value;
+    else if (key !== FINGERPRINT) raw[key] = JSON.parse(value) as unknown;
+  }
+  if (fields[FINGERPRINT] !== undefined) raw.fingerprint = expandFingerprint(fields[FINGERPRINT]);
+  if (parts.length > 0) raw.request = requestFromParts(parts.join(''), raw);
+  // The request and nested values keep the shapes their release gave them; the types this
+  // release declares for them are what it reads, and what it does not know it passes on.
+  const record = storedJobRecordSchema.parse(raw);
+  const compact = record.record_version >= 5;
+  return {
+    ...record,
+    source: record.source ?? (record.batch_id === null ? 'api' : 'batch'),
+    // Version 5 leaves usage out until the first call, and the owner's own cache scope out;
+    // before, usage was always there, and a record without a scope predates scopes.
+    usage: record.usage ?? (compact ? { ...NO_USAGE } : usageBeforeLedger(record.upstream)),
+    ...(compact && record.cache_scope === undefined && { cache_scope: `tenant.${record.owner}` }),
+  } as JobRecord;
+}
+
+/** The stored request with what a version-5 record left out of it put back. */
+function requestFromParts(json: string, record: Record<string, unknown>): unknown {
+  const stored = JSON.parse(json) as Record<string, unknown>;
+  const customId = record.custom_id ?? null;
+  const metadata = record.metadata ?? {};
+  return {
+    type: record.type,
+    ...stored,
+    ...(stored.custom_id === undefined && customId !== null && { custom_id: customId }),
+    ...(stored.metadata === undefined && !isEmptyObject(metadata) && { metadata }),
+    cache: stored.cache ?? 'use',
+  };
+}
+
+/**
+ * What a version-5 record leaves out, as encodeValue writes it: the decoder's defaults
+ * (stored-job-record.ts). Fields the scripts read (`finishing`, `run_id`, `runs`, …) treat a
+ * missing field the same way.
+ */
+const DEFAULT_VALUES: Record<string, string> = {
+  batch_id: 'null',
+  custom_id: 'null',
+  metadata: '{}',
+  started_at: 'null',
+  finished_at: 'null',
+  attempts: '0',
+  seed: 'null',
+  cache: 'null',
+  input: 'null',
+  outputs: '[]',
+  upstream: 'null',
+  usage: JSON.stringify(NO_USAGE),
+  estimate: '{"characters":null}',
+  error: 'null',
+  result: 'null',
+  cancel_requested: 'false',
+  run_id: 'null',
+  runs: '0',
+  takeovers: '0',
+  finishing: 'null',
+  deployment: 'null',
+};
+
+/** `sha256:<64 hex>` as 43 base64url characters; null for anything else (kept as it is). */
+function compactFingerprint(fingerprint: string): string | null {
+  const hex = fingerprint.slice(SHA256_PREFIX.length);
+  if (!fingerprint.startsWith(SHA256_PREFIX) || !/^[0-9a-f]{64}$/.test(hex)) return null;
+  return Buffer.from(hex, 'hex').toString('base64url');
+}
+
+function expandFingerprint(compact: string): string {
+  return `${SHA256_PREFIX}${Buffer.from(compact, 'base64url').toString('hex')}`;
+}
+
+/** `text` cut into parts of at most `maxBytes` UTF-8 bytes, never inside a character. */
+export function splitUtf8(text: string, maxBytes: number): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  let bytes = 0;
+  for (let i = 0; i < text.length;) {
+    const code = text.codePointAt(i)!;
+    const units = code > 0xffff ? 2 : 1;
+    const size = code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+    if (bytes + size > maxBytes) {
+      parts.push(text.slice(start, i));
+      start = i;
+      bytes = 0;
+    }
+    bytes += size;
+    i += units;
+  }
+  parts.push(text.slice(start));
+  return parts;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 // JSON.stringify's output, cheaper for what fresh records are mostly made of: null, 0, false,
@@ -39,126 +202,10 @@ function encodeValue(value: unknown): string {
   return json;
 }
 
-function isEmptyObject(value: object): boolean {
+function isEmptyObject(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
   for (const _ in value) return false;
   return Object.getPrototypeOf(value) === Object.prototype;
-}
-
-const text = z.string();
-const nullableText = z.string().nullable().default(null);
-const nullableInt = z.number().int().nullable().default(null);
-
-/**
- * The stored form as read: every release's records, not only this one's. Unknown fields are
- * kept (a newer release wrote them; they are written back untouched), fields added since the
- * record was written are filled in, and the request is taken as it was accepted then: it was
- * validated by the intake of its day, and today's stricter rules must not make it unreadable
- * (the strict schema is for intake only). Only what a record cannot be without (id, owner,
- * type, status, creation time) is required.
- */
-const storedJobRecordSchema = z.looseObject({
-  record_version: z.number().int().default(1),
-  id: text,
-  owner: text,
-  type: z.enum(JOB_TYPES),
-  status: z.enum(JOB_STATUSES),
-  batch_id: nullableText,
-  // Optional: records written before the gateway existed; decode fills it from batch_id.
-  source: jobSourceSchema.optional().catch(undefined),
-  custom_id: nullableText,
-  metadata: z.record(z.string(), z.unknown()).catch({}),
-  created_at: text,
-  started_at: nullableText,
-  finished_at: nullableText,
-  attempts: z.number().int().default(0),
-  seed: nullableInt,
-  fingerprint: nullableText,
-  cache: z.enum(['miss', 'hit']).nullable().catch(null),
-  request: z.looseObject({
-    type: z.enum(JOB_TYPES),
-    params: z.record(z.string(), z.unknown()).default({}),
-    options: z.record(z.string(), z.unknown()).default({}),
-    cache: z.enum(['use', 'bypass']).catch('use'),
-  }),
-  input: z
-    .looseObject({
-      key: nullableText,
-      url: nullableText,
-      sha256: nullableText,
-      bytes: nullableInt,
-      content_type: nullableText,
-    })
-    .nullable()
-    .default(null),
-  outputs: z
-    .array(
-      z.looseObject({
-        name: text,
-        key: text,
-        content_type: z.string().default('application/octet-stream'),
-        bytes: z.number().int(),
-        sha256: text,
-        duration_ms: nullableInt,
-      }),
-    )
-    .default([]),
-  upstream: z
-    .looseObject({
-      endpoint: z.string().default(''),
-      request_id: nullableText,
-      character_cost: z.number().nullable().default(null),
-      song_id: nullableText,
-      history_item_id: nullableText,
-      calls: z.number().int().default(0),
-    })
-    .nullable()
-    .default(null),
-  // Filled in from the upstream summary for records written before usage (see below).
-  usage: z
-    .looseObject({
-      characters: z.number().int().default(0),
-      calls: z.number().int().default(0),
-      billed_calls: z.number().int().default(0),
-    })
-    .optional(),
-  estimate: z.looseObject({ characters: nullableInt }).default(UNKNOWN_ESTIMATE),
-  error: z
-    .looseObject({
-      code: text,
-      message: z.string().default(''),
-      retryable: z.boolean().default(false),
-      upstream_status: nullableInt,
-      upstream_code: nullableText,
-      suggestion: z.unknown().default(null),
-    })
-    .nullable()
-    .default(null),
-  result: z
-    .unknown()
-    .optional()
-    .transform((value) => value ?? null),
-  cancel_requested: z.boolean().default(false),
-  webhook_deliveries: z.array(z.looseObject({})).optional(),
-  run_id: nullableText,
-  runs: z.number().int().default(0),
-  takeovers: z.number().int().default(0),
-  finishing: finishIntentSchema.nullable().default(null),
-  deployment: nullableText,
-  cache_scope: z.string().optional(),
-});
-
-/** A job record from its hash fields, whichever release wrote it (see above). */
-export function decodeJobRecord(fields: Record<string, string>): JobRecord {
-  const raw: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(fields)) raw[key] = JSON.parse(value) as unknown;
-  // The request and nested values keep the shapes their release gave them; the types this
-  // release declares for them are what it reads, and what it does not know it passes on.
-  const record = storedJobRecordSchema.parse(raw);
-  return {
-    ...record,
-    source: record.source ?? (record.batch_id === null ? 'api' : 'batch'),
-    usage: record.usage ?? usageBeforeLedger(record.upstream),
-  } as JobRecord;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Redis } from '../redis/connections.ts';
 import type { RedisKeys } from '../redis/keys.ts';
 import { uploadIdOfKey } from '../uploads/upload-store.ts';
 import { addScript, runScript } from '../redis/lua-scripts.ts';
-import { decodeJobRecord, encodeFields } from './job-record-codec.ts';
+import { decodeJobRecord, encodeFields, encodeRecord } from './job-record-codec.ts';
 import { claimScript, commitScript, transitionScript } from './job-scripts.ts';
 import type { JobRecord } from './job-record.ts';
 import type { JobStatus, JobType } from './job-types.ts';
@@ -76,7 +76,7 @@ export class JobStore {
   addRecords(pipeline: ChainableCommander, records: readonly JobRecord[]): void {
     const byUpload = new Map<string, string[]>();
     for (const record of records) {
-      pipeline.hset(this.keys.job(record.id), encodeFields(record));
+      pipeline.hset(this.keys.job(record.id), encodeRecord(record));
       const upload = uploadIdOfKey(record.input?.key);
       if (upload === null) continue;
       const users = byUpload.get(upload);
@@ -111,7 +111,7 @@ export class JobStore {
 
   async get(id: string): Promise<JobRecord | null> {
     const fields = await this.redis.hgetall(this.keys.job(id));
-    return Object.keys(fields).length === 0 ? null : decodeJobRecord(fields);
+    return Object.keys(fields).length === 0 ? null : decodeJobRecord(fields, id);
   }
 
   /** The job when it exists and belongs to `owner`; null otherwise (others' jobs are 404). */
@@ -239,10 +239,10 @@ export class JobStore {
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hgetall(this.keys.job(id));
     const replies = (await pipeline.exec()) ?? [];
-    return replies.map(([error, fields]) => {
+    return replies.map(([error, fields], i) => {
       if (error) throw error;
       const hash = fields as Record<string, string>;
-      return Object.keys(hash).length === 0 ? null : decodeJobRecord(hash);
+      return Object.keys(hash).length === 0 ? null : decodeJobRecord(hash, ids[i]);
     });
   }
 }

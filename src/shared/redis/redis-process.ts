@@ -7,6 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { findFreePort } from '../net/free-port.ts';
 
 const HOST = '127.0.0.1';
+/** Production Redis should be given the same (README "Redis memory"). */
+export const HASH_MAX_LISTPACK_VALUE = 256;
 
 /** Where and how {@link startRedisServer} runs redis-server. */
 export interface StartRedisServerOptions {
@@ -147,6 +149,9 @@ function redisArgs(settings: Settings, port: number): string[] {
     '--maxmemory-policy', 'noeviction',
     // No RDB snapshots: the AOF is the persistence, and snapshots would fork a 2nd copy.
     '--save', '',
+    // Small hashes stay listpacks (a few bytes per field, not a hash table's ~60) with values up
+    // to 256 B, not 64: BullMQ's job hash (its options are ~150 B) is 424 B instead of 768 B.
+    '--hash-max-listpack-value', String(HASH_MAX_LISTPACK_VALUE),
     ...(settings.logFile === undefined ? [] : ['--logfile', settings.logFile]),
     ...settings.extraArgs,
   ];

@@ -2,6 +2,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueName } from '../../../src/shared/queue/queues.ts';
+import { decodeJobRecord } from '../../../src/shared/jobs/job-record-codec.ts';
 import { redisKeys } from '../../../src/shared/redis/keys.ts';
 import { submit, upload, waitFinished, type Job } from '../e2e/e2e-helpers.ts';
 import { startTestService, type TestService } from '../e2e/service-harness.ts';
@@ -40,22 +41,33 @@ describe('records written by another release', () => {
       metadata: { scene: 'one' },
     });
     const key = redisKeys(service.config.QUEUE_PREFIX).job(job.id);
-    const request = JSON.parse((await redis.hget(key, 'request')) as string) as {
-      params: Record<string, unknown>;
-      metadata: Record<string, unknown>;
-    };
+    const before = await service.json<Job>(`/v1/jobs/${job.id}`);
+    const record = decodeJobRecord(await redis.hgetall(key), job.id);
+    // The layout of version 4 and older (before the compact one of version 5): every field
+    // JSON-encoded, the request whole, the fingerprint as text.
+    const versionFour = Object.fromEntries(
+      Object.entries({ ...record, record_version: 4 }).map(([field, value]) => [
+        field,
+        JSON.stringify(value),
+      ]),
+    );
     // A newer release: a request field and a record field this release has never heard of.
-    await redis.hset(key, {
-      request: JSON.stringify({
-        ...request,
-        priority: 'high',
-        params: { ...request.params, new_upstream_knob: 3 },
-        // A rule tightened since: this key is longer than today's limit of 64.
-        metadata: { ...request.metadata, ['k'.repeat(80)]: 'kept' },
-      }),
-      metadata: JSON.stringify({ scene: 'one', ['k'.repeat(80)]: 'kept' }),
-      legacy_field: JSON.stringify({ anything: true }),
-    });
+    await redis
+      .multi()
+      .del(key)
+      .hset(key, {
+        ...versionFour,
+        request: JSON.stringify({
+          ...record.request,
+          priority: 'high',
+          params: { ...record.request.params, new_upstream_knob: 3 },
+          // A rule tightened since: this key is longer than today's limit of 64.
+          metadata: { ...record.request.metadata, ['k'.repeat(80)]: 'kept' },
+        }),
+        metadata: JSON.stringify({ scene: 'one', ['k'.repeat(80)]: 'kept' }),
+        legacy_field: JSON.stringify({ anything: true }),
+      })
+      .exec();
     // An older release: fields added since were never written.
     await redis.hdel(key, 'result', 'cancel_requested', 'webhook_deliveries');
 
@@ -65,6 +77,8 @@ describe('records written by another release', () => {
     expect(read.status, JSON.stringify(read.body)).toBe(200);
     expect(read.body.metadata['k'.repeat(80)]).toBe('kept');
     expect(read.body).not.toHaveProperty('legacy_field');
+    expect(read.body.fingerprint).toBe(before.body.fingerprint);
+    expect(read.body.seed).toBe(before.body.seed);
     const list = await service.json<{ data: Job[] }>('/v1/jobs?limit=10');
     expect(list.status).toBe(200);
     expect(list.body.data.map((j) => j.id)).toContain(job.id);

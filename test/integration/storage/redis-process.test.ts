@@ -55,6 +55,10 @@ describe('startRedisServer', () => {
         'noeviction',
       ]);
       expect(await client.config('GET', 'appendonly')).toEqual(['appendonly', 'yes']);
+      expect(await client.config('GET', 'hash-max-listpack-value')).toEqual([
+        'hash-max-listpack-value',
+        '256',
+      ]);
       expect(await client.config('GET', 'bind')).toEqual(['bind', '127.0.0.1']);
       await client.set('survives', 'restart');
     });
