@@ -34,7 +34,7 @@ export function stemsRequest(record: DubRecord): RequestOf<'stem_separation'> {
     input: record.request.input,
     options: {},
     cache: record.request.cache,
-  } as RequestOf<'stem_separation'>;
+  };
 }
 
 export function speechToSpeechRequest(record: DubRecord): RequestOf<'speech_to_speech'> {
@@ -55,7 +55,7 @@ export function speechToSpeechRequest(record: DubRecord): RequestOf<'speech_to_s
     input: record.request.input,
     options: { stream: false },
     cache: record.request.cache,
-  } as RequestOf<'speech_to_speech'>;
+  };
 }
 
 export interface StepFingerprints {
@@ -67,7 +67,11 @@ export interface StepFingerprints {
 export function stepFingerprints(record: DubRecord): StepFingerprints | null {
   const inputSha256 = record.input?.sha256 ?? null;
   if (inputSha256 === null) return null;
-  const stems = hash({ step: 'stems', input_sha256: inputSha256, params: stemsRequest(record).params });
+  const stems = hash({
+    step: 'stems',
+    input_sha256: inputSha256,
+    params: stemsRequest(record).params,
+  });
   const speech = hash({
     step: 'speech_to_speech',
     vocals_of: stems,

@@ -73,7 +73,10 @@ export async function runDubStep(
 
   if (record.request.cache === 'use' && (await readStep(deps.storage, scope, fingerprint))) {
     logger.info('dub step answered from the step cache');
-    return [...before, { step, status: 'succeeded', cache: 'hit', upstream_calls: 0, duration_ms: elapsed() }];
+    return [
+      ...before,
+      { step, status: 'succeeded', cache: 'hit', upstream_calls: 0, duration_ms: elapsed() },
+    ];
   }
 
   const runId = newId('run');
@@ -104,7 +107,7 @@ export async function runDubStep(
   try {
     const input = await stepInput(deps, record, step, scope, fingerprints.stems);
     const context: JobContext<'stem_separation' | 'speech_to_speech'> = {
-      job: { ...record, request } as never,
+      job: { ...record, request },
       seed: record.seed,
       inputKey: input.key,
       inputBytes: input.bytes,
@@ -129,12 +132,24 @@ export async function runDubStep(
     logger.info({ calls: tracker.calls }, 'dub step done');
     return [
       ...before,
-      { step, status: 'succeeded', cache: 'miss', upstream_calls: tracker.calls, duration_ms: elapsed() },
+      {
+        step,
+        status: 'succeeded',
+        cache: 'miss',
+        upstream_calls: tracker.calls,
+        duration_ms: elapsed(),
+      },
     ];
   } catch (error) {
     // This run's copy is garbage: the step's answer is only ever what step.json names.
     await deleteFolder(deps.storage, outputFolder).catch(() => undefined);
-    return await settleStepFailure(deps, { job, token, record, step, attempt }, error, stepSignal, logger);
+    return await settleStepFailure(
+      deps,
+      { job, token, record, step, attempt },
+      error,
+      stepSignal,
+      logger,
+    );
   } finally {
     client.releaseAll();
   }
@@ -171,7 +186,8 @@ export function backgroundOf(stems: StepEntry): StepEntry['outputs'][number] {
   const background = stems.outputs.find(
     (output) => output.name.startsWith('stem.') && output.name !== 'stem.vocals',
   );
-  if (!background) throw new UnrecoverableError('the separation answered without a background stem');
+  if (!background)
+    throw new UnrecoverableError('the separation answered without a background stem');
   return background;
 }
 
@@ -206,7 +222,7 @@ async function settleStepFailure(
     const delay =
       error instanceof BudgetExhaustedError
         ? STEP_BUDGET_DELAY_MS
-        : ((concurrency ? (error as UpstreamError).retryAfterMs : null) ?? STEP_REQUEUE_DELAY_MS);
+        : ((concurrency ? error.retryAfterMs : null) ?? STEP_REQUEUE_DELAY_MS);
     await attempt.job.moveToDelayed(Date.now() + delay, attempt.token);
     throw new DelayedError();
   }

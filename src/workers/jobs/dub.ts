@@ -1,7 +1,8 @@
 import { AppError } from '../../shared/errors.ts';
 import type { StoredOutput } from '../../shared/jobs/job-record.ts';
 import { jobCacheScope } from '../../shared/tenants/cache-groups.ts';
-import { stepFingerprints, type DubRecord } from '../dub/dub-steps.ts';
+import type { ObjectStorage } from '../../shared/storage/object-storage.ts';
+import { stepFingerprints } from '../dub/dub-steps.ts';
 import { stepsDone } from '../dub/dub-flow.ts';
 import { mixStep } from '../dub/mix-step.ts';
 import { backgroundOf } from '../dub/run-step.ts';
@@ -27,7 +28,7 @@ export const dub: JobDefinition<'dub'> = {
 
   async run(context) {
     const { flow, storage, signal } = context;
-    const record = context.job as DubRecord;
+    const record = context.job;
     if (flow === null) throw new Error('a dub runs only as a BullMQ job');
     if (!(await stepsDone(flow, record.id))) throw new WaitingChildrenError();
 
@@ -60,13 +61,20 @@ export const dub: JobDefinition<'dub'> = {
       upstream_calls: 0,
       duration_ms: Math.round(performance.now() - startedAt),
     };
-    return { outputs: [audio, vocals, background], endpoint: ENDPOINT, result: { steps: [...chain, mix] } };
+    return {
+      outputs: [audio, vocals, background],
+      endpoint: ENDPOINT,
+      result: { steps: [...chain, mix] },
+    };
   },
 };
 
 /** A step's output, copied (server-side) into the dub's run folder under the dub's own name. */
 async function copyInto(
-  context: { storage: import('../../shared/storage/object-storage.ts').ObjectStorage; outputFolder: string },
+  context: {
+    storage: ObjectStorage;
+    outputFolder: string;
+  },
   output: StoredOutput,
   name: string,
 ): Promise<StoredOutput> {

@@ -18,7 +18,12 @@ const stepsOf = (job: Job) => (job.result as { steps: Step[] }).steps;
 function dubRequest(uploadId: string, params: object = {}) {
   return {
     type: 'dub',
-    params: { voice_id: 'JBFqnCBsd6RMkjVDRZzb', seed: 7, output_format: 'mp3_44100_128', ...params },
+    params: {
+      voice_id: 'JBFqnCBsd6RMkjVDRZzb',
+      seed: 7,
+      output_format: 'mp3_44100_128',
+      ...params,
+    },
     input: { upload_id: uploadId },
   };
 }
@@ -115,7 +120,9 @@ describe('dub: stems → speech-to-speech → mix as a BullMQ flow with a step c
     const failed = await waitFinished(service, (await submit(service, dubRequest(input))).id);
     expect(failed.status).toBe('failed');
     expect(failed.error?.upstream_status).toBe(500);
-    expect((failed.error as { message?: string } | null)?.message).toMatch(/^speech_to_speech step/);
+    expect((failed.error as { message?: string } | null)?.message).toMatch(
+      /^speech_to_speech step/,
+    );
     expect(calls(STEMS) - stems).toBe(1);
     expect(calls(STS) - sts).toBe(2);
 
