@@ -55,7 +55,10 @@ describe('dub requests', () => {
     expect(thrown).toMatchObject({ code: 'tool_unavailable', httpStatus: 422 });
 
     const problems = new BatchProblems();
-    const items: unknown[] = [dub(), { type: 'stem_separation', input: { upload_id: 'upl_00000000000000000000000001' } }];
+    const items: unknown[] = [
+      dub(),
+      { type: 'stem_separation', input: { upload_id: 'upl_00000000000000000000000001' } },
+    ];
     validateItems(items, undefined, policy, problems, missing);
     const error = (() => {
       try {
