@@ -24,6 +24,7 @@ import {
   type DubRecord,
   type UpstreamDubStep,
 } from './dub-steps.ts';
+import { acquireStepLock } from './step-lock.ts';
 import { readStep, stepRunFolder, storeStep, type StepEntry } from './step-cache.ts';
 import { stepChainSchema, type StepSummary } from './step-summary.ts';
 
@@ -71,14 +72,63 @@ export async function runDubStep(
   const startedAt = performance.now();
   const elapsed = () => Math.round(performance.now() - startedAt);
 
-  if (record.request.cache === 'use' && (await readStep(deps.storage, scope, fingerprint))) {
+  const run: StepRun = {
+    deps,
+    attempt: { job, token, record, step, attempt: job.attemptsMade + 1 },
+    signal,
+    logger,
+    scope,
+    fingerprint,
+    stemsFingerprint: fingerprints.stems,
+    before,
+    elapsed,
+  };
+  const hit = (): StepSummary[] => {
     logger.info('dub step answered from the step cache');
-    return [
-      ...before,
-      { step, status: 'succeeded', cache: 'hit', upstream_calls: 0, duration_ms: elapsed() },
-    ];
+    const summary = { step, status: 'succeeded', cache: 'hit', upstream_calls: 0 } as const;
+    return [...before, { ...summary, duration_ms: elapsed() }];
+  };
+  if (record.request.cache === 'bypass') return await computeStep(run);
+  if (await readStep(deps.storage, scope, fingerprint)) return hit();
+  // One computation per fingerprint at a time: a dub of the same clip waits for the answer.
+  const lock = await acquireStepLock(
+    deps.redis,
+    deps.keys.dubStepLock(scope, fingerprint),
+    `${job.id ?? ''}:${token ?? ''}`,
+    deps.config.WORKER_LOCK_DURATION_MS,
+  );
+  if (lock === null) {
+    if (token === undefined) throw new Error('the step is being computed by another job');
+    await job.moveToDelayed(Date.now() + STEP_REQUEUE_DELAY_MS, token);
+    throw new DelayedError();
   }
+  try {
+    // The holder before us may have stored the answer between our look and our lock.
+    if (await readStep(deps.storage, scope, fingerprint)) return hit();
+    return await computeStep(run);
+  } finally {
+    await lock.release();
+  }
+}
 
+/** One delivery of a step job, with what its computation needs. */
+interface StepRun {
+  deps: WorkerDeps;
+  attempt: StepAttempt;
+  signal: AbortSignal | undefined;
+  logger: WorkerDeps['logger'];
+  scope: string;
+  fingerprint: string;
+  stemsFingerprint: string;
+  /** The summaries of the steps before (this job's children). */
+  before: StepSummary[];
+  elapsed: () => number;
+}
+
+/** The step computed: its job type's module against the upstream, its answer stored. */
+async function computeStep(run: StepRun): Promise<StepSummary[]> {
+  const { deps, signal, logger, scope, fingerprint, before, elapsed } = run;
+  const { record, step, attempt } = run.attempt;
   const runId = newId('run');
   const definition = step === 'stems' ? stemSeparation : speechToSpeech;
   const request = step === 'stems' ? stemsRequest(record) : speechToSpeechRequest(record);
@@ -94,7 +144,6 @@ export async function runDubStep(
     signal ?? new AbortController().signal,
     AbortSignal.timeout(deps.config.UPSTREAM_TOTAL_TIMEOUT_MS),
   ]);
-  const attempt = job.attemptsMade + 1;
   const tracker = new CallTracker(client, stepSignal, {
     ledger: deps.usage,
     metrics: deps.metrics,
@@ -105,7 +154,7 @@ export async function runDubStep(
   });
   const outputFolder = stepRunFolder(scope, fingerprint, runId);
   try {
-    const input = await stepInput(deps, record, step, scope, fingerprints.stems);
+    const input = await stepInput(deps, record, step, scope, run.stemsFingerprint);
     const context: JobContext<'stem_separation' | 'speech_to_speech'> = {
       job: { ...record, request },
       seed: record.seed,
@@ -124,7 +173,7 @@ export async function runDubStep(
       step,
       fingerprint,
       run_id: runId,
-      job_id: jobId,
+      job_id: record.id,
       outputs: outcome.outputs,
       upstream_calls: tracker.calls,
       created_at: new Date().toISOString(),
@@ -143,13 +192,7 @@ export async function runDubStep(
   } catch (error) {
     // This run's copy is garbage: the step's answer is only ever what step.json names.
     await deleteFolder(deps.storage, outputFolder).catch(() => undefined);
-    return await settleStepFailure(
-      deps,
-      { job, token, record, step, attempt },
-      error,
-      stepSignal,
-      logger,
-    );
+    return await settleStepFailure(deps, run.attempt, error, stepSignal, logger);
   } finally {
     client.releaseAll();
   }

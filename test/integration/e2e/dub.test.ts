@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '../../support/eventually.ts';
+import { submitBatch, waitForBatch } from '../batches/batch-helpers.ts';
 import {
   multipartFile,
   startRecordingProxy,
@@ -137,6 +138,32 @@ describe('dub: stems → speech-to-speech → mix as a BullMQ flow with a step c
       ['speech_to_speech', 'miss'],
       ['mix', 'miss'],
     ]);
+  });
+
+  it('a batch of 2 clips × 3 voices: 6 dubs succeed on 2 separations in all', async () => {
+    const clips = [
+      await upload(service, sineWav(2, 16_000, 250)),
+      await upload(service, sineWav(2, 16_000, 270)),
+    ];
+    const voices = ['voice-a', 'voice-b', 'voice-c'];
+    const stems = calls(STEMS);
+    const sts = calls(STS);
+    const batch = await submitBatch(service, {
+      seed: 11,
+      defaults: { type: 'dub', params: { output_format: 'mp3_44100_128' } },
+      items: clips.flatMap((clip, c) =>
+        voices.map((voice) => ({
+          custom_id: `clip-${c}/voice=${voice}`,
+          params: { voice_id: voice },
+          input: { upload_id: clip },
+        })),
+      ),
+    });
+    const done = await waitForBatch(service, batch.id);
+    expect(done.counts.succeeded).toBe(6);
+    // Three dubs of a clip run at once: one separates it, the others wait for its answer.
+    expect(calls(STEMS) - stems).toBe(2);
+    expect(calls(STS) - sts).toBe(6);
   });
 
   it('cancel cancels the open step', async () => {
