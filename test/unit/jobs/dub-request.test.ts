@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BatchProblems } from '../../../src/api/services/batch-problems.ts';
 import { validateItems } from '../../../src/api/services/batch-items.ts';
 import { assertToolsAvailable } from '../../../src/api/services/tool-checks.ts';
-import { ValidationError } from '../../../src/shared/errors.ts';
+import type { ValidationError } from '../../../src/shared/errors.ts';
 import { jobRequestSchema } from '../../../src/shared/jobs/job-request.ts';
 import { ToolUnavailableError } from '../../../src/shared/media/tool-unavailable.ts';
 import { stepFingerprints, type DubRecord } from '../../../src/workers/dub/dub-steps.ts';
