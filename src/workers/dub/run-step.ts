@@ -129,6 +129,7 @@ interface StepRun {
 async function computeStep(run: StepRun): Promise<StepSummary[]> {
   const { deps, signal, logger, scope, fingerprint, before, elapsed } = run;
   const { record, step, attempt } = run.attempt;
+  logger.info({ attempt }, 'dub step started');
   const runId = newId('run');
   const definition = step === 'stems' ? stemSeparation : speechToSpeech;
   const request = step === 'stems' ? stemsRequest(record) : speechToSpeechRequest(record);
