@@ -1,13 +1,15 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   describeOutputFormat,
   SPEECH_OUTPUT_FORMATS,
 } from '../../../src/shared/jobs/output-formats.ts';
+import { resolveFfmpeg } from '../../../src/shared/media/ffmpeg-binary.ts';
 import { mixTracks, type MixInput } from '../../../src/workers/mix/mix-audio.ts';
 import { MixFailedError } from '../../../src/workers/mix/mix-errors.ts';
 import { encodeWav } from '../../../src/simulator/audio/encode-wav.ts';
@@ -46,6 +48,14 @@ function mix(overrides: Partial<MixInput> = {}): MixInput & { outputPath: string
     outputPath: join(dir, `mix-${++outputs}`),
     ...overrides,
   };
+}
+
+/** Writes `from` in another form with a separate ffmpeg run, as an upstream step might send it. */
+async function transcode(from: string, outputArgs: string[], to: string): Promise<void> {
+  const ffmpeg = resolveFfmpeg();
+  if (!ffmpeg.available) throw new Error(`these tests need ffmpeg: ${ffmpeg.reason}`);
+  const args = ['-hide_banner', '-loglevel', 'error', '-i', from, '-ac', '1', ...outputArgs];
+  await promisify(execFile)(ffmpeg.path, [...args, '-y', to]);
 }
 
 const decibels = (db: number) => 10 ** (db / 20);
@@ -113,10 +123,36 @@ describe('mixTracks (real ffmpeg)', () => {
     expect(level).toBeLessThan(decibels(2.5));
   });
 
-  it('fails with ffmpeg’s own words when an input is not audio', async () => {
+  it('reads raw inputs (pcm, ulaw) when told their format', async () => {
+    // The steps' answers in a raw output_format: no header, so ffmpeg must be told.
+    const vocalsPath = join(dir, 'voice.ulaw');
+    const backgroundPath = join(dir, 'background.pcm');
+    await transcode(shortVoice, ['-ar', '8000', '-c:a', 'pcm_mulaw', '-f', 'mulaw'], vocalsPath);
+    await transcode(
+      background,
+      ['-ar', '16000', '-c:a', 'pcm_s16le', '-f', 's16le'],
+      backgroundPath,
+    );
+    const input = mix({
+      vocalsPath,
+      vocalsFormat: 'ulaw_8000',
+      backgroundPath,
+      backgroundFormat: 'pcm_16000',
+      outputFormat: 'wav_16000',
+    });
+    await mixTracks(input);
+    const decoded = await decodeAudioFile(input.outputPath, input.outputFormat);
+    expect(Math.abs(durationSeconds(decoded) - 3)).toBeLessThanOrEqual(0.15);
+    expect(rmsBetween(decoded, 2.2, 2.9) / TONE_RMS).toBeCloseTo(1, 1);
+    expect(rmsBetween(decoded, 0.2, 1.8) / both(TONE_RMS, TONE_RMS)).toBeCloseTo(1, 1);
+  });
+
+  it('fails with ffmpeg’s own words when an input is not audio, leaving no output', async () => {
     const notAudio = join(dir, 'not-audio.wav');
     writeFileSync(notAudio, 'this is text, not audio\n'.repeat(20));
-    const failure = await mixTracks(mix({ vocalsPath: notAudio })).catch((error: unknown) => error);
+    const input = mix({ vocalsPath: notAudio });
+    const failure = await mixTracks(input).catch((error: unknown) => error);
+    expect(existsSync(input.outputPath)).toBe(false);
     expect(failure).toBeInstanceOf(MixFailedError);
     expect(failure).toMatchObject({ code: 'mix_failed', retryable: false });
     expect((failure as MixFailedError).message).toMatch(/not-audio\.wav|Invalid data/);

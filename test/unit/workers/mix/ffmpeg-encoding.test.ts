@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SPEECH_OUTPUT_FORMATS } from '../../../../src/shared/jobs/output-formats.ts';
-import { ffmpegEncoding } from '../../../../src/workers/mix/ffmpeg-encoding.ts';
+import { ffmpegDecodingArgs, ffmpegEncoding } from '../../../../src/workers/mix/ffmpeg-encoding.ts';
 
 describe('output_format → ffmpeg output options', () => {
   it.each([
@@ -43,5 +43,19 @@ describe('output_format → ffmpeg output options', () => {
   it('refuses a format the catalog does not list', () => {
     expect(() => ffmpegEncoding('mp3_1')).toThrow();
     expect(() => ffmpegEncoding('flac_44100')).toThrow();
+  });
+});
+
+describe('output_format → ffmpeg input options', () => {
+  it.each([
+    ['pcm_22050', ['-f', 's16le', '-ar', '22050', '-ac', '1']],
+    ['ulaw_8000', ['-f', 'mulaw', '-ar', '8000', '-ac', '1']],
+    ['alaw_8000', ['-f', 'alaw', '-ar', '8000', '-ac', '1']],
+    ['mp3_44100_128', []],
+    ['wav_16000', []],
+    ['opus_48000_64', []],
+    [undefined, []],
+  ])('%s', (format, args) => {
+    expect(ffmpegDecodingArgs(format)).toEqual(args);
   });
 });
