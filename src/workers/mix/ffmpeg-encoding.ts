@@ -54,3 +54,18 @@ function codecArgs(codec: string, kbps: string | undefined): string[] {
       throw new Error(`no ffmpeg encoding for codec ${codec}`);
   }
 }
+
+/** ffmpeg's demuxer of each raw codec: these carry no header, so ffmpeg cannot probe them. */
+const RAW_DEMUXERS: Partial<Record<string, string>> = { pcm: 's16le', ulaw: 'mulaw', alaw: 'alaw' };
+
+/**
+ * Input options that let ffmpeg read a file written in `format` (an output_format of the
+ * catalog): raw formats need their demuxer, rate and channel count told; containers (mp3, wav,
+ * Ogg Opus) describe themselves, so they, and an unknown format, need nothing.
+ */
+export function ffmpegDecodingArgs(format: string | undefined): string[] {
+  if (format === undefined) return [];
+  const [codec = '', rate] = format.split('_');
+  const demuxer = RAW_DEMUXERS[codec];
+  return demuxer ? ['-f', demuxer, '-ar', String(Number(rate)), '-ac', '1'] : [];
+}

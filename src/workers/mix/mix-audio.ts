@@ -1,7 +1,7 @@
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { resolveFfmpeg } from '../../shared/media/ffmpeg-binary.ts';
 import { ToolUnavailableError } from '../../shared/media/tool-unavailable.ts';
-import { ffmpegEncoding } from './ffmpeg-encoding.ts';
+import { ffmpegDecodingArgs, ffmpegEncoding } from './ffmpeg-encoding.ts';
 import { mixFilterGraph } from './mix-filter.ts';
 import { runFfmpeg } from './run-ffmpeg.ts';
 
@@ -9,6 +9,12 @@ import { runFfmpeg } from './run-ffmpeg.ts';
 export interface MixInput {
   vocalsPath: string;
   backgroundPath: string;
+  /**
+   * The output_format each track was written in, when known. Needed only for raw formats
+   * (`pcm_*`, `ulaw_8000`, `alaw_8000`), which carry no header; containers are probed.
+   */
+  vocalsFormat?: string;
+  backgroundFormat?: string;
   /** Gain on the vocals, dB (0 keeps them as they are). */
   vocalsGainDb: number;
   /** Gain on the background, dB. */
@@ -30,8 +36,10 @@ export interface MixResult {
 /**
  * Mixes converted vocals back over the separated background with ffmpeg: decode both, align the
  * vocals to the background's length, apply gains, sum, optionally normalize loudness, encode
- * in `outputFormat`. Throws ToolUnavailableError without ffmpeg, MixFailedError when ffmpeg
- * fails, and the signal's reason when aborted (the ffmpeg process is killed).
+ * in `outputFormat`. Samples past full scale after the gains clip; `loudnessLufs` (true peak
+ * held at -1.5 dBTP) avoids that. Throws ToolUnavailableError without ffmpeg, MixFailedError
+ * when ffmpeg fails (no output file is left), and the signal's reason when aborted (the ffmpeg
+ * process is killed).
  */
 export async function mixTracks(input: MixInput, signal?: AbortSignal): Promise<MixResult> {
   const ffmpeg = resolveFfmpeg();
@@ -44,8 +52,10 @@ export async function mixTracks(input: MixInput, signal?: AbortSignal): Promise<
     outputSampleRate: encoding.sampleRate,
   });
   const args = [
+    ...ffmpegDecodingArgs(input.vocalsFormat),
     '-i',
     input.vocalsPath,
+    ...ffmpegDecodingArgs(input.backgroundFormat),
     '-i',
     input.backgroundPath,
     '-filter_complex',
@@ -61,7 +71,11 @@ export async function mixTracks(input: MixInput, signal?: AbortSignal): Promise<
     '-y',
     input.outputPath,
   ];
-  const run = await runFfmpeg(ffmpeg.path, args, signal);
+  const run = await runFfmpeg(ffmpeg.path, args, signal).catch(async (error: unknown) => {
+    // All or nothing: a half-written mix must not be taken for one.
+    await rm(input.outputPath, { force: true });
+    throw error;
+  });
   const { size } = await stat(input.outputPath);
   return {
     durationSeconds: run.outTimeSeconds ?? 0,
