@@ -60,8 +60,15 @@ export default tseslint.config(
     },
   },
   {
-    // The CLI prints to the user; tests and benches report to the developer.
-    files: ['src/cli/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'src/main.ts', 'src/*/main.ts'],
+    // The CLI prints to the user; tests, benches and example scripts report to the developer.
+    files: [
+      'src/cli/**/*.ts',
+      'test/**/*.ts',
+      'bench/**/*.ts',
+      'examples/**/*.ts',
+      'src/main.ts',
+      'src/*/main.ts',
+    ],
     rules: { 'no-console': 'off' },
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },

@@ -1,9 +1,11 @@
-import { Worker, type Job } from 'bullmq';
+import { FlowProducer, Worker, type Job } from 'bullmq';
 import { JOB_CLASSES, type JobClass } from '../shared/jobs/job-types.ts';
 import type { QueuePayload } from '../shared/queue/queues.ts';
 import { createCancelListener } from './cancel-listener.ts';
 import { startHeartbeats } from './heartbeats.ts';
 import { completeFinish, finishJob } from '../shared/lifecycle/finish-job.ts';
+import { isDubStepJob } from './dub/dub-flow.ts';
+import { runDubStep } from './dub/run-step.ts';
 import { createProcessor } from './processor.ts';
 import { backoffCeilingMs, backoffDelayMs } from './retry-policy.ts';
 import { UpstreamError } from './upstream/upstream-error.ts';
@@ -35,9 +37,13 @@ const ABORT_SETTLE_MS = 10_000;
  */
 export async function createWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   const { config, logger } = deps;
-  const processor = createProcessor(deps);
+  // Adds dubs' steps as child jobs (workers/dub); shares the workers' connection.
+  const flows = new FlowProducer({ connection: deps.redis, prefix: config.QUEUE_PREFIX });
+  flows.on('error', (error) => logger.debug({ err: error }, 'flow producer error'));
+  const processor = createProcessor(deps, flows);
   const limits = deps.account.limits;
-  const active = new Map<string, JobClass>();
+  /** BullMQ job id → its class and its job record's id (a dub's step jobs: the dub's). */
+  const active = new Map<string, { jobClass: JobClass; recordId: string }>();
   const lastFetchAt: Record<JobClass, number | null> = { speech: null, music: null };
 
   const entries = await Promise.all(
@@ -47,9 +53,11 @@ export async function createWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
       // Three declared parameters: BullMQ only creates the abort signal for such processors.
       const tracked = async (job: Job<QueuePayload>, token?: string, signal?: AbortSignal) => {
         const id = job.id ?? '';
-        active.set(id, jobClass);
+        active.set(id, { jobClass, recordId: job.data.job_id });
         lastFetchAt[jobClass] = Date.now();
         try {
+          // A dub's step (a child job of its flow) has no record of its own: see workers/dub.
+          if (isDubStepJob(job)) return await runDubStep(deps, job, token, signal);
           return await processor(job, token, signal);
         } finally {
           active.delete(id);
@@ -105,14 +113,16 @@ export async function createWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   const all = Object.values(workers);
 
   const cancels = await createCancelListener(deps, {
-    activeJobIds: () => [...active.keys()],
+    activeJobIds: () => [...new Set([...active.values()].map((entry) => entry.recordId))],
     cancel: (jobId, reason) => {
-      for (const worker of all) worker.cancelJob(jobId, reason);
+      // A dub's cancel reaches its steps: they run as BullMQ jobs of their own.
+      const held = [...active].filter(([, entry]) => entry.recordId === jobId);
+      for (const [bullId] of held) for (const worker of all) worker.cancelJob(bullId, reason);
     },
   });
   const heartbeats = startHeartbeats(deps, (jobClass) => ({
     last_fetch_at: lastFetchAt[jobClass],
-    active: [...active.values()].filter((c) => c === jobClass).length,
+    active: [...active.values()].filter((entry) => entry.jobClass === jobClass).length,
     concurrency: config.WORKER_CONCURRENCY,
   }));
 
@@ -138,6 +148,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
       clearTimeout(settleTimer);
       await cancels.close();
       await heartbeats.stop();
+      await flows.close();
     }
   }
 

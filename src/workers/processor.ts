@@ -1,4 +1,10 @@
-import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import {
+  DelayedError,
+  UnrecoverableError,
+  WaitingChildrenError,
+  type FlowProducer,
+  type Job,
+} from 'bullmq';
 import { newId } from '../shared/ids.ts';
 import { JOB_CLASS_OF } from '../shared/jobs/job-types.ts';
 import {
@@ -17,6 +23,7 @@ import {
 } from './attempt-outcomes.ts';
 import { budgetGate } from './budget-gate.ts';
 import { CallTracker } from './call-tracker.ts';
+import type { FlowContext } from './dub/dub-flow.ts';
 import { definitionFor } from './jobs/registry.ts';
 import { runAttempt } from './run-attempt.ts';
 import { slotLimitedClient } from './slots/slot-limited-client.ts';
@@ -35,7 +42,7 @@ const FOREIGN_JOB_DELAY_MS = 5_000;
  * retry with backoff. A delivery of a job whose finish is on its way, or done, completes that
  * finish and runs nothing.
  */
-export function createProcessor(deps: WorkerDeps) {
+export function createProcessor(deps: WorkerDeps, flows: FlowProducer) {
   return async function process(job: Job<QueuePayload>, token?: string, signal?: AbortSignal) {
     const payload = queuePayloadSchema.safeParse(job.data);
     if (!payload.success) throw new UnrecoverableError(`invalid payload: ${payload.error.message}`);
@@ -75,7 +82,9 @@ export function createProcessor(deps: WorkerDeps) {
 
     const record = claim.record;
     const logger = deps.logger.child({ job_id: jobId, type: record.type, attempt, run_id: runId });
-    if (claim.takeover) {
+    // A dub waiting for its steps keeps its record running: its next delivery is no takeover.
+    const resumed = record.type === 'dub' && (await job.getDependenciesCount()).processed;
+    if (claim.takeover && !resumed) {
       deps.metrics.takeovers.inc({ type: record.type });
       logger.warn('took the job over from a run that lost its lock: that run is fenced out');
     }
@@ -121,7 +130,16 @@ export function createProcessor(deps: WorkerDeps) {
       await deps.events.started(record);
       deps.metrics.jobs.inc({ type: record.type, status: 'running' });
       logger.info('job started');
-      const result = await runAttempt(deps, context, attemptSignal);
+      const flow: FlowContext = {
+        job,
+        token,
+        producer: flows,
+        queueNames: { speech: deps.queues.speech.queue.name, music: deps.queues.music.queue.name },
+        prefix: deps.config.QUEUE_PREFIX,
+        attempts: deps.config.JOB_ATTEMPTS,
+        backoffMs: deps.config.JOB_BACKOFF_MS,
+      };
+      const result = await runAttempt(deps, context, attemptSignal, flow);
       committed = await succeed(context, result);
       const bodyEndedAt = context.tracker.bodyEndedAt;
       if (committed && bodyEndedAt !== null)
@@ -130,6 +148,8 @@ export function createProcessor(deps: WorkerDeps) {
           (performance.now() - bodyEndedAt) / 1000,
         );
     } catch (error) {
+      // Waiting for child jobs (a dub's steps): BullMQ hands the job back when they are done.
+      if (error instanceof WaitingChildrenError) throw error;
       // A finish this run decided names its folder's outputs: they are no longer its own.
       if (error instanceof FinishPendingError) committed = true;
       await settleFailure(context, error, signal);

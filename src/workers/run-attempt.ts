@@ -4,6 +4,7 @@ import { inputKey, runFolder } from '../shared/lifecycle/job-objects.ts';
 import { answerFromCache } from '../shared/lifecycle/result-cache.ts';
 import { jobCacheScope } from '../shared/tenants/cache-groups.ts';
 import type { AttemptContext } from './attempt-outcomes.ts';
+import type { FlowContext } from './dub/dub-flow.ts';
 import { definitionFor } from './jobs/registry.ts';
 import type { WorkerDeps } from './worker-deps.ts';
 
@@ -26,6 +27,7 @@ export async function runAttempt(
   deps: WorkerDeps,
   context: AttemptContext,
   signal: AbortSignal,
+  flow: FlowContext | null = null,
 ): Promise<AttemptResult> {
   const { record, runId, tracker, logger } = context;
   const definition = definitionFor(record.type);
@@ -55,6 +57,7 @@ export async function runAttempt(
     callUpstream: tracker.call,
     signal,
     logger,
+    flow,
   });
   return { ...outcome, fingerprint, input, cacheHit: false };
 }

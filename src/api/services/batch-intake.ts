@@ -1,4 +1,5 @@
 import type { BatchRecord } from '../../shared/batches/batch-record.ts';
+import { resolveFfmpeg, type FfmpegBinary } from '../../shared/media/ffmpeg-binary.ts';
 import type { BatchStore, StoredBatch } from '../../shared/batches/batch-store.ts';
 import type { Config } from '../../shared/config.ts';
 import { ValidationError } from '../../shared/errors.ts';
@@ -29,6 +30,8 @@ export type BatchIntakeDeps = BatchWriterDeps & {
   queued: QueuedJobs;
   /** DNS for URL checks; the system resolver when absent. */
   resolveHost?: HostResolver | undefined;
+  /** Where ffmpeg is (a dub's mix runs it); the machine's when absent. */
+  ffmpeg?: (() => FfmpegBinary) | undefined;
 };
 
 /** A submission's fate: stored and queued, or (dry run) only validated. */
@@ -142,9 +145,10 @@ export class BatchIntake {
           problems,
         )
       : null;
+    const ffmpeg = (this.deps.ffmpeg ?? resolveFfmpeg)();
     const requests = expanded
-      ? validateItems(expanded.items, undefined, policy, problems, expanded.itemField)
-      : validateItems(submission.items, submission.defaults, policy, problems);
+      ? validateItems(expanded.items, undefined, policy, problems, ffmpeg, expanded.itemField)
+      : validateItems(submission.items, submission.defaults, policy, problems, ffmpeg);
     await checkBatchUrls(requests, submission.webhook, policy, this.deps.resolveHost, problems);
     const inputs = await resolveInputs(this.deps.uploads, owner, requests, problems);
     problems.throwIfAny();

@@ -1,10 +1,12 @@
 import { mergeDefaults } from '../../shared/batches/item-defaults.ts';
 import { AppError } from '../../shared/errors.ts';
 import { jobRequestSchema, type JobRequest } from '../../shared/jobs/job-request.ts';
+import { resolveFfmpeg, type FfmpegBinary } from '../../shared/media/ffmpeg-binary.ts';
 import { checkUrlSyntax } from '../../shared/net/url-guard.ts';
 import { webhookProblems, type WebhookPolicy } from '../../shared/webhooks/webhook-target.ts';
 import { issuesToDetails } from '../validation.ts';
 import type { BatchProblems } from './batch-problems.ts';
+import { toolProblems } from './tool-checks.ts';
 
 /** A batch item once valid: the normalized request, its custom_id always set. */
 export type BatchItem = JobRequest & { custom_id: string };
@@ -21,6 +23,7 @@ export function validateItems(
   defaults: Record<string, unknown> | undefined,
   policy: WebhookPolicy,
   problems: BatchProblems,
+  ffmpeg: FfmpegBinary = resolveFfmpeg(),
   itemField: (index: number) => string = (index) => `items[${index}]`,
 ): (BatchItem | null)[] {
   const seen = new Map<string, number>();
@@ -58,7 +61,10 @@ export function validateItems(
       continue;
     }
     const request = parsed.data as BatchItem;
-    const refused = urlProblems(request, policy, field);
+    const refused = [
+      ...urlProblems(request, policy, field),
+      ...toolProblems(request, ffmpeg, field),
+    ];
     for (const detail of refused)
       problems.add(index, { ...detail, message: `${detail.message}${label}` });
     if (refused.length === 0) items[index] = request;

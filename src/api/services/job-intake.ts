@@ -8,6 +8,7 @@ import {
 import type { JobRequest } from '../../shared/jobs/job-request.ts';
 import type { JobRecord, ResolvedInput } from '../../shared/jobs/job-record.ts';
 import type { JobSource } from '../../shared/jobs/job-source.ts';
+import { resolveFfmpeg, type FfmpegBinary } from '../../shared/media/ffmpeg-binary.ts';
 import { newJobRecord } from '../../shared/jobs/new-job-record.ts';
 import { seedFor } from '../../shared/jobs/seed-policy.ts';
 import { cacheScopeOf } from '../../shared/tenants/cache-groups.ts';
@@ -20,6 +21,7 @@ import type { UploadStore } from '../../shared/uploads/upload-store.ts';
 import { estimateCharacters, pricesOf } from '../../shared/usage/estimate.ts';
 import type { JobQueue } from './job-queue.ts';
 import type { JobDryRun } from './job-schemas.ts';
+import { assertToolsAvailable } from './tool-checks.ts';
 import type { StagedUpload, UploadService } from './upload-service.ts';
 
 /** What intake needs: the URL policy, the stores, upload staging and the queue. */
@@ -33,6 +35,8 @@ export type JobIntakeDeps = {
   queued: QueuedJobs;
   /** DNS for URL checks; the system resolver when absent. */
   resolveHost?: HostResolver | undefined;
+  /** Where ffmpeg is (a dub's mix runs it); the machine's when absent. */
+  ffmpeg?: (() => FfmpegBinary) | undefined;
 };
 
 /**
@@ -99,6 +103,7 @@ export class JobIntake {
 
   /** Every check before the first write, and what the request should cost (estimate.ts). */
   private async validate(owner: string, request: JobRequest, staged: StagedUpload | null) {
+    assertToolsAvailable(request, (this.deps.ffmpeg ?? resolveFfmpeg)());
     await this.checkWebhook(request);
     const input = await this.resolveInput(owner, request, staged);
     return { input, estimate: estimateCharacters(request, input, pricesOf(this.deps.config)) };

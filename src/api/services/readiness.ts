@@ -9,6 +9,8 @@ import { liveHeartbeats } from '../../shared/queue/worker-heartbeats.ts';
 import type { RedisKeys } from '../../shared/redis/keys.ts';
 import { redisMemory, redisMemorySchema } from '../../shared/redis/redis-memory.ts';
 import type { ObjectStorage } from '../../shared/storage/object-storage.ts';
+import { resolveFfmpeg, type FfmpegBinary } from '../../shared/media/ffmpeg-binary.ts';
+import { ffmpegCheck, ffmpegCheckSchema } from './ffmpeg-check.ts';
 
 const checkStatus = z.enum(['ok', 'fail']);
 
@@ -42,6 +44,8 @@ export const readinessSchema = z.object({
     workers: classChecksSchema,
     /** Every other upstream account's (UPSTREAM_ACCOUNTS), by account name. */
     accounts: z.record(z.string(), classChecksSchema),
+    /** The tool `dub` jobs mix with; its absence warns but does not fail readiness. */
+    ffmpeg: ffmpegCheckSchema,
   }),
   /** The default account's classes whose queue is paused: their jobs wait for a resume. */
   paused_classes: z.array(z.enum(JOB_CLASSES)),
@@ -51,9 +55,10 @@ export const readinessSchema = z.object({
   redis_memory: redisMemorySchema.nullable(),
   /**
    * What needs attention without failing readiness: `redis_memory_high` past 80 % of
-   * maxmemory (at 100 % a `noeviction` Redis refuses every write).
+   * maxmemory (at 100 % a `noeviction` Redis refuses every write); `ffmpeg_unavailable` when
+   * `dub` jobs are refused for want of the tool.
    */
-  warnings: z.array(z.enum(['redis_memory_high'])),
+  warnings: z.array(z.enum(['redis_memory_high', 'ffmpeg_unavailable'])),
 });
 export type Readiness = z.infer<typeof readinessSchema>;
 type QueueCheck = z.infer<typeof queueCheckSchema>;
@@ -81,9 +86,10 @@ export type ReadinessDeps = {
  */
 export function createReadiness(
   deps: ReadinessDeps,
-  options: { notConsumingAfterMs?: number } = {},
+  options: { notConsumingAfterMs?: number; ffmpeg?: () => FfmpegBinary } = {},
 ): () => Promise<Readiness> {
   const stuckAfterMs = options.notConsumingAfterMs ?? NOT_CONSUMING_AFTER_MS;
+  const findFfmpeg = options.ffmpeg ?? (() => resolveFfmpeg());
   // By class queue id: each account's queue is judged on its own.
   const idleSince = new Map<string, number>();
 
@@ -157,6 +163,7 @@ export function createReadiness(
     const others = deps.queues.accountNames.filter((name) => name !== DEFAULT_ACCOUNT);
     const ready = redis === 'ok' && storage === 'ok' && classes.every((c) => c.status === 'ok');
     const paused = lanes.filter((_, i) => classes[i]!.paused === true);
+    const ffmpeg = ffmpegCheck(findFfmpeg());
     return {
       status: ready ? 'ok' : 'unavailable',
       checks: {
@@ -164,11 +171,15 @@ export function createReadiness(
         storage,
         workers: checksOf(DEFAULT_ACCOUNT),
         accounts: Object.fromEntries(others.map((name) => [name, checksOf(name)])),
+        ffmpeg,
       },
       paused_classes: paused.filter((l) => l.account === DEFAULT_ACCOUNT).map((l) => l.jobClass),
       paused_queues: paused.map((l) => ({ account: l.account, class: l.jobClass })),
       redis_memory: memory,
-      warnings: memory?.warning ? ['redis_memory_high'] : [],
+      warnings: [
+        ...(memory?.warning ? (['redis_memory_high'] as const) : []),
+        ...(ffmpeg.status === 'unavailable' ? (['ffmpeg_unavailable'] as const) : []),
+      ],
     };
   };
 }

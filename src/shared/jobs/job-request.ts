@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dubRequestSchema } from './dub.ts';
 import { musicPlanRequestSchema } from './music-plan.ts';
 import { musicRequestSchema } from './music.ts';
 import { speechToSpeechRequestSchema } from './speech-to-speech.ts';
@@ -16,6 +17,7 @@ export const jobRequestSchema = z.discriminatedUnion('type', [
   musicRequestSchema,
   musicPlanRequestSchema,
   stemSeparationRequestSchema,
+  dubRequestSchema,
 ]);
 
 export type JobRequestInput = z.input<typeof jobRequestSchema>;

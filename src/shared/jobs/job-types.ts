@@ -8,6 +8,7 @@ export const JOB_TYPES = [
   'music',
   'music_plan',
   'stem_separation',
+  'dub',
 ] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 
@@ -22,6 +23,8 @@ export const JOB_CLASS_OF = {
   music: 'music',
   music_plan: 'music',
   stem_separation: 'music',
+  // The dub itself calls nothing: its steps take their own classes' slots (workers/dub).
+  dub: 'speech',
 } as const satisfies Record<JobType, JobClass>;
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;

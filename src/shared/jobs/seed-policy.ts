@@ -14,6 +14,7 @@ export function seedFor(request: JobRequest): number | null {
   switch (request.type) {
     case 'speech_to_speech':
     case 'text_to_dialogue':
+    case 'dub':
       return request.params.seed ?? randomSeed();
     case 'music':
       if (request.params.composition_plan === undefined) return null;

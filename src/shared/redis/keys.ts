@@ -44,6 +44,13 @@ export function redisKeys(prefix: string) {
     ownerJobsByType: (owner: string, type: string) => `${prefix}:idx:owner:${owner}:jobs:${type}`,
     /** Workers listen here for cancels of jobs they hold (a cancel is local to its worker). */
     cancelChannel: `${prefix}:cancel`,
+    /**
+     * Held (by a step job's id, expiring) while one step of a dub computes a fingerprint's
+     * answer in a cache scope: a second step of the same fingerprint waits for that answer
+     * instead of calling the upstream too.
+     */
+    dubStepLock: (scope: string, fingerprint: string) =>
+      `${prefix}:dub-step:${scope}:${fingerprint.replace(/^sha256:/, '')}`,
     /** Published when a job finishes, so `GET /v1/jobs/{id}?wait=` answers at once. */
     jobFinishedChannel: `${prefix}:job-finished`,
     /**

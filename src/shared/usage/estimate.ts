@@ -101,6 +101,9 @@ export function estimateCharacters(
       return byInputDuration(input, prices.speechToSpeechPerMinute);
     case 'stem_separation':
       return byInputDuration(input, prices.stemsPerMinute);
+    case 'dub':
+      // Both upstream steps bill the input's length; a step from the step cache bills nothing.
+      return byInputDuration(input, prices.stemsPerMinute + prices.speechToSpeechPerMinute);
   }
 }
 

@@ -3,6 +3,7 @@ import type { JobRecord, StoredOutput } from '../../shared/jobs/job-record.ts';
 import type { JobRequest } from '../../shared/jobs/job-request.ts';
 import type { JobType } from '../../shared/jobs/job-types.ts';
 import type { ObjectStorage } from '../../shared/storage/object-storage.ts';
+import type { FlowContext } from '../dub/dub-flow.ts';
 import type { UpstreamCall, UpstreamResponse } from '../upstream/upstream-client.ts';
 
 /** The request of one job type, narrowed from the union. */
@@ -24,6 +25,8 @@ export interface JobContext<T extends JobType> {
   /** Aborted on cancel, on the attempt's timeout and on shutdown. */
   signal: AbortSignal;
   logger: Logger;
+  /** The BullMQ job under which a type runs child jobs (a dub's steps); null for a step. */
+  flow: FlowContext | null;
 }
 
 export interface JobOutcome {

@@ -1,4 +1,5 @@
 import type { JobType } from '../../shared/jobs/job-types.ts';
+import { dub } from './dub.ts';
 import type { JobDefinition } from './job-definition.ts';
 import { musicPlan } from './music-plan.ts';
 import { music } from './music.ts';
@@ -16,6 +17,7 @@ export const jobRegistry = {
   music,
   music_plan: musicPlan,
   stem_separation: stemSeparation,
+  dub,
 } satisfies { [T in JobType]: JobDefinition<T> };
 
 export function definitionFor<T extends JobType>(type: T): JobDefinition<T> {

@@ -6,6 +6,7 @@ import { formatProblem } from '../../../src/cli/cli-errors.ts';
 import { readCsvManifest } from '../../../src/cli/manifest/csv-manifest.ts';
 import { readJsonlManifest } from '../../../src/cli/manifest/jsonl-manifest.ts';
 import { prepareItems } from '../../../src/cli/manifest/prepare-items.ts';
+import { readDefaults, readManifest } from '../../../src/cli/manifest/read-manifest.ts';
 
 const VOICE = 'JBFqnCBsd6RMkjVDRZzb';
 
@@ -158,6 +159,35 @@ describe('JSONL manifests', () => {
       { url: 'https://example.com/x.wav' },
       { upload_id: 'upl_01jz0000000000000000000000' },
       { url: 'https://example.com/y.wav' },
+    ]);
+  });
+});
+
+describe('dub rows', () => {
+  it('reads examples/dub.csv: gains coerced to numbers, an empty loudness left out', async () => {
+    const manifest = await readManifest(
+      'examples/dub.csv',
+      await readDefaults('examples/defaults.json'),
+    );
+    expect(manifest.items).toHaveLength(3);
+    expect(manifest.items[0]?.item).toMatchObject({
+      type: 'dub',
+      params: { mix: { vocals_gain_db: 0, background_gain_db: -3 } },
+    });
+    expect(manifest.items[2]?.item).toMatchObject({
+      params: { mix: { vocals_gain_db: 1.5, background_gain_db: -6, loudness_lufs: -16 } },
+    });
+  });
+
+  it('names the line and field of a bad dub row', () => {
+    const { problems } = prepareCsv(
+      [
+        'custom_id,type,input,params.voice_id,params.mix.vocals_gain_db',
+        `x,dub,a.wav,${VOICE},loud`,
+      ].join('\n'),
+    );
+    expect(problems).toEqual([
+      expect.objectContaining({ line: 2, field: 'params.mix.vocals_gain_db' }),
     ]);
   });
 });
