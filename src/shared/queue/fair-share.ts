@@ -3,14 +3,16 @@ import type { Redis } from '../redis/connections.ts';
 import { redisKeys } from '../redis/keys.ts';
 import { luaScript, runScript } from '../redis/lua-scripts.ts';
 import type { QueuePayload } from './queues.ts';
+import type { TenantWeightMap } from '../tenants/tenant-weights.ts';
 
 /**
  * Fair share of an account's queue between tenants, on BullMQ's own priorities (start-time fair
  * queueing): each tenant has a virtual clock per queue; a reservation of n jobs takes the next
- * n ticks from max(its clock, the queue's clock), where the queue's clock is the priority being
- * served now (the head of BullMQ's `prioritized` set). A tenant with 50,000 jobs queued has
- * reserved ticks far ahead; a tenant arriving later starts at the queue's clock and lands
- * behind at most one job of each other tenant. Workers keep taking the lowest priority first.
+ * n ticks after max(its clock, the queue's clock). The queue's clock is the last round served
+ * in full: one below the priority at the head of BullMQ's `prioritized` set. A tenant with
+ * 50,000 jobs queued has reserved ticks far ahead; a tenant arriving later gets the head's
+ * round, so its first job lands behind at most one queued job of each other tenant. Workers
+ * keep taking the lowest priority first (and, among equal ones, the earliest added).
  */
 
 /** BullMQ's highest priority (2^21 − 1): what a reservation past it is clamped to. */
@@ -34,7 +36,7 @@ local queueClock = 0
 if head[1] == nil then
   redis.call('DEL', KEYS[1])
 else
-  queueClock = math.floor(tonumber(head[2]) / 4294967296)
+  queueClock = math.floor(tonumber(head[2]) / 4294967296) - 1
   local kept = tonumber(redis.call('HGET', KEYS[1], '${QUEUE_CLOCK_FIELD}') or '0')
   if kept > queueClock then queueClock = kept end
 end
@@ -46,8 +48,8 @@ return tostring(start)
 `,
 );
 
-/** A tenant's weight: its clock advances by 1/weight a job (default 1). */
-export type TenantWeights = ReadonlyMap<string, number>;
+/** Tenants' weights (TENANT_WEIGHTS): a tenant's clock advances by 1/weight a job (default 1). */
+export type TenantWeights = TenantWeightMap;
 
 /** Reserves BullMQ priorities for a tenant's new work items in an account's class queue. */
 export class FairShare {
