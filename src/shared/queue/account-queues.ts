@@ -2,7 +2,8 @@ import type { Queue } from 'bullmq';
 import { JOB_CLASS_OF, JOB_CLASSES, type JobClass, type JobType } from '../jobs/job-types.ts';
 import type { Redis } from '../redis/connections.ts';
 import type { AccountRouting } from '../tenants/upstream-accounts.ts';
-import { FairShare, type TenantWeights } from './fair-share.ts';
+import { FairShare } from './fair-share.ts';
+import type { TenantWeightMap } from '../tenants/tenant-weights.ts';
 import {
   classQueueId,
   closeQueues,
@@ -32,7 +33,7 @@ export class AccountQueues {
   constructor(
     byAccount: ReadonlyMap<string, ClassQueues>,
     routing: AccountRouting,
-    weights?: TenantWeights,
+    weights?: TenantWeightMap,
   ) {
     this.#byAccount = byAccount;
     this.#routing = routing;
@@ -97,7 +98,7 @@ export function createAccountQueues(
   connection: Redis,
   settings: QueueSettings,
   routing: AccountRouting,
-  weights?: TenantWeights,
+  weights?: TenantWeightMap,
 ): AccountQueues {
   const byAccount = new Map(
     routing.names.map((account) => [account, createQueues(connection, settings, account)]),

@@ -48,14 +48,12 @@ return tostring(start)
 `,
 );
 
-/** Tenants' weights (TENANT_WEIGHTS): a tenant's clock advances by 1/weight a job (default 1). */
-export type TenantWeights = TenantWeightMap;
-
 /** Reserves BullMQ priorities for a tenant's new work items in an account's class queue. */
 export class FairShare {
-  readonly #weights: TenantWeights;
+  /** TENANT_WEIGHTS: a tenant's clock advances by 1/weight a job (default 1). */
+  readonly #weights: TenantWeightMap;
 
-  constructor(weights: TenantWeights = new Map()) {
+  constructor(weights: TenantWeightMap = new Map()) {
     this.#weights = weights;
   }
 
