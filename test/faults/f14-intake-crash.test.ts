@@ -17,16 +17,18 @@ function batchBody(): object {
   };
 }
 
-/** Sends the batch to `api`; true when the process died before answering. */
-async function postUntilDeath(api: ApiProcess): Promise<boolean> {
+/**
+ * Sends the batch to `api`; true when the process died before answering, else its answer
+ * (status and the start of the body), so a failed expectation says what happened instead.
+ */
+async function postUntilDeath(api: ApiProcess): Promise<true | string> {
   try {
     const response = await fetch(`${api.url}/v1/batches`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(batchBody()),
     });
-    await response.text();
-    return false;
+    return `${response.status} ${(await response.text()).slice(0, 500)}`;
   } catch {
     await api.exited;
     return true;
