@@ -114,7 +114,12 @@ export async function startService(
         config.UPSTREAM_TOTAL_TIMEOUT_MS,
       );
       stops.push(() => inputs.close());
-      const queues = createAccountQueues(workerRedis, queueSettings, routing);
+      const queues = createAccountQueues(
+        workerRedis,
+        queueSettings,
+        routing,
+        config.TENANT_WEIGHTS,
+      );
       stops.push(() => queues.close());
       const jobEvents = openJobEvents(workerRedis, config);
       stops.push(() => jobEvents.close());
@@ -210,7 +215,12 @@ export async function startService(
       const intakeRedis = createRedis(redis.target, 'intake', 'api');
       logConnectionState(intakeRedis, logger, 'intake');
       stops.push(() => intakeRedis.quit());
-      const queues = createAccountQueues(intakeRedis, queueSettings, routing);
+      const queues = createAccountQueues(
+        intakeRedis,
+        queueSettings,
+        routing,
+        config.TENANT_WEIGHTS,
+      );
       stops.push(() => queues.close());
       // Loaded here, not at the top: a worker process never loads the intake (Fastify, its
       // plugins, OpenAPI, the dashboard), which would only weigh on its memory (B5).

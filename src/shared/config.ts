@@ -4,6 +4,7 @@ import { cacheGroupProblems, parseCacheGroup, type CacheGroups } from './tenants
 import { apiKeyProblems, parseApiKeyItem, tenantsOf } from './tenants/tenant-keys.ts';
 import { upstreamAccountListSchema, upstreamAccountProblems } from './tenants/upstream-accounts.ts';
 import { effectivePrefix, redisNodeUrlProblem, redisTargetProblems } from './redis/redis-target.ts';
+import { parseTenantWeight, type TenantWeightMap } from './tenants/tenant-weights.ts';
 
 /**
  * The service's whole configuration, from environment variables. `loadConfig` is called once at
@@ -46,6 +47,18 @@ const cacheGroupList = commaList.transform((items, ctx): CacheGroups => {
   return groups;
 });
 
+const tenantWeightList = commaList.transform((items, ctx): TenantWeightMap => {
+  const weights = new Map<string, number>();
+  for (const item of items) {
+    const parsed = parseTenantWeight(item);
+    if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+    else if (weights.has(parsed.tenant))
+      ctx.addIssue({ code: 'custom', message: `tenant ${parsed.tenant} is given twice` });
+    else weights.set(parsed.tenant, parsed.weight);
+  }
+  return weights;
+});
+
 const configSchema = z
   .object({
     /** `production` refuses the in-process simulator: a missing upstream key is an error there. */
@@ -76,6 +89,12 @@ const configSchema = z
      * tenant's cache is its own.
      */
     CACHE_GROUPS: cacheGroupList.optional(),
+    /**
+     * Tenants' weights in the fair share of an upstream account, `tenant:weight` (a positive
+     * number), comma-separated: `alpha:3` serves alpha three jobs to one of each other tenant
+     * with work queued. Unset, and for a tenant not listed: 1.
+     */
+    TENANT_WEIGHTS: tenantWeightList.optional(),
     /** Requests per tenant (per client address with auth off) per minute, all api processes. */
     RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
     /** Jobs one tenant may have queued at once, count (a batch is admitted whole or refused). */

@@ -17,16 +17,18 @@ function batchBody(): object {
   };
 }
 
-/** Sends the batch to `api`; true when the process died before answering. */
-async function postUntilDeath(api: ApiProcess): Promise<boolean> {
+/**
+ * Sends the batch to `api`; true when the process died before answering, else its answer
+ * (status and the start of the body), so a failed expectation says what happened instead.
+ */
+async function postUntilDeath(api: ApiProcess): Promise<true | string> {
   try {
     const response = await fetch(`${api.url}/v1/batches`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(batchBody()),
     });
-    await response.text();
-    return false;
+    return `${response.status} ${(await response.text()).slice(0, 500)}`;
   } catch {
     await api.exited;
     return true;
@@ -57,9 +59,15 @@ async function checkIntakeOutcome(cluster: Cluster): Promise<'invisible' | 'reco
   if (records.length === 0) {
     expect(jobs, 'job records of an invisible batch').toEqual([]);
     expect(await keysOf(cluster, 'batch:*'), 'keys of an invisible batch').toEqual([]);
-    const counts = await cluster.queues.speech.getJobCounts('waiting', 'delayed', 'active');
+    const counts = await cluster.queues.speech.getJobCounts(
+      'waiting',
+      'prioritized',
+      'delayed',
+      'active',
+    );
     expect(counts, 'work items of an invisible batch').toEqual({
       waiting: 0,
+      prioritized: 0,
       delayed: 0,
       active: 0,
     });
@@ -73,8 +81,9 @@ async function checkIntakeOutcome(cluster: Cluster): Promise<'invisible' | 'reco
   expect(batch.counts.total).toBe(ITEMS);
   expect(jobs).toHaveLength(ITEMS);
   // Every queued job has its work item: nothing waits for a worker that cannot come.
-  const waiting = await cluster.queues.speech.getJobCounts('waiting');
-  expect(waiting.waiting).toBe(batch.counts.queued);
+  // (Fair-share priorities put them in `prioritized`; a stalled one would be back in `waiting`.)
+  const waiting = await cluster.queues.speech.getJobCounts('waiting', 'prioritized');
+  expect((waiting.waiting ?? 0) + (waiting.prioritized ?? 0)).toBe(batch.counts.queued);
   const canceled = await cluster.request(`/v1/batches/${id}/cancel`, { method: 'POST' });
   expect(canceled.status).toBe(200);
   let view: BatchView | undefined;

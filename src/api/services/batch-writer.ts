@@ -95,8 +95,10 @@ async function write<T>(
   await inFlight(chunks(items), async (chunk) => {
     const records = chunk.map(toRecord);
     const pipeline = deps.redis.pipeline();
-    deps.jobs.addRecords(pipeline, records);
+    // Members first: a process killed while its pipeline is on the wire leaves a prefix of it
+    // applied, and a rollback deletes only listed records, so no record may land unlisted.
     deps.batches.addMembers(pipeline, batch.id, records);
+    deps.jobs.addRecords(pipeline, records);
     pipeline.zadd(deps.keys.intakes, 'XX', Date.now() + deps.leaseMs, batch.id);
     await execAll(pipeline);
     crashPoint('batch-intake-chunk');

@@ -27,9 +27,10 @@ export class JobQueue {
   async create(record: JobRecord): Promise<void> {
     const queue = this.queues.forJob(record.owner, record.type);
     await this.commit(async () => {
+      const [priority = 0] = await this.queues.reservePriorities(queue, record.owner, 1);
       const transaction = await queueTransaction(queue);
       this.jobs.addCreates(transaction, [record]);
-      await addWorkItem(queue, transaction, { name: record.type, jobId: record.id });
+      await addWorkItem(queue, transaction, { name: record.type, jobId: record.id, priority });
       return transaction.exec();
     });
   }
@@ -47,11 +48,17 @@ export class JobQueue {
     const queue = this.queues.forJob(record.owner, record.type);
     let moved: TransitionResult = { outcome: 'missing' };
     await this.commit(async () => {
+      // A retry takes its place at the back of its tenant's share, as a new job would.
+      const [priority = 0] = await this.queues.reservePriorities(queue, record.owner, 1);
       const transaction = await queueTransaction(queue, transitionScript);
       this.jobs.addTransition(transaction, record.id, from, patch);
       // Queued even if the compare-and-set refuses: a work item for a job that is not queued
       // is a no-op for the worker, and never a second one (same id).
-      await addWorkItem(queue, transaction, { name: record.type, jobId: record.id });
+      await addWorkItem(queue, transaction, {
+        name: record.type,
+        jobId: record.id,
+        priority,
+      });
       const replies = await transaction.exec();
       moved = transitionOutcome(replies?.[0]?.[1]);
       return replies;

@@ -44,14 +44,44 @@ export async function queueMembers(
   members: readonly MemberRef[],
 ): Promise<void> {
   if (members.length === 0) return;
+  const priorities = await reservePriorities(deps.queues, members);
   const transaction = await queueTransaction(deps.queues.anyQueue);
   deps.jobs.addIndexes(transaction, members);
-  for (const member of members) {
+  for (const [i, member] of members.entries()) {
     const queue = deps.queues.forJob(member.owner, member.type);
-    await addWorkItem(queue, transaction, { name: member.type, jobId: member.id });
+    const priority = priorities[i] ?? 0;
+    await addWorkItem(queue, transaction, { name: member.type, jobId: member.id, priority });
   }
   await execAll(transaction);
   for (const member of members) deps.metrics.jobs.inc({ type: member.type, status: 'queued' });
+}
+
+/**
+ * Each member's fair-share priority, in the members' order: one reservation (one EVALSHA) per
+ * queue and owner in the chunk, its priorities handed out in order, so an owner's members keep
+ * their order within each queue. A recovery that queues a chunk again reserves again: the
+ * duplicate adds are ignored, and the owner's clock has moved on by a chunk, which only costs
+ * it some place behind the others.
+ */
+async function reservePriorities(
+  queues: AccountQueues,
+  members: readonly MemberRef[],
+): Promise<number[]> {
+  type Group = { queue: ReturnType<AccountQueues['forJob']>; owner: string; at: number[] };
+  const groups = new Map<string, Group>();
+  for (const [i, member] of members.entries()) {
+    const queue = queues.forJob(member.owner, member.type);
+    const key = `${queue.name} ${member.owner}`;
+    const group = groups.get(key) ?? { queue, owner: member.owner, at: [] };
+    group.at.push(i);
+    groups.set(key, group);
+  }
+  const priorities: number[] = [];
+  for (const { queue, owner, at } of groups.values()) {
+    const reserved = await queues.reservePriorities(queue, owner, at.length);
+    for (const [j, i] of at.entries()) priorities[i] = reserved[j] ?? 0;
+  }
+  return priorities;
 }
 
 /**

@@ -2,6 +2,8 @@ import type { Queue } from 'bullmq';
 import { JOB_CLASS_OF, JOB_CLASSES, type JobClass, type JobType } from '../jobs/job-types.ts';
 import type { Redis } from '../redis/connections.ts';
 import type { AccountRouting } from '../tenants/upstream-accounts.ts';
+import { FairShare } from './fair-share.ts';
+import type { TenantWeightMap } from '../tenants/tenant-weights.ts';
 import {
   classQueueId,
   closeQueues,
@@ -22,14 +24,20 @@ import {
 export class AccountQueues {
   readonly #byAccount: ReadonlyMap<string, ClassQueues>;
   readonly #routing: AccountRouting;
+  readonly #fairShare: FairShare;
   /** Every account's queue of every class, the default account's first. */
   readonly all: readonly ClassQueue[];
   /** Every account's name, the default first. */
   readonly accountNames: readonly string[];
 
-  constructor(byAccount: ReadonlyMap<string, ClassQueues>, routing: AccountRouting) {
+  constructor(
+    byAccount: ReadonlyMap<string, ClassQueues>,
+    routing: AccountRouting,
+    weights?: TenantWeightMap,
+  ) {
     this.#byAccount = byAccount;
     this.#routing = routing;
+    this.#fairShare = new FairShare(weights);
     this.accountNames = [...byAccount.keys()];
     this.all = [...byAccount].flatMap(([account, queues]) =>
       JOB_CLASSES.map((jobClass) => ({
@@ -44,6 +52,15 @@ export class AccountQueues {
   /** The queue a tenant's new work item of `type` goes to. */
   forJob(owner: string, type: JobType): Queue<QueuePayload> {
     return this.account(this.#routing.accountOf(owner))[JOB_CLASS_OF[type]];
+  }
+
+  /**
+   * The BullMQ priorities of `count` new work items of `owner` in `queue` (from
+   * {@link forJob}), in order: its fair share of the account (fair-share.ts). One EVALSHA;
+   * call it before opening the MULTI that adds the items.
+   */
+  reservePriorities(queue: Queue<QueuePayload>, owner: string, count: number): Promise<number[]> {
+    return this.#fairShare.reserve(queue, owner, count);
   }
 
   /**
@@ -81,9 +98,10 @@ export function createAccountQueues(
   connection: Redis,
   settings: QueueSettings,
   routing: AccountRouting,
+  weights?: TenantWeightMap,
 ): AccountQueues {
   const byAccount = new Map(
     routing.names.map((account) => [account, createQueues(connection, settings, account)]),
   );
-  return new AccountQueues(byAccount, routing);
+  return new AccountQueues(byAccount, routing, weights);
 }

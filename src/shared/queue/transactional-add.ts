@@ -22,18 +22,19 @@ export async function queueTransaction(
 /**
  * Adds a job's work item (BullMQ job id = the record's id, the queue's default options) to a
  * transaction from {@link queueTransaction}, the way BullMQ's own bulk add and flows do: the
- * add is queued on the transaction at once, and executes with it.
+ * add is queued on the transaction at once, and executes with it. `priority` is the item's
+ * fair share (AccountQueues.reservePriorities); 0 is BullMQ's plain FIFO wait list.
  */
 export async function addWorkItem(
   queue: Queue<QueuePayload>,
   transaction: ChainableCommander,
-  item: { name: string; jobId: string },
+  item: { name: string; jobId: string; priority: number },
 ): Promise<void> {
   const job = new Job<QueuePayload>(
     queue,
     item.name,
     { job_id: item.jobId },
-    { ...queue.defaultJobOptions, jobId: item.jobId },
+    { ...queue.defaultJobOptions, jobId: item.jobId, priority: item.priority },
     // The constructor takes the id apart from the options (as Job.create passes it).
     item.jobId,
   );

@@ -63,6 +63,11 @@ export function redisKeys(prefix: string) {
     slotReleasedChannel: `${prefix}:slots:released`,
     /** Why a class queue is paused (e.g. quota_exceeded): set by a worker, cleared on resume. */
     queuePause: (classQueueId: string) => `${prefix}:paused:${classQueueId}`,
+    /**
+     * Fair share of a BullMQ queue (by its name, `jobs-speech`…) between tenants: tenant → its
+     * virtual clock, and `#queue` → the queue's (queue/fair-share.ts).
+     */
+    fairShareClocks: (queueName: string) => `${prefix}:fairshare:${queueName}`,
     /** Heartbeats of the worker processes consuming a class queue: instance id → JSON. */
     workerHeartbeats: (classQueueId: string) => `${prefix}:workers:${classQueueId}`,
     /**

@@ -188,7 +188,13 @@ export async function startApiHarness(options: ApiHarnessOptions = {}): Promise<
         await redis.publish(keys.jobFinishedChannel, id);
       }
     },
-    queueCounts: () => queues.account(DEFAULT_ACCOUNT).speech.getJobCounts(),
+    queueCounts: async () => {
+      // Work items carry fair-share priorities: waiting for a worker is waiting + prioritized.
+      const { prioritized = 0, ...counts } = await queues
+        .account(DEFAULT_ACCOUNT)
+        .speech.getJobCounts();
+      return { ...counts, waiting: (counts.waiting ?? 0) + prioritized };
+    },
     storedKeys,
     close: async () => {
       await app.close();

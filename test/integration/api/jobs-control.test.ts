@@ -152,7 +152,10 @@ describe('POST /v1/jobs/{id}/cancel and /retry', () => {
       outputs: [],
       seed: job.seed,
     });
-    expect(await (await api.queues.speech.getJob(job.id))?.getState()).toBe('waiting');
+    // Queued again with a fair-share priority of its owner's: waiting in BullMQ's prioritized set.
+    const requeued = await api.queues.speech.getJob(job.id);
+    expect(await requeued?.getState()).toBe('prioritized');
+    expect(requeued?.priority).toBeGreaterThan(0);
   });
 
   it('cancels a queued job a worker has just taken, and will not retry it while held', async () => {

@@ -56,11 +56,12 @@ describe('a batch written while Redis stalls', () => {
     // work item. A rollback the stalled Redis refused is finished by intake recovery.
     const leftovers = async () => {
       const keys = await admin.keys(`${api.prefix}:*`);
-      // Batch and job records, owners' indexes, intakes in progress, BullMQ's job entries.
+      // Batch and job records, owners' indexes, intakes in progress, BullMQ's job entries
+      // (waiting plain or prioritized).
       return keys.filter(
         (key) =>
           /:(batch|job|idx):|:intakes$/.test(key) ||
-          /:jobs-(speech|music):(wait|\d+|job_\w+)$/.test(key),
+          /:jobs-(speech|music):(wait|prioritized|\d+|job_\w+)$/.test(key),
       );
     };
     let left: string[] = [];

@@ -100,7 +100,11 @@ describe('batch intake', () => {
     expect(stored?.state.intake).toBeUndefined();
     expect(await redis.zcard(deps.keys.intakes)).toBe(0);
     expect(await redis.zcard(deps.keys.ownerJobs(OWNER))).toBe(2_500);
-    expect((await queues.speech.getJobCounts('waiting')).waiting).toBe(2_500);
+    // Every item has its fair-share priority (one owner: 1 to 2,500, in the items' order).
+    expect(await queues.speech.getJobCounts('waiting', 'prioritized')).toEqual({
+      waiting: 0,
+      prioritized: 2_500,
+    });
   });
 
   it('leaves nothing when writing fails before the commit', async () => {
@@ -113,7 +117,10 @@ describe('batch intake', () => {
     expect(String(error)).toMatch(/record 1700/);
     expect(await dataKeys()).toEqual([]);
     expect(await redis.zcard(deps.keys.intakes)).toBe(0);
-    expect((await queues.speech.getJobCounts('waiting')).waiting).toBe(0);
+    expect(await queues.speech.getJobCounts('waiting', 'prioritized')).toEqual({
+      waiting: 0,
+      prioritized: 0,
+    });
   });
 
   /** Writes step 1 of an intake and stops, as a process killed right there would. */
@@ -147,7 +154,7 @@ describe('batch intake', () => {
     const batch = await abandonedIntake(true);
     expect(await deps.batches.getOwned(batch.id, OWNER)).not.toBeNull();
     expect(await recoverIntakes(deps)).toBe(1);
-    expect((await queues.speech.getJobCounts('waiting')).waiting).toBe(1_500);
+    expect((await queues.speech.getJobCounts('prioritized')).prioritized).toBe(1_500);
     expect(await redis.zcard(deps.keys.ownerJobs(OWNER))).toBe(1_500);
     expect((await deps.batches.get(batch.id))?.state.intake).toBeUndefined();
     // A second pass finds nothing left to do.

@@ -14,13 +14,15 @@ export interface Traces {
 /**
  * Keys that outlive what is deleted, on purpose: the tenant's usage ledger (the billing record,
  * `GET /v1/usage`), the queues' own bookkeeping (BullMQ's per-queue keys: id counter, events
- * stream, metadata, markers; not per job), the retention sweep's own queue, the rate
+ * stream, metadata, markers; not per job) and its fair-share clocks, the retention sweep's own queue, the rate
  * limiter's counters and the worker heartbeats. None of them is one job's, batch's or upload's.
  */
 export const OUTLIVING_KEYS = [
   /:usage:[^:]+:(day|month):/,
   /:(jobs-speech|jobs-music|webhooks|batch-finalize|retention):(id|events|meta|marker|stalled-check|de|limiter|repeat|pc)$/,
   /:ratelimit:/,
+  // A queue's fair-share clocks (tenant → clock): the queue's bookkeeping, not one job's.
+  /:fairshare:/,
   // The retention sweep's own queue and schedule (its next run, its last few runs).
   /:retention:/,
   /:workers:/,

@@ -109,7 +109,9 @@ describe('admin routes, /metrics and /readyz', () => {
     expect(response.headers['content-type']).toContain('text/plain');
     for (const expected of [
       'audiobatch_jobs_total{type="speech_to_speech",status="queued"} 1',
-      'audiobatch_queue_jobs{class="speech",state="waiting"} 1',
+      // A queued job waits with its fair-share priority: in BullMQ's `prioritized` state.
+      'audiobatch_queue_jobs{class="speech",state="prioritized"} 1',
+      'audiobatch_queue_jobs{class="speech",state="waiting"} 0',
       'audiobatch_queue_paused{class="speech"} 0',
       'audiobatch_upstream_slots_in_use{class="speech"} 0',
       'audiobatch_workers_live{class="speech"} 0',

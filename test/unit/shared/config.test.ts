@@ -71,6 +71,21 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads TENANT_WEIGHTS as tenant → weight, refusing what is not a positive weight', () => {
+    expect(loadConfig({ TENANT_WEIGHTS: 'alpha:3, beta:0.5' }).TENANT_WEIGHTS).toEqual(
+      new Map([
+        ['alpha', 3],
+        ['beta', 0.5],
+      ]),
+    );
+    expect(loadConfig({}).TENANT_WEIGHTS).toBeUndefined();
+    expect(configProblems({ TENANT_WEIGHTS: 'alpha:0,beta:x,gamma:,delta:5000' })).toMatch(
+      /alpha: weight "0"[\s\S]*beta: weight "x"[\s\S]*gamma: weight ""[\s\S]*delta: weight "5000"/,
+    );
+    expect(configProblems({ TENANT_WEIGHTS: 'alpha:2,alpha:3' })).toMatch(/alpha is given twice/);
+    expect(configProblems({ TENANT_WEIGHTS: '3' })).toMatch(/must be tenant:weight/);
+  });
+
   it('has per-tenant limits with defaults', () => {
     const config = loadConfig({});
     expect(config.RATE_LIMIT_PER_MINUTE).toBe(600);
