@@ -140,7 +140,7 @@ describe('dub: stems → speech-to-speech → mix as a BullMQ flow with a step c
     ]);
   });
 
-  it('a batch of 2 clips × 3 voices: 6 dubs succeed on 2 separations in all', async () => {
+  it('a matrix batch of 2 clips × 3 voices: 6 dubs succeed on 2 separations in all', async () => {
     const clips = [
       await upload(service, sineWav(2, 16_000, 250)),
       await upload(service, sineWav(2, 16_000, 270)),
@@ -151,13 +151,8 @@ describe('dub: stems → speech-to-speech → mix as a BullMQ flow with a step c
     const batch = await submitBatch(service, {
       seed: 11,
       defaults: { type: 'dub', params: { output_format: 'mp3_44100_128' } },
-      items: clips.flatMap((clip, c) =>
-        voices.map((voice) => ({
-          custom_id: `clip-${c}/voice=${voice}`,
-          params: { voice_id: voice },
-          input: { upload_id: clip },
-        })),
-      ),
+      matrix: { 'params.voice_id': voices },
+      items: clips.map((clip, c) => ({ custom_id: `clip-${c}`, input: { upload_id: clip } })),
     });
     const done = await waitForBatch(service, batch.id);
     expect(done.counts.succeeded).toBe(6);
