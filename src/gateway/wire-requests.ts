@@ -16,6 +16,7 @@ export type GatewayEndpoint =
   | 'text_to_dialogue'
   | 'text_to_dialogue_stream'
   | 'text_to_dialogue_timestamps'
+  | 'text_to_dialogue_stream_timestamps'
   | 'speech_to_speech'
   | 'speech_to_speech_stream'
   | 'music'
@@ -71,12 +72,17 @@ export function toJobRequest(call: WireCall): Record<string, unknown> {
     case 'text_to_dialogue':
     case 'text_to_dialogue_stream':
     case 'text_to_dialogue_timestamps':
+    case 'text_to_dialogue_stream_timestamps':
       return {
         type: 'text_to_dialogue',
         params: { ...fields, ...queryParams(query, ['output_format']) },
         options: {
-          stream: call.endpoint === 'text_to_dialogue_stream',
-          with_timestamps: call.endpoint === 'text_to_dialogue_timestamps',
+          stream:
+            call.endpoint === 'text_to_dialogue_stream' ||
+            call.endpoint === 'text_to_dialogue_stream_timestamps',
+          with_timestamps:
+            call.endpoint === 'text_to_dialogue_timestamps' ||
+            call.endpoint === 'text_to_dialogue_stream_timestamps',
         },
       };
     case 'speech_to_speech':

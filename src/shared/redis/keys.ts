@@ -34,6 +34,11 @@ export function redisKeys(prefix: string) {
     tenantUsageMonth: (tenant: string, month: string) => `${prefix}:usage:${tenant}:month:${month}`,
     ownerJobs: (owner: string) => `${prefix}:idx:owner:${owner}:jobs`,
     ownerJobsByType: (owner: string, type: string) => `${prefix}:idx:owner:${owner}:jobs:${type}`,
+    /**
+     * A gateway stream call's upstream answer as it arrives (answer-tee.ts): a Redis stream of
+     * head / data / end / error entries the gateway reads with XREAD (streamed-answer.ts).
+     */
+    gatewayAnswer: (jobId: string) => `${prefix}:gateway:answer:${jobId}`,
     /** Workers listen here for cancels of jobs they hold (a cancel is local to its worker). */
     cancelChannel: `${prefix}:cancel`,
     /** Published when a job finishes, so `GET /v1/jobs/{id}?wait=` answers at once. */
