@@ -68,7 +68,11 @@ export class GatewayCalls {
     // A cache hit has ended already: its answer streams from storage like any other.
     const stream =
       !isFinished(record.status) && teesAnswer(record)
-        ? new StreamedAnswer(this.deps.redis, this.deps.keys.gatewayAnswer(record.id), this.deps.logger)
+        ? new StreamedAnswer(
+            this.deps.redis,
+            this.deps.keys.gatewayAnswer(record.id),
+            this.deps.logger,
+          )
         : null;
     let end: WaitEnd;
     try {

@@ -31,6 +31,8 @@ export class StreamedAnswer {
   /** Bytes of the current attempt read but not yet passed on. */
   private pending: Buffer[] = [];
   private ended = false;
+  /** Whether the current attempt's head was read (and no error since). */
+  private head = false;
 
   constructor(
     redis: Redis,
@@ -53,18 +55,17 @@ export class StreamedAnswer {
    * job's retry starts a new one.
    */
   async started(): Promise<boolean> {
-    let head = false;
     for (const entry of await this.read()) {
       if (entry.kind === 'head') {
-        head = true;
+        this.head = true;
         this.headers = entry.headers;
         this.pending = [];
         this.ended = false;
       } else if (entry.kind === 'data') this.pending.push(entry.bytes);
       else if (entry.kind === 'end') this.ended = true;
-      else head = false;
+      else this.head = false;
     }
-    return head && (this.pending.length > 0 || this.ended);
+    return this.head && (this.pending.length > 0 || this.ended);
   }
 
   /** The body from the bytes read so far on, as they come; ends or breaks off as upstream did. */

@@ -27,7 +27,13 @@ export function upstreamHeaders(record: JobRecord): Record<string, string> {
 }
 
 /** The upstream headers an SDK reads, as a streamed answer passes them on (chunked: no length). */
-const PASSED_HEADERS = ['content-type', 'request-id', 'character-cost', 'history-item-id', 'song-id'];
+const PASSED_HEADERS = [
+  'content-type',
+  'request-id',
+  'character-cost',
+  'history-item-id',
+  'song-id',
+];
 
 /** The headers of a streamed answer, from what the worker kept of the upstream's. */
 export function streamedHeaders(kept: Record<string, string>): Record<string, string> {
