@@ -7,6 +7,7 @@ import { jobCacheScope } from '../shared/tenants/cache-groups.ts';
 import type { AttemptContext } from './attempt-outcomes.ts';
 import { definitionFor } from './jobs/registry.ts';
 import { teeAnswers } from './upstream/answer-tee.ts';
+import { withUpstreamExtra } from './upstream/upstream-extra.ts';
 import type { WorkerDeps } from './worker-deps.ts';
 
 export interface AttemptResult {
@@ -54,9 +55,12 @@ export async function runAttempt(
     inputContentType: input?.content_type ?? null,
     outputFolder: runFolder(record.id, runId),
     storage: deps.storage,
-    callUpstream: teesAnswer(record)
-      ? teeAnswers(deps.redis, deps.keys.gatewayAnswer(record.id), logger, tracker.call)
-      : tracker.call,
+    callUpstream: withUpstreamExtra(
+      record.request.upstream_extra,
+      teesAnswer(record)
+        ? teeAnswers(deps.redis, deps.keys.gatewayAnswer(record.id), logger, tracker.call)
+        : tracker.call,
+    ),
     signal,
     logger,
   });
