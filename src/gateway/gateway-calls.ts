@@ -180,9 +180,9 @@ export class GatewayCalls {
     }
   }
 
-  /** Whether any upstream call of the job went out (the usage ledger lists each at once). */
+  /** Whether the job got a slot and called the upstream (the worker marks it: gateway-slot-mark.ts). */
   private async calledUpstream(id: string): Promise<boolean> {
-    return (await this.deps.redis.llen(this.deps.keys.jobCalls(id))) > 0;
+    return (await this.deps.redis.exists(this.deps.keys.gatewaySent(id))) > 0;
   }
 
   /** The caller left: nobody will read this job's answer, so stop paying for it. */

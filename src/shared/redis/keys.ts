@@ -39,6 +39,11 @@ export function redisKeys(prefix: string) {
      * head / data / end / error entries the gateway reads with XREAD (streamed-answer.ts).
      */
     gatewayAnswer: (jobId: string) => `${prefix}:gateway:answer:${jobId}`,
+    /**
+     * Set once a gateway call's job got an account slot and sent its first upstream call
+     * (gateway-slot-mark.ts): what ends its GATEWAY_MAX_WAIT_MS wait.
+     */
+    gatewaySent: (jobId: string) => `${prefix}:gateway:sent:${jobId}`,
     /** Workers listen here for cancels of jobs they hold (a cancel is local to its worker). */
     cancelChannel: `${prefix}:cancel`,
     /** Published when a job finishes, so `GET /v1/jobs/{id}?wait=` answers at once. */

@@ -1,51 +1,12 @@
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../../src/simulator/index.ts';
 import { submit, waitFinished } from '../e2e/e2e-helpers.ts';
 import { SIMULATOR_KEY, startTestService, type TestService } from '../e2e/service-harness.ts';
-
-interface Seen {
-  url: string;
-  body: string;
-}
-
-/** A pass-through in front of the simulator that keeps each request's URL and body. */
-async function startRecorder(
-  target: string,
-): Promise<{ url: string; seen: Seen[]; server: Server }> {
-  const upstream = new URL(target);
-  const seen: Seen[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      seen.push({ url: req.url ?? '', body: body.toString('utf8') });
-      const outgoing = httpRequest(
-        {
-          host: upstream.hostname,
-          port: upstream.port,
-          method: req.method,
-          path: req.url,
-          headers: req.headers,
-        },
-        (response) => {
-          res.writeHead(response.statusCode ?? 502, response.headers);
-          response.pipe(res);
-        },
-      );
-      outgoing.on('error', () => res.destroy());
-      outgoing.end(body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, server };
-}
+import { startRecorder, type UpstreamRecorder } from '../../support/upstream-recorder.ts';
 
 describe('the upstream surface reaches the upstream (simulator)', () => {
   let simulator: RunningSimulator;
-  let recorder: Awaited<ReturnType<typeof startRecorder>>;
+  let recorder: UpstreamRecorder;
   let service: TestService;
   beforeAll(async () => {
     simulator = await startSimulator({ apiKey: SIMULATOR_KEY, port: 0, host: '127.0.0.1' });
