@@ -123,7 +123,10 @@ function queryNamesOf(endpoint: GatewayEndpoint): readonly string[] {
     case 'music_detailed':
     case 'stem_separation':
       return MUSIC_QUERY;
-    default:
+    case 'text_to_dialogue':
+    case 'text_to_dialogue_stream':
+    case 'text_to_dialogue_timestamps':
+    case 'text_to_dialogue_stream_timestamps':
       return DIALOGUE_QUERY;
   }
 }
