@@ -19,14 +19,14 @@ export interface GatewayOptions {
 }
 
 /**
- * The upstream's JSON-bodied routes this gateway serves, by path. The `/stream` ones are served
- * store-and-forward for now: the worker calls the upstream's stream endpoint, and the bytes go
- * out once the job has ended (README, "Use it from the ElevenLabs SDK", for the pass-through).
+ * The upstream's JSON-bodied routes this gateway serves, by path. The `/stream` ones pass the
+ * upstream's bytes on as the worker receives them (gateway-calls.ts), cache hits from storage.
  */
 const JSON_ROUTES: Record<string, GatewayEndpoint> = {
   '/v1/text-to-dialogue': 'text_to_dialogue',
   '/v1/text-to-dialogue/stream': 'text_to_dialogue_stream',
   '/v1/text-to-dialogue/with-timestamps': 'text_to_dialogue_timestamps',
+  '/v1/text-to-dialogue/stream/with-timestamps': 'text_to_dialogue_stream_timestamps',
   '/v1/music': 'music',
   '/v1/music/stream': 'music_stream',
   '/v1/music/detailed': 'music_detailed',
@@ -61,6 +61,9 @@ export const gatewayRoutes: FastifyPluginAsync<GatewayOptions> = async (
     services,
     storage: deps.storage,
     logger: deps.logger,
+    redis: deps.redis,
+    keys: deps.keys,
+    maxWaitMs: deps.config.GATEWAY_MAX_WAIT_MS,
     pauseReasonOf: (jobClass) => pauseReason(deps, jobClass),
   });
 

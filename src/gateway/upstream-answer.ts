@@ -26,6 +26,25 @@ export function upstreamHeaders(record: JobRecord): Record<string, string> {
   return headers;
 }
 
+/** The upstream headers an SDK reads, as a streamed answer passes them on (chunked: no length). */
+const PASSED_HEADERS = [
+  'content-type',
+  'request-id',
+  'character-cost',
+  'history-item-id',
+  'song-id',
+];
+
+/** The headers of a streamed answer, from what the worker kept of the upstream's. */
+export function streamedHeaders(kept: Record<string, string>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const name of PASSED_HEADERS) {
+    const value = kept[name];
+    if (value !== undefined) headers[name] = value;
+  }
+  return headers;
+}
+
 /**
  * A succeeded job's answer in the upstream's wire format. Raw answers (audio, the stems ZIP,
  * the plan) are the stored bytes themselves; the two composite answers are rebuilt from the
@@ -55,21 +74,32 @@ export async function succeededAnswer(
         'content-disposition': 'attachment; filename=stems.zip',
       });
     case 'text_to_dialogue_timestamps': {
-      const audio = await readAll(storage, output('audio'));
-      const timing = JSON.parse(
-        (await readAll(storage, output('timestamps'))).toString('utf8'),
-      ) as Record<string, unknown>;
-      const body = JSON.stringify({
-        audio_base64: audio.toString('base64'),
-        alignment: timing['alignment'],
-        normalized_alignment: timing['normalized_alignment'],
-        voice_segments: timing['voice_segments'],
-      });
+      const body = JSON.stringify(await timestamped(storage, record));
       return { status: 200, headers: { ...headers, 'content-type': 'application/json' }, body };
+    }
+    case 'text_to_dialogue_stream_timestamps': {
+      // From storage (a cache hit): the whole answer as one NDJSON line, absolute times. The
+      // upstream's own chunking is passed through only while the upstream sends it.
+      const body = `${JSON.stringify(await timestamped(storage, record))}\n`;
+      return { status: 200, headers: { ...headers, 'content-type': 'text/event-stream' }, body };
     }
     case 'music_detailed':
       return detailed(storage, record, headers);
   }
+}
+
+/** The timestamped dialogue answer, rebuilt from the audio and its timing. */
+async function timestamped(storage: ObjectStorage, record: JobRecord): Promise<object> {
+  const audio = await readAll(storage, outputOf(record, 'audio'));
+  const timing = JSON.parse(
+    (await readAll(storage, outputOf(record, 'timestamps'))).toString('utf8'),
+  ) as Record<string, unknown>;
+  return {
+    audio_base64: audio.toString('base64'),
+    alignment: timing['alignment'],
+    normalized_alignment: timing['normalized_alignment'],
+    voice_segments: timing['voice_segments'],
+  };
 }
 
 async function raw(

@@ -97,3 +97,20 @@ export function quotaAnswer(message: string): UpstreamAnswer {
     body: JSON.stringify({ detail }),
   };
 }
+
+/**
+ * The upstream's own answer past its concurrency limit, for a call that found no slot within
+ * GATEWAY_MAX_WAIT_MS: SDKs already treat it as "try again later".
+ */
+export function busyAnswer(maxWaitMs: number): UpstreamAnswer {
+  const detail = {
+    code: 'too_many_concurrent_requests',
+    status: 'too_many_concurrent_requests',
+    message: `No upstream slot came free within ${Math.round(maxWaitMs / 1000)} s; try again later.`,
+  };
+  return {
+    status: 429,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ detail }),
+  };
+}

@@ -202,6 +202,12 @@ const configSchema = z
      * spent), ms. Bounds how long a job shows `running` without calling the upstream.
      */
     UPSTREAM_SLOT_WAIT_MS: positiveInt.default(60_000),
+    /**
+     * Longest a gateway call (the ElevenLabs routes) waits for its first upstream call, queued
+     * or for a slot, before it gets the upstream's 429 `too_many_concurrent_requests` and its
+     * job is canceled, ms. Default 10 min: well past an SDK's default timeout (240 s).
+     */
+    GATEWAY_MAX_WAIT_MS: positiveInt.default(600_000),
     /** Grace period for active jobs on SIGTERM before they are aborted back to the queue, ms. */
     SHUTDOWN_GRACE_MS: positiveInt.default(25_000),
     /** Attempts per job for retryable failures (429 concurrency refusals do not count). */

@@ -66,6 +66,16 @@ export const simulatorConfigSchema = z.strictObject({
   apiKey: z.string().min(1).nullable(),
   /** Fixed delay before a response starts, ms: the upstream's time to first byte. Default 0. */
   latencyMs: z.number().min(0),
+  /**
+   * Pause between two chunks of a streamed body, ms: makes streaming observable (time to first
+   * byte well before the last). Default 0.
+   */
+  chunkDelayMs: z.number().min(0),
+  /**
+   * Streamed bodies hold their last chunk until this is switched off again (a test then knows
+   * the upstream has not finished while it checks what a client already got). Default false.
+   */
+  holdLastChunk: z.boolean(),
   /** Extra delay per second of output audio, ms: generation time grows with length. Default 0. */
   latencyPerAudioSecondMs: z.number().min(0),
   /** Account concurrency limits per class. */
@@ -116,6 +126,8 @@ export type SimulatorConfigPatch = z.infer<typeof simulatorConfigPatchSchema>;
 export const DEFAULT_SIMULATOR_CONFIG: SimulatorConfig = {
   apiKey: null,
   latencyMs: 0,
+  chunkDelayMs: 0,
+  holdLastChunk: false,
   latencyPerAudioSecondMs: 0,
   concurrency: { speech: 5, music: 2 },
   errorShape: 'current',

@@ -98,11 +98,29 @@ function writeFlushed(exchange: Exchange, chunk: Buffer): Promise<void> {
 async function writeChunked(exchange: Exchange, body: Buffer): Promise<void> {
   // Several writes, each its own HTTP chunk, as a streaming upstream would send them.
   const size = Math.min(64 * 1024, Math.max(1024, Math.ceil(body.length / 8)));
+  const { state, signal } = exchange;
   for (let offset = 0; offset < body.length; offset += size) {
-    if (exchange.signal.aborted) return;
+    if (offset > 0 && !(await sleep(state.config.chunkDelayMs, signal))) return;
+    if (offset + size >= body.length && offset > 0 && state.config.holdLastChunk) {
+      await heldUntilReleased(exchange);
+    }
+    if (signal.aborted) return;
     await writeFlushed(exchange, body.subarray(offset, offset + size));
   }
   exchange.res.end();
+}
+
+/** Waits until holdLastChunk is switched off (or the client leaves). */
+function heldUntilReleased({ state, signal }: Exchange): Promise<void> {
+  return new Promise((resolve) => {
+    const release = (): void => {
+      state.heldChunks.delete(release);
+      signal.removeEventListener('abort', release);
+      resolve();
+    };
+    state.heldChunks.add(release);
+    signal.addEventListener('abort', release, { once: true });
+  });
 }
 
 /**

@@ -15,6 +15,8 @@ export interface SimulatorState {
   shapeTurns: number;
   /** How many injected 500s were sent, to alternate wrapped and bare bodies. */
   internalErrorTurns: number;
+  /** Streamed bodies waiting to send their last chunk (holdLastChunk): each resumes one. */
+  readonly heldChunks: Set<() => void>;
 }
 
 /** A fresh state for `config`. */
@@ -31,6 +33,7 @@ export function createSimulatorState(config: SimulatorConfig): SimulatorState {
     creditsRemaining: config.credits,
     shapeTurns: 0,
     internalErrorTurns: 0,
+    heldChunks: new Set(),
   };
   return state;
 }
@@ -40,6 +43,13 @@ export function applyConfigPatch(state: SimulatorState, patch: SimulatorConfigPa
   state.config = mergeConfig(state.config, patch);
   if (patch.faults) state.faults.update(patch.faults);
   if (patch.credits !== undefined) state.creditsRemaining = patch.credits;
+  if (!state.config.holdLastChunk) releaseHeldChunks(state);
+}
+
+/** Lets every held streamed body send its last chunk. */
+function releaseHeldChunks(state: SimulatorState): void {
+  for (const release of [...state.heldChunks]) release();
+  state.heldChunks.clear();
 }
 
 /** Counters to zero, fault queue emptied and its PRNG restarted, credits refilled; config kept. */

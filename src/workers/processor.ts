@@ -26,6 +26,7 @@ import { CallTracker } from './call-tracker.ts';
 import type { FlowContext } from './dub/dub-flow.ts';
 import { definitionFor } from './jobs/registry.ts';
 import { runAttempt } from './run-attempt.ts';
+import { markGatewaySent } from './slots/gateway-slot-mark.ts';
 import { slotLimitedClient } from './slots/slot-limited-client.ts';
 import { instrumentedClient } from './upstream/instrumented-client.ts';
 import type { WorkerDeps } from './worker-deps.ts';
@@ -95,7 +96,7 @@ export function createProcessor(deps: WorkerDeps, flows: FlowProducer) {
       instrumentedClient(deps.upstream, deps.metrics, { endpoint, jobClass }),
       deps.slots,
       jobClass,
-      budgetGate(deps, record),
+      markGatewaySent(deps, record, budgetGate(deps, record)),
     );
     const attemptSignal = AbortSignal.any([
       signal ?? new AbortController().signal,

@@ -1,3 +1,4 @@
+import { teesAnswer } from '../shared/jobs/answer-stream.ts';
 import { computeFingerprint } from '../shared/jobs/fingerprint.ts';
 import type { ResolvedInput, StoredOutput } from '../shared/jobs/job-record.ts';
 import { inputKey, runFolder } from '../shared/lifecycle/job-objects.ts';
@@ -6,6 +7,8 @@ import { jobCacheScope } from '../shared/tenants/cache-groups.ts';
 import type { AttemptContext } from './attempt-outcomes.ts';
 import type { FlowContext } from './dub/dub-flow.ts';
 import { definitionFor } from './jobs/registry.ts';
+import { teeAnswers } from './upstream/answer-tee.ts';
+import { withUpstreamExtra } from './upstream/upstream-extra.ts';
 import type { WorkerDeps } from './worker-deps.ts';
 
 export interface AttemptResult {
@@ -54,7 +57,12 @@ export async function runAttempt(
     inputContentType: input?.content_type ?? null,
     outputFolder: runFolder(record.id, runId),
     storage: deps.storage,
-    callUpstream: tracker.call,
+    callUpstream: withUpstreamExtra(
+      record.request.upstream_extra,
+      teesAnswer(record)
+        ? teeAnswers(deps.redis, deps.keys.gatewayAnswer(record.id), logger, tracker.call)
+        : tracker.call,
+    ),
     signal,
     logger,
     flow,

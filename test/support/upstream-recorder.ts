@@ -1,16 +1,21 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** One request the recorder passed on. */
+/** A recording pass-through: where to send requests, what it saw, its server (to close). */
+export interface UpstreamRecorder {
+  url: string;
+  seen: Seen[];
+  server: Server;
+}
+
+/** One request the recorder passed on: its URL (path and query) and its body as text. */
 export interface Seen {
   url: string;
   body: string;
 }
 
 /** A pass-through in front of the simulator that keeps each request's URL and body. */
-export async function startRecorder(
-  target: string,
-): Promise<{ url: string; seen: Seen[]; server: Server }> {
+export async function startRecorder(target: string): Promise<UpstreamRecorder> {
   const upstream = new URL(target);
   const seen: Seen[] = [];
   const server = createServer((req, res) => {

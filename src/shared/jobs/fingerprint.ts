@@ -5,7 +5,7 @@ import type { JobRequest } from './job-request.ts';
  * The fingerprint names what the upstream is asked for, so two jobs with the same fingerprint
  * may share one result: type, variant, every upstream parameter (defaults filled in, the seed
  * included) and the input audio's sha256. Labels (custom_id, metadata) and cache mode are not
- * part of it.
+ * part of it. Upstream fields passed through unvalidated (`upstream_extra`) are.
  */
 export function computeFingerprint(
   request: JobRequest,
@@ -17,6 +17,9 @@ export function computeFingerprint(
     options: request.options,
     params: { ...request.params, seed },
     input_sha256: inputSha256,
+    // Absent for every request but a gateway call with fields we do not know: fingerprints of
+    // requests without it are what they were before it existed.
+    upstream_extra: request.upstream_extra,
   });
   return `sha256:${createHash('sha256').update(canonical).digest('hex')}`;
 }

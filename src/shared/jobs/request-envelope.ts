@@ -78,10 +78,26 @@ export const audioInputSchema = z
   });
 export type AudioInput = z.infer<typeof audioInputSchema>;
 
+/**
+ * Fields of the upstream's request that our schemas do not know (a newer SDK's, say), kept as
+ * sent and passed to the upstream untouched: `body` for JSON body or form fields, `query` for
+ * query parameters. The gateway fills it (issue 12); it is part of the fingerprint, since the
+ * upstream's answer may depend on it.
+ */
+export const upstreamExtraSchema = z
+  .object({
+    body: z.record(z.string().min(1).max(256), z.unknown()).optional(),
+    query: z.record(z.string().min(1).max(256), z.string().max(8_192)).optional(),
+  })
+  .strict()
+  .refine((extra) => JSON.stringify(extra).length <= 65_536, 'may be at most 64 KiB as JSON');
+export type UpstreamExtra = z.infer<typeof upstreamExtraSchema>;
+
 export const envelopeFields = {
   custom_id: customIdSchema.optional(),
   metadata: metadataSchema.optional(),
   cache: cacheModeSchema,
   /** Receives job.succeeded / job.failed / job.canceled (not part of the fingerprint). */
   webhook: webhookTargetSchema.optional(),
+  upstream_extra: upstreamExtraSchema.optional(),
 };

@@ -92,6 +92,8 @@ export interface DuplicateOptions {
   connectionName: string;
   enableOfflineQueue?: boolean;
   maxRetriesPerRequest?: number | null;
+  /** A blocking reader's commands wait longer than the intake's fail-fast 2 s, ms. */
+  commandTimeout?: number;
 }
 
 /**
@@ -99,9 +101,10 @@ export interface DuplicateOptions {
  * Cluster keeps its per-node options apart from its own, so they are changed in both places.
  */
 export function duplicateRedis(redis: Redis, changes: DuplicateOptions): Redis {
-  const { connectionName, enableOfflineQueue, maxRetriesPerRequest } = changes;
+  const { connectionName, enableOfflineQueue, maxRetriesPerRequest, commandTimeout } = changes;
   const nodeChanges: Partial<RedisOptions> = {
     connectionName,
+    ...(commandTimeout !== undefined && { commandTimeout }),
     ...(maxRetriesPerRequest !== undefined && { maxRetriesPerRequest }),
   };
   if (redis instanceof Cluster) {

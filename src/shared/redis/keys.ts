@@ -42,6 +42,16 @@ export function redisKeys(prefix: string) {
     tenantUsageMonth: (tenant: string, month: string) => `${prefix}:usage:${tenant}:month:${month}`,
     ownerJobs: (owner: string) => `${prefix}:idx:owner:${owner}:jobs`,
     ownerJobsByType: (owner: string, type: string) => `${prefix}:idx:owner:${owner}:jobs:${type}`,
+    /**
+     * A gateway stream call's upstream answer as it arrives (answer-tee.ts): a Redis stream of
+     * head / data / end / error entries the gateway reads with XREAD (streamed-answer.ts).
+     */
+    gatewayAnswer: (jobId: string) => `${prefix}:gateway:answer:${jobId}`,
+    /**
+     * Set once a gateway call's job got an account slot and sent its first upstream call
+     * (gateway-slot-mark.ts): what ends its GATEWAY_MAX_WAIT_MS wait.
+     */
+    gatewaySent: (jobId: string) => `${prefix}:gateway:sent:${jobId}`,
     /** Workers listen here for cancels of jobs they hold (a cancel is local to its worker). */
     cancelChannel: `${prefix}:cancel`,
     /**

@@ -1,6 +1,7 @@
 import type { MultipartField } from '../upstream/multipart-body.ts';
 import { buildMultipartBody } from '../upstream/multipart-body.ts';
 import { writeAudioOutput } from '../outputs/write-output.ts';
+import { extraFormFields } from '../upstream/upstream-extra.ts';
 import type { JobDefinition, RequestOf } from './job-definition.ts';
 
 type Request = RequestOf<'speech_to_speech'>;
@@ -36,6 +37,7 @@ export const speechToSpeech: JobDefinition<'speech_to_speech'> = {
       { name: 'model_id', value: params.model_id },
       ...formFields(params, context.seed),
     ];
+    fields.push(...extraFormFields(context.job.request.upstream_extra, fields));
     const form = buildMultipartBody(fields);
     const response = await context.callUpstream({
       path: upstreamPath(request),

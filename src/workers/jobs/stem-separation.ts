@@ -1,6 +1,7 @@
 import { extractStems } from '../stems/extract-stems.ts';
 import { writeArchiveOutput } from '../stems/write-archive.ts';
 import { buildMultipartBody, type MultipartField } from '../upstream/multipart-body.ts';
+import { extraFormFields } from '../upstream/upstream-extra.ts';
 import type { JobDefinition } from './job-definition.ts';
 
 const ENDPOINT = '/v1/music/stem-separation';
@@ -32,6 +33,7 @@ export const stemSeparation: JobDefinition<'stem_separation'> = {
       { name: 'stem_variation_id', value: params.stem_variation_id },
       { name: 'sign_with_c2pa', value: String(params.sign_with_c2pa) },
     ];
+    fields.push(...extraFormFields(context.job.request.upstream_extra, fields));
     const form = buildMultipartBody(fields);
     const response = await context.callUpstream({
       path: ENDPOINT,

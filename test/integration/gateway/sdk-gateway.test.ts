@@ -151,7 +151,7 @@ describe('the ElevenLabs SDK through the gateway', () => {
     expect(await lastJob()).toMatchObject({ source: 'gateway', type: 'music_plan' });
   });
 
-  it('the stream() methods: the same bytes (store-and-forward for now)', async () => {
+  it('the stream() methods: the same bytes', async () => {
     const dialogue = { ...DIALOGUE, seed: 41 };
     expect(
       (await bytesOf(await gateway.textToDialogue.stream(dialogue))).equals(
@@ -174,6 +174,64 @@ describe('the ElevenLabs SDK through the gateway', () => {
       source: 'gateway',
       request: { options: { stream: true } },
     });
+  });
+
+  it('textToDialogue.streamWithTimestamps(): the same chunks, as the upstream framed them', async () => {
+    const request = { ...DIALOGUE, seed: 44 };
+    const chunksOf = async (stream: AsyncIterable<unknown>) => {
+      const chunks: unknown[] = [];
+      for await (const chunk of stream) chunks.push(chunk);
+      return chunks;
+    };
+    const { data, rawResponse } = await gateway.textToDialogue
+      .streamWithTimestamps(request)
+      .withRawResponse();
+    const ours = await chunksOf(data);
+    const theirs = await chunksOf(await upstream.textToDialogue.streamWithTimestamps(request));
+    expect(ours.length).toBeGreaterThan(1);
+    expect(ours).toEqual(theirs);
+    expect(rawResponse.headers.get('character-cost')).toBe('25');
+    expect(await lastJob()).toMatchObject({
+      source: 'gateway',
+      status: 'succeeded',
+      request: { options: { stream: true, with_timestamps: true } },
+    });
+    // A repeat is a cache hit: the whole answer in one line, the same audio and alignment.
+    const again = (await chunksOf(await gateway.textToDialogue.streamWithTimestamps(request))) as {
+      audioBase64: string;
+    }[];
+    expect(again).toHaveLength(1);
+    const audioOf = (chunks: unknown[]) =>
+      Buffer.concat(
+        (chunks as { audioBase64: string }[]).map((c) => Buffer.from(c.audioBase64, 'base64')),
+      );
+    expect(audioOf(again).equals(audioOf(ours))).toBe(true);
+    expect(await lastJob()).toMatchObject({ cache: 'hit' });
+  });
+
+  it("a stream call's first bytes reach the caller before the upstream has finished", async () => {
+    // The simulator holds its last chunk until released: whatever the caller reads before
+    // that was passed through while the upstream was still sending.
+    service.simulator.configure({ holdLastChunk: true });
+    let released = false;
+    try {
+      const request = { ...DIALOGUE, seed: 45 };
+      const reader = (await gateway.textToDialogue.stream(request)).getReader();
+      const first = await reader.read();
+      expect(first.done).toBe(false);
+      expect(first.value?.length).toBeGreaterThan(0);
+      expect(service.simulator.counters().in_flight).toBeGreaterThan(0); // still sending
+      service.simulator.configure({ holdLastChunk: false });
+      released = true;
+      const chunks = [Buffer.from(first.value ?? [])];
+      for (let next = await reader.read(); !next.done; next = await reader.read()) {
+        chunks.push(Buffer.from(next.value));
+      }
+      const direct = await bytesOf(await upstream.textToDialogue.stream(request));
+      expect(Buffer.concat(chunks).equals(direct)).toBe(true);
+    } finally {
+      if (!released) service.simulator.configure({ holdLastChunk: false });
+    }
   });
 
   it('music.separateStems(): the same ZIP', async () => {

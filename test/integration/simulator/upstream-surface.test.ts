@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../../src/simulator/index.ts';
 import { submit, waitFinished } from '../e2e/e2e-helpers.ts';
 import { SIMULATOR_KEY, startTestService, type TestService } from '../e2e/service-harness.ts';
-import { startRecorder } from '../../support/upstream-recorder.ts';
+import { startRecorder, type UpstreamRecorder } from '../../support/upstream-recorder.ts';
 
 describe('the upstream surface reaches the upstream (simulator)', () => {
   let simulator: RunningSimulator;
-  let recorder: Awaited<ReturnType<typeof startRecorder>>;
+  let recorder: UpstreamRecorder;
   let service: TestService;
   beforeAll(async () => {
     simulator = await startSimulator({ apiKey: SIMULATOR_KEY, port: 0, host: '127.0.0.1' });

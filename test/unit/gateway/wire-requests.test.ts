@@ -67,10 +67,28 @@ describe('toJobRequest: each upstream endpoint as the job request the intake val
     expect(toJobRequest(call({ endpoint, fields: { prompt: 'x' } }))).toMatchObject({ options });
   });
 
-  it('an unknown body field reaches the strict schema, which names it', () => {
-    const request = toJobRequest(call({ fields: { inputs: [], brand_new_field: 1 } }));
-    const parsed = jobRequestSchema.safeParse(request);
-    expect(parsed.success).toBe(false);
-    expect(JSON.stringify(parsed.error?.issues)).toContain('brand_new_field');
+  it('unknown body fields and query parameters are kept aside as upstream_extra, not refused', () => {
+    const request = toJobRequest(
+      call({
+        fields: { inputs: [{ text: 'Hi', voice_id: 'v1' }], brand_new_field: { a: 1 } },
+        query: { output_format: 'mp3_44100_128', new_flag: ['on', 'off'] },
+      }),
+    );
+    expect(request).toMatchObject({
+      params: { output_format: 'mp3_44100_128' },
+      upstream_extra: { body: { brand_new_field: { a: 1 } }, query: { new_flag: 'on' } },
+    });
+    expect(request['params']).not.toHaveProperty('brand_new_field');
+    expect(jobRequestSchema.safeParse(request).success).toBe(true);
+  });
+
+  it('a request with only known fields has no upstream_extra', () => {
+    const request = toJobRequest(call({ fields: { inputs: [{ text: 'Hi', voice_id: 'v1' }] } }));
+    expect(request).not.toHaveProperty('upstream_extra');
+  });
+
+  it('a known field with a bad value is still refused', () => {
+    const request = toJobRequest(call({ fields: { inputs: [], seed: -1 } }));
+    expect(jobRequestSchema.safeParse(request).success).toBe(false);
   });
 });

@@ -43,6 +43,17 @@ describe('computeFingerprint', () => {
 });
 
 describe('canonicalJson', () => {
+  it('covers upstream_extra, and leaves requests without it as they were', () => {
+    const plain = jobRequestSchema.parse(base);
+    const extra = jobRequestSchema.parse({ ...base, upstream_extra: { body: { knob: 1 } } });
+    const other = jobRequestSchema.parse({ ...base, upstream_extra: { body: { knob: 2 } } });
+    const query = jobRequestSchema.parse({ ...base, upstream_extra: { query: { knob: '1' } } });
+    const prints = [plain, extra, other, query].map((r) => computeFingerprint(r, 1, 'abc'));
+    expect(new Set(prints).size).toBe(4);
+    // The canonical text of a request without it has no upstream_extra key at all.
+    expect(canonicalJson({ a: 1, upstream_extra: plain.upstream_extra })).toBe('{"a":1}');
+  });
+
   it('sorts keys at every depth and drops undefined', () => {
     expect(canonicalJson({ b: 1, a: { d: [{ z: 1, y: 2 }], c: undefined } })).toBe(
       '{"a":{"d":[{"y":2,"z":1}]},"b":1}',

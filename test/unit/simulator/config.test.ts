@@ -87,6 +87,8 @@ describe('loadSimulatorConfig', () => {
     expect(config).toEqual({
       apiKey: 'k',
       latencyMs: 150,
+      chunkDelayMs: 0,
+      holdLastChunk: false,
       latencyPerAudioSecondMs: 20,
       concurrency: { speech: 10, music: 2 },
       errorShape: 'alternate',
