@@ -20,20 +20,22 @@ export async function queueTransaction(
 }
 
 /**
- * Adds a job's work item (BullMQ job id = the record's id, the queue's default options) to a
+ * Adds a job's work item (BullMQ job id = the record's id, the queue's default options; a delay
+ * only for a safety net that should fire if nobody removes it first) to a
  * transaction from {@link queueTransaction}, the way BullMQ's own bulk add and flows do: the
  * add is queued on the transaction at once, and executes with it.
  */
 export async function addWorkItem(
   queue: Queue<QueuePayload>,
   transaction: ChainableCommander,
-  item: { name: string; jobId: string },
+  item: { name: string; jobId: string; delayMs?: number },
 ): Promise<void> {
+  const delay = item.delayMs === undefined ? {} : { delay: item.delayMs };
   const job = new Job<QueuePayload>(
     queue,
     item.name,
     { job_id: item.jobId },
-    { ...queue.defaultJobOptions, jobId: item.jobId },
+    { ...queue.defaultJobOptions, ...delay, jobId: item.jobId },
     // The constructor takes the id apart from the options (as Job.create passes it).
     item.jobId,
   );
