@@ -55,8 +55,8 @@ async function waitFinished(service: TestService, id: string): Promise<Job> {
   throw new Error(`job ${id} did not finish`);
 }
 
-async function run(service: TestService, request: object): Promise<Job> {
-  return waitFinished(service, (await submit(service, request)).id);
+async function run(service: TestService, request: object, expected: 200 | 202 = 202): Promise<Job> {
+  return waitFinished(service, (await submit(service, request, expected)).id);
 }
 
 async function download(service: TestService, job: Job, name: string): Promise<Buffer> {
@@ -266,7 +266,7 @@ describe('stem_separation variants, failures and the one-shot form', () => {
     const first = await run(service, stemsRequest(uploadId, params));
     await cachePointerWritten(first);
     const calls = service.simulator.counters().requests['POST /v1/music/stem-separation'];
-    const second = await run(service, stemsRequest(uploadId, params));
+    const second = await run(service, stemsRequest(uploadId, params), 200);
     expect(second.cache).toBe('hit');
     expect(service.simulator.counters().requests['POST /v1/music/stem-separation']).toBe(calls);
     expect(second.outputs.map((o) => [o.name, o.sha256])).toEqual(
