@@ -1,3 +1,4 @@
+import type { Config } from '../../shared/config.ts';
 import { crashPoint } from '../../shared/crash-points.ts';
 import { newId } from '../../shared/ids.ts';
 import type { JobRecord } from '../../shared/jobs/job-record.ts';
@@ -11,15 +12,8 @@ import type { Metrics } from '../../shared/metrics/metrics.ts';
 import { jobCacheScope } from '../../shared/tenants/cache-groups.ts';
 import type { JobQueue } from './job-queue.ts';
 
-/**
- * How long the safety net of an intake-side cache answer waits before a worker takes the job:
- * far longer than the copies and the finish take, short enough that a job whose intake died
- * half way still ends within a minute or so.
- */
-export const CACHE_INTAKE_RECOVERY_MS = 60_000;
-
 /** What answering at intake touches: what a finish writes, the queue, the counters. */
-export type CacheIntakeDeps = FinishDeps & { queue: JobQueue; metrics: Metrics };
+export type CacheIntakeDeps = FinishDeps & { queue: JobQueue; metrics: Metrics; config: Config };
 
 /**
  * A cache hit answered by the intake itself: the request's job is stored already finished
@@ -27,7 +21,7 @@ export type CacheIntakeDeps = FinishDeps & { queue: JobQueue; metrics: Metrics }
  * the `?wait=` announcement, webhooks). The intake acts as the job's one run:
  *
  * 1. the record is stored `running` under an intake run, with a delayed work item as a safety
- *    net (one MULTI): should this process die from here on, a worker takes the job over when
+ *    net (one MULTI, due after CACHE_INTAKE_RECOVERY_MS): should this process die from here on, a worker takes the job over when
  *    the item comes due, runs it as any takeover (a cache answer, most likely) and sweeps
  *    what the intake's run wrote;
  * 2. the cached outputs are copied into the run's folder (answerFromCache, as workers do);
@@ -73,9 +67,10 @@ export class CacheIntake {
       attempts: 1,
       started_at: startedAt,
     };
-    await this.deps.queue.create(running, CACHE_INTAKE_RECOVERY_MS);
+    await this.deps.queue.create(running, this.deps.config.CACHE_INTAKE_RECOVERY_MS);
     crashPoint('intake-cache-stored');
     const cached = await answerFromCache(this.deps, fingerprint, { jobId: record.id, runId, scope });
+    crashPoint('intake-cache-copied');
     if (!cached) return this.handOver(running);
     return this.finish(running, cached, startedAt);
   }
