@@ -115,9 +115,16 @@ describe('speech_to_speech retries, cache and upstream errors', () => {
     'recovers from an injected %s on the next attempt, storing a whole output',
     async (fault) => {
       const uploadId = await upload(service);
+      // The reference: from the second case on, answered from the first's cache.
       const clean = await waitFinished(
         service,
-        (await submit(service, stsRequest(uploadId, { seed: 77, output_format: 'pcm_16000' }))).id,
+        (
+          await submit(
+            service,
+            stsRequest(uploadId, { seed: 77, output_format: 'pcm_16000' }),
+            'either',
+          )
+        ).id,
       );
       service.simulator.configure({ faults: { next: [fault] } });
       const job = await submit(service, {
