@@ -2,7 +2,11 @@ import type { Config } from '../../shared/config.ts';
 import { crashPoint } from '../../shared/crash-points.ts';
 import { newId } from '../../shared/ids.ts';
 import type { JobRecord } from '../../shared/jobs/job-record.ts';
-import { finishJob, FinishPendingError, type FinishDeps } from '../../shared/lifecycle/finish-job.ts';
+import {
+  finishJob,
+  FinishPendingError,
+  type FinishDeps,
+} from '../../shared/lifecycle/finish-job.ts';
 import {
   answerFromCache,
   findCachedSource,
@@ -69,7 +73,11 @@ export class CacheIntake {
     };
     await this.deps.queue.create(running, this.deps.config.CACHE_INTAKE_RECOVERY_MS);
     crashPoint('intake-cache-stored');
-    const cached = await answerFromCache(this.deps, fingerprint, { jobId: record.id, runId, scope });
+    const cached = await answerFromCache(this.deps, fingerprint, {
+      jobId: record.id,
+      runId,
+      scope,
+    });
     crashPoint('intake-cache-copied');
     if (!cached) return this.handOver(running);
     return this.finish(running, cached, startedAt);

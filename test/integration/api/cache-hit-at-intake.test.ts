@@ -30,7 +30,11 @@ describe('a cache hit answered at intake', () => {
   beforeAll(async () => {
     service = await startTestService({ storage: 'file' });
     redis = createRedis({ kind: 'single', url: service.config.REDIS_URL ?? '' }, 'intake', 'test');
-    queues = createQueues(redis, { prefix: service.config.QUEUE_PREFIX, attempts: 1, backoffMs: 1 });
+    queues = createQueues(redis, {
+      prefix: service.config.QUEUE_PREFIX,
+      attempts: 1,
+      backoffMs: 1,
+    });
   });
   afterAll(async () => {
     await closeQueues(queues);
