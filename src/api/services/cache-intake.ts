@@ -35,7 +35,8 @@ export type CacheIntakeDeps = FinishDeps & { queue: JobQueue; metrics: Metrics; 
  *    repeats what follows a finish (idempotent).
  *
  * A lookup that reads no hit stores nothing, and the caller queues the job as usual; a hit that
- * vanishes before its copies (the source deleted meanwhile) hands the job to a worker at once.
+ * vanishes before its copies (the source deleted meanwhile), or storage failing after the job
+ * was stored, hands the job to a worker at once: once stored, the job is accepted.
  */
 export class CacheIntake {
   constructor(private readonly deps: CacheIntakeDeps) {}
@@ -73,14 +74,20 @@ export class CacheIntake {
     };
     await this.deps.queue.create(running, this.deps.config.CACHE_INTAKE_RECOVERY_MS);
     crashPoint('intake-cache-stored');
-    const cached = await answerFromCache(this.deps, fingerprint, {
-      jobId: record.id,
-      runId,
-      scope,
-    });
-    crashPoint('intake-cache-copied');
-    if (!cached) return this.handOver(running);
-    return this.finish(running, cached, startedAt);
+    // From here the job is accepted: a failure is not the caller's 503, but a worker's job.
+    try {
+      const cached = await answerFromCache(this.deps, fingerprint, {
+        jobId: record.id,
+        runId,
+        scope,
+      });
+      crashPoint('intake-cache-copied');
+      if (!cached) return await this.handOver(running);
+      return await this.finish(running, cached, startedAt);
+    } catch (error) {
+      this.deps.logger.warn({ job_id: record.id, err: error }, 'cache answer left to a worker');
+      return this.handOver(running).catch(() => running);
+    }
   }
 
   /** Step 3 and 4: the finish, then the safety net removed. */
