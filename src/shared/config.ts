@@ -95,6 +95,11 @@ const configSchema = z
      * with work queued. Unset, and for a tenant not listed: 1.
      */
     TENANT_WEIGHTS: tenantWeightList.optional(),
+    /**
+     * A cache hit is answered by the intake itself; should its process die half way, a worker
+     * takes the job over after this long, ms (far above the copies and finish it waits for).
+     */
+    CACHE_INTAKE_RECOVERY_MS: positiveInt.default(60_000),
     /** Requests per tenant (per client address with auth off) per minute, all api processes. */
     RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
     /** Jobs one tenant may have queued at once, count (a batch is admitted whole or refused). */

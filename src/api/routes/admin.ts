@@ -1,6 +1,3 @@
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { JOB_CLASSES } from '../../shared/jobs/job-types.ts';
@@ -8,6 +5,7 @@ import type { AccountQueues } from '../../shared/queue/account-queues.ts';
 import { errorResponses } from '../schemas.ts';
 import type { ApiServices } from '../services/api-services.ts';
 import { queueStateSchema } from '../services/admin-queues.ts';
+import { queueBoard } from './queue-board.ts';
 
 /** Services for queue control, and the queues the dashboard shows. */
 export interface AdminRoutesOptions {
@@ -69,11 +67,5 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (
     );
   }
 
-  const board = new FastifyAdapter();
-  createBullBoard({
-    queues: queues.all.map(({ queue }) => new BullMQAdapter(queue)),
-    serverAdapter: board,
-  });
-  board.setBasePath('/admin/queues');
-  await app.register(board.registerPlugin(), { prefix: '/admin/queues' });
+  await app.register(queueBoard, { queues });
 };

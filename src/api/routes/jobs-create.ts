@@ -1,8 +1,10 @@
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { Config } from '../../shared/config.ts';
 import { jobRequestSchema } from '../../shared/jobs/job-request.ts';
 import { jobViewSchema } from '../../shared/jobs/job-record.ts';
+import { isFinished } from '../../shared/jobs/job-types.ts';
 import { errorResponses, idempotencyHeadersSchema } from '../schemas.ts';
 import type { ApiServices } from '../services/api-services.ts';
 import { jobCreateQuerySchema, jobDryRunSchema } from '../services/job-schemas.ts';
@@ -44,13 +46,18 @@ export const jobCreateRoutes: FastifyPluginAsyncZod<JobCreateRoutesOptions> = as
         description:
           'A JSON job request; or multipart/form-data with a `request` part (JSON, without `input`) and an `audio` file part. ' +
           '`?dry_run=true` validates and answers 200 with the estimate; nothing is stored or queued. ' +
+          'A request the result cache answers (`cache: "use"`, the same request and seed seen before in the cache scope) is answered at once: 200 with the finished job (`status: "succeeded"`, `cache: "hit"`); any other job answers 202 `queued`. ' +
           'With an `Idempotency-Key`, repeating the request (same key, same body) returns the original job (header `idempotent-replayed: true`); the same key with another body is a 409.',
         tags: ['jobs'],
         consumes: ['application/json', 'multipart/form-data'],
         body: jobRequestSchema,
         headers: idempotencyHeadersSchema,
         querystring: jobCreateQuerySchema,
-        response: { 200: jobDryRunSchema, 202: jobViewSchema, ...errorResponses },
+        response: {
+          200: z.union([jobViewSchema, jobDryRunSchema]),
+          202: jobViewSchema,
+          ...errorResponses,
+        },
       },
       preValidation: async (request) => {
         if (!request.isMultipart()) return;
@@ -76,7 +83,9 @@ export const jobCreateRoutes: FastifyPluginAsyncZod<JobCreateRoutesOptions> = as
         headers['idempotency-key'],
       );
       if (replayed) void reply.header('idempotent-replayed', 'true');
-      return reply.code(202).send(await services.reads.view(resource));
+      // A cache hit is answered at intake: the job is finished already.
+      const code = isFinished(resource.status) ? 200 : 202;
+      return reply.code(code).send(await services.reads.view(resource));
     },
   );
 };

@@ -7,6 +7,7 @@ import { UsageLedger } from '../../shared/usage/usage-ledger.ts';
 import type { ApiDeps } from '../deps.ts';
 import { QueueAdmin } from './admin-queues.ts';
 import { createBatchServices, type BatchServices } from './batch-services.ts';
+import { CacheIntake } from './cache-intake.ts';
 import { Deletions } from './deletions.ts';
 import { IdempotencyStore } from './idempotency.ts';
 import { IdempotentIntake } from './idempotency-intake.ts';
@@ -54,15 +55,16 @@ export function createServices(deps: ApiDeps & { metrics: Metrics }): ApiService
     presignTtlSeconds: deps.config.PRESIGN_TTL_SECONDS,
   });
   const queued = new QueuedJobs(deps.redis, deps.keys, deps.config.MAX_QUEUED_JOBS_PER_TENANT);
-  const intake = new JobIntake({ ...deps, uploadService: uploads, queue, queued });
   const jobEvents = openJobEvents(deps.redis, deps.config);
-  const control = new JobControl({
+  const finishDeps = {
     ...deps,
     attempts: new AttemptLog(deps.redis, deps.keys),
     queue,
-    reads,
     events: jobEvents.events,
-  });
+  };
+  const cacheIntake = new CacheIntake(finishDeps);
+  const intake = new JobIntake({ ...deps, uploadService: uploads, queue, queued, cacheIntake });
+  const control = new JobControl({ ...finishDeps, reads });
   const batches = createBatchServices(deps, {
     reads,
     control,

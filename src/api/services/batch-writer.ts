@@ -49,7 +49,7 @@ export async function writeBatch<T>(
   try {
     await write(deps, batch, items, (item) => {
       const record = toRecord(item);
-      members.push({ id: record.id, type: record.type, owner: record.owner });
+      members.push({ id: record.id, type: record.type, owner: record.owner, batch_id: batch.id });
       return record;
     });
     if (!(await deps.batches.commitIntake(batch))) throw new Error('intake recovered meanwhile');

@@ -32,7 +32,9 @@ export class IdempotentIntake {
   ): Promise<IdempotentOutcome<JobRecord>> {
     const create = async () => {
       const record = await this.deps.intake.create(owner, request, staged, source);
-      this.deps.metrics.jobs.inc({ type: record.type, status: 'queued' });
+      // A cache hit answered at intake is counted as it finished (cache-intake.ts).
+      if (record.status === 'queued')
+        this.deps.metrics.jobs.inc({ type: record.type, status: 'queued' });
       return record;
     };
     if (key === undefined) return { resource: await create(), replayed: false };

@@ -19,6 +19,7 @@ import { webhookProblems } from '../../shared/webhooks/webhook-target.ts';
 import { inputFormatProblems } from '../../shared/uploads/input-format.ts';
 import type { UploadStore } from '../../shared/uploads/upload-store.ts';
 import { estimateCharacters, pricesOf } from '../../shared/usage/estimate.ts';
+import type { CacheIntake } from './cache-intake.ts';
 import type { JobQueue } from './job-queue.ts';
 import type { JobDryRun } from './job-schemas.ts';
 import { assertToolsAvailable } from './tool-checks.ts';
@@ -33,6 +34,8 @@ export type JobIntakeDeps = {
   uploadService: UploadService;
   queue: JobQueue;
   queued: QueuedJobs;
+  /** Answers a cache hit here, with the finished job, instead of queueing it. */
+  cacheIntake: CacheIntake;
   /** DNS for URL checks; the system resolver when absent. */
   resolveHost?: HostResolver | undefined;
   /** Where ffmpeg is (a dub's mix runs it); the machine's when absent. */
@@ -42,7 +45,8 @@ export type JobIntakeDeps = {
 /**
  * `POST /v1/jobs` once the body has passed its schema: checks what a schema cannot (the
  * upload exists and is the caller's, the URL is allowed), fixes the seed, records the job and
- * queues it. Every check runs before the first write, so a refused request leaves nothing.
+ * queues it, or answers it from the cache at once (cache-intake.ts). Every check runs before
+ * the first write, so a refused request leaves nothing.
  */
 export class JobIntake {
   constructor(private readonly deps: JobIntakeDeps) {}
@@ -70,6 +74,11 @@ export class JobIntake {
       deployment: this.deps.deployment,
       estimate,
     });
+    if (await this.deps.cacheIntake.canAnswer(record)) {
+      // Never queued, so never counted against the tenant's queued jobs.
+      if (staged) await this.deps.uploadService.commit(owner, staged);
+      return this.deps.cacheIntake.answer(record);
+    }
     // Last check before the first write: a refusal here leaves nothing behind either.
     await this.deps.queued.admit(owner, [record.id]);
     try {

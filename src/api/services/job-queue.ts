@@ -10,6 +10,7 @@ import { transitionScript } from '../../shared/jobs/job-scripts.ts';
 import { JOB_CLASS_OF, type JobType } from '../../shared/jobs/job-types.ts';
 import type { AccountQueues } from '../../shared/queue/account-queues.ts';
 import { addWorkItem, queueTransaction } from '../../shared/queue/transactional-add.ts';
+import { workItemName } from '../../shared/queue/work-item-name.ts';
 import { isDependencyUnavailable } from '../error-envelope.ts';
 
 /**
@@ -23,16 +24,37 @@ export class JobQueue {
     private readonly jobs: JobStore,
   ) {}
 
-  /** Stores a new record and queues its work item, together; 503 when Redis cannot. */
-  async create(record: JobRecord): Promise<void> {
+  /**
+   * Stores a new record and queues its work item, together; 503 when Redis cannot. With
+   * `delayMs`, the work item waits that long first: the safety net of a job the intake itself
+   * is finishing (a cache hit), which it removes once the job is finished, and which otherwise
+   * hands the job to a worker (the intake died half way).
+   */
+  async create(record: JobRecord, delayMs?: number): Promise<void> {
     const queue = this.queues.forJob(record.owner, record.type);
     await this.commit(async () => {
       const [priority = 0] = await this.queues.reservePriorities(queue, record.owner, 1);
       const transaction = await queueTransaction(queue);
       this.jobs.addCreates(transaction, [record]);
-      await addWorkItem(queue, transaction, { name: record.type, jobId: record.id, priority });
+      await addWorkItem(queue, transaction, {
+        name: workItemName(record),
+        jobId: record.id,
+        priority,
+        ...(delayMs === undefined ? {} : { delayMs }),
+      });
       return transaction.exec();
     });
+  }
+
+  /**
+   * A delayed work item (see {@link create}) made due now: the job is for a worker after all.
+   * False when there is none waiting (a worker has it already, or it was removed).
+   */
+  async promote(record: JobRecord): Promise<boolean> {
+    const job = await this.queues.forJob(record.owner, record.type).getJob(record.id);
+    if (!job || !(await job.isDelayed())) return false;
+    await job.promote();
+    return true;
   }
 
   /**
@@ -55,7 +77,7 @@ export class JobQueue {
       // Queued even if the compare-and-set refuses: a work item for a job that is not queued
       // is a no-op for the worker, and never a second one (same id).
       await addWorkItem(queue, transaction, {
-        name: record.type,
+        name: workItemName(record),
         jobId: record.id,
         priority,
       });

@@ -6,6 +6,7 @@ import type { Metrics } from '../metrics/metrics.ts';
 import { JOB_TYPES, type JobType } from '../jobs/job-types.ts';
 import type { AccountQueues } from '../queue/account-queues.ts';
 import { addWorkItem, queueTransaction } from '../queue/transactional-add.ts';
+import { workItemName } from '../queue/work-item-name.ts';
 import type { RedisKeys } from '../redis/keys.ts';
 import type { BatchKeys } from './batch-keys.ts';
 import type { BatchStore } from './batch-store.ts';
@@ -33,7 +34,7 @@ export interface BatchIntakeDeps {
 export const INTAKE_CHUNK = 1_000;
 
 /** A batch job as queueing needs it. */
-export type MemberRef = Pick<JobRecord, 'id' | 'type' | 'owner'>;
+export type MemberRef = Pick<JobRecord, 'id' | 'type' | 'owner' | 'batch_id'>;
 
 /**
  * Lists `members` for their owner and queues their work items, in one MULTI per call (the
@@ -50,7 +51,11 @@ export async function queueMembers(
   for (const [i, member] of members.entries()) {
     const queue = deps.queues.forJob(member.owner, member.type);
     const priority = priorities[i] ?? 0;
-    await addWorkItem(queue, transaction, { name: member.type, jobId: member.id, priority });
+    await addWorkItem(queue, transaction, {
+      name: workItemName(member),
+      jobId: member.id,
+      priority,
+    });
   }
   await execAll(transaction);
   for (const member of members) deps.metrics.jobs.inc({ type: member.type, status: 'queued' });
@@ -98,7 +103,7 @@ export async function queueAllMembers(
     const types = await typesOf(deps, ids);
     const members = ids.flatMap((id, i) => {
       const type = types[i];
-      return type === null || type === undefined ? [] : [{ id, type, owner }];
+      return type === null || type === undefined ? [] : [{ id, type, owner, batch_id: batchId }];
     });
     await queueMembers(deps, members);
     queued += members.length;

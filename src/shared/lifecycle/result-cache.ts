@@ -63,6 +63,8 @@ export interface CacheAnswer {
   sourceJobId: string;
   outputs: StoredOutput[];
   result: unknown;
+  /** The upstream endpoint that made the outputs (the same request, so the same endpoint). */
+  endpoint: string | null;
 }
 
 /** The asking job's run: where a hit's copies go, who may not answer itself, its scope. */
@@ -72,12 +74,21 @@ export interface CacheTarget {
   scope: string;
 }
 
-/** The cached outputs copied into `target`'s run folder, or null on a miss. */
-export async function answerFromCache(
-  deps: { storage: ObjectStorage; jobs: JobStore },
+/** What a cache lookup reads: the pointers in storage, the source jobs' records. */
+export interface CacheDeps {
+  storage: ObjectStorage;
+  jobs: JobStore;
+}
+
+/**
+ * The finished job that answers `fingerprint` for `target`, or null on a miss; reads only.
+ * The intake asks this first, so a miss (the common case) writes nothing more than before.
+ */
+export async function findCachedSource(
+  deps: CacheDeps,
   fingerprint: string,
-  target: CacheTarget,
-): Promise<CacheAnswer | null> {
+  target: Pick<CacheTarget, 'jobId' | 'scope'>,
+): Promise<JobRecord | null> {
   const key = cacheKey(target.scope, fingerprint);
   const pointer = await readJson(deps.storage, key, cachePointerSchema);
   if (!pointer || pointer.job_id === target.jobId) return null;
@@ -89,6 +100,17 @@ export async function answerFromCache(
   ) {
     return null;
   }
+  return source;
+}
+
+/** The cached outputs copied into `target`'s run folder, or null on a miss. */
+export async function answerFromCache(
+  deps: CacheDeps,
+  fingerprint: string,
+  target: CacheTarget,
+): Promise<CacheAnswer | null> {
+  const source = await findCachedSource(deps, fingerprint, target);
+  if (!source) return null;
   const outputs: StoredOutput[] = [];
   try {
     for (const output of source.outputs) {
@@ -100,5 +122,10 @@ export async function answerFromCache(
     if (error instanceof ObjectNotFoundError) return null;
     throw error;
   }
-  return { sourceJobId: source.id, outputs, result: source.result };
+  return {
+    sourceJobId: source.id,
+    outputs,
+    result: source.result,
+    endpoint: source.upstream?.endpoint ?? null,
+  };
 }

@@ -20,7 +20,8 @@ export async function queueTransaction(
 }
 
 /**
- * Adds a job's work item (BullMQ job id = the record's id, the queue's default options) to a
+ * Adds a job's work item (BullMQ job id = the record's id, the queue's default options; a delay
+ * only for a safety net that should fire if nobody removes it first) to a
  * transaction from {@link queueTransaction}, the way BullMQ's own bulk add and flows do: the
  * add is queued on the transaction at once, and executes with it. `priority` is the item's
  * fair share (AccountQueues.reservePriorities); 0 is BullMQ's plain FIFO wait list.
@@ -28,13 +29,14 @@ export async function queueTransaction(
 export async function addWorkItem(
   queue: Queue<QueuePayload>,
   transaction: ChainableCommander,
-  item: { name: string; jobId: string; priority: number },
+  item: { name: string; jobId: string; priority: number; delayMs?: number },
 ): Promise<void> {
+  const delay = item.delayMs === undefined ? {} : { delay: item.delayMs };
   const job = new Job<QueuePayload>(
     queue,
     item.name,
     { job_id: item.jobId },
-    { ...queue.defaultJobOptions, jobId: item.jobId, priority: item.priority },
+    { ...queue.defaultJobOptions, ...delay, jobId: item.jobId, priority: item.priority },
     // The constructor takes the id apart from the options (as Job.create passes it).
     item.jobId,
   );

@@ -74,7 +74,7 @@ export interface Cluster {
   request(path: string, init?: RequestInit): Promise<Response>;
   /** Uploads WAV bytes, returns the upload id. */
   upload(bytes: Buffer): Promise<string>;
-  /** POST /v1/jobs; throws unless 202; returns the job id. */
+  /** POST /v1/jobs; throws unless 202 (queued) or 200 (a cache hit); returns the job id. */
   submit(request: object, headers?: Record<string, string>): Promise<string>;
   /** The records of `ids` once all are finished; throws after `timeoutMs`. */
   waitFinished(ids: string[], timeoutMs: number): Promise<JobRecord[]>;
@@ -266,7 +266,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
           body: JSON.stringify(body),
         });
         const text = await response.text();
-        if (response.status !== 202) throw new Error(`submit: ${response.status} ${text}`);
+        // 200: a cache hit, answered finished by the intake itself.
+        if (response.status !== 202 && response.status !== 200)
+          throw new Error(`submit: ${response.status} ${text}`);
         return (JSON.parse(text) as { id: string }).id;
       },
       waitFinished: async (ids, timeoutMs) => {

@@ -55,7 +55,8 @@ describe('POST /v1/jobs and GET /v1/jobs/{id}', () => {
       expect(job).not.toHaveProperty(hidden);
     const queued = await api.queues.speech.getJob(job.id);
     expect(queued?.data).toEqual({ job_id: job.id });
-    expect(queued?.name).toBe('speech_to_speech');
+    // Named for the queue board: type · tenant (`local` with auth off).
+    expect(queued?.name).toBe('speech_to_speech · local');
     expect((await api.deps.jobs.get(job.id))?.input).toEqual({
       key: `uploads/${uploadId}`,
       url: null,

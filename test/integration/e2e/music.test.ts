@@ -28,8 +28,12 @@ const PLAN = {
   sections: [section('Intro', 3_000), section('Verse', 5_250, ['neon lights', 'we run'])],
 };
 
-async function run(service: TestService, request: object): Promise<MusicJob> {
-  const done = await waitFinished(service, (await submit(service, request)).id);
+async function run(
+  service: TestService,
+  request: object,
+  expected: 200 | 202 = 202,
+): Promise<MusicJob> {
+  const done = await waitFinished(service, (await submit(service, request, expected)).id);
   return done as unknown as MusicJob;
 }
 
@@ -212,7 +216,8 @@ describe('music and music_plan end to end', () => {
       ),
     );
     const calls = service.simulator.counters().requests['POST /v1/music'];
-    const again = await run(service, request);
+    // A hit is answered at intake: 200 with the finished job.
+    const again = await run(service, request, 200);
     expect(again.cache).toBe('hit');
     expect(again.upstream.calls).toBe(0);
     expect(service.simulator.counters().requests['POST /v1/music']).toBe(calls);

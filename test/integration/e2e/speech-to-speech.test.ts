@@ -93,10 +93,8 @@ describe('speech_to_speech retries, cache and upstream errors', () => {
     expect(first.status).toBe('succeeded');
     const callsBefore = totalRequests(service);
 
-    const second = await waitFinished(
-      service,
-      (await submit(service, stsRequest(uploadId, { seed: 1234 }))).id,
-    );
+    // Answered at intake: 200 with the finished job.
+    const second = await submit(service, stsRequest(uploadId, { seed: 1234 }), 200);
     expect(second.status).toBe('succeeded');
     expect(second.cache).toBe('hit');
     expect(second.upstream?.calls).toBe(0);
@@ -117,9 +115,16 @@ describe('speech_to_speech retries, cache and upstream errors', () => {
     'recovers from an injected %s on the next attempt, storing a whole output',
     async (fault) => {
       const uploadId = await upload(service);
+      // The reference: from the second case on, answered from the first's cache.
       const clean = await waitFinished(
         service,
-        (await submit(service, stsRequest(uploadId, { seed: 77, output_format: 'pcm_16000' }))).id,
+        (
+          await submit(
+            service,
+            stsRequest(uploadId, { seed: 77, output_format: 'pcm_16000' }),
+            'either',
+          )
+        ).id,
       );
       service.simulator.configure({ faults: { next: [fault] } });
       const job = await submit(service, {

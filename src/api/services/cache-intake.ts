@@ -1,0 +1,157 @@
+import type { Config } from '../../shared/config.ts';
+import { crashPoint } from '../../shared/crash-points.ts';
+import { newId } from '../../shared/ids.ts';
+import type { JobRecord } from '../../shared/jobs/job-record.ts';
+import {
+  finishJob,
+  FinishPendingError,
+  type FinishDeps,
+} from '../../shared/lifecycle/finish-job.ts';
+import {
+  answerFromCache,
+  findCachedSource,
+  type CacheAnswer,
+} from '../../shared/lifecycle/result-cache.ts';
+import type { Metrics } from '../../shared/metrics/metrics.ts';
+import { jobCacheScope } from '../../shared/tenants/cache-groups.ts';
+import type { JobQueue } from './job-queue.ts';
+
+/** What answering at intake touches: what a finish writes, the queue, the counters. */
+export type CacheIntakeDeps = FinishDeps & { queue: JobQueue; metrics: Metrics; config: Config };
+
+/**
+ * A cache hit answered by the intake itself: the request's job is stored already finished
+ * (`succeeded`, `cache: "hit"`), with no worker involved, through the one finish path (job.json,
+ * the `?wait=` announcement, webhooks). The intake acts as the job's one run:
+ *
+ * 1. the record is stored `running` under an intake run, with a delayed work item as a safety
+ *    net (one MULTI, due after CACHE_INTAKE_RECOVERY_MS): should this process die from here on, a worker takes the job over when
+ *    the item comes due, runs it as any takeover (a cache answer, most likely) and sweeps
+ *    what the intake's run wrote;
+ * 2. the cached outputs are copied into the run's folder (answerFromCache, as workers do);
+ * 3. finishJob, fenced by the intake run: `succeeded` only once job.json and the outputs are in
+ *    storage (reliability.md);
+ * 4. the safety net is removed; left behind, its delivery finds the job finished and only
+ *    repeats what follows a finish (idempotent).
+ *
+ * A lookup that reads no hit stores nothing, and the caller queues the job as usual; a hit that
+ * vanishes before its copies (the source deleted meanwhile), or storage failing after the job
+ * was stored, hands the job to a worker at once: once stored, the job is accepted.
+ */
+export class CacheIntake {
+  constructor(private readonly deps: CacheIntakeDeps) {}
+
+  /**
+   * Whether the cache has an answer for `record` now; reads only. A request that takes no
+   * cached answer (`cache: "bypass"`), a URL input (hashed by its worker) or a batch item: no.
+   */
+  async canAnswer(record: JobRecord): Promise<boolean> {
+    const { fingerprint } = record;
+    if (record.request.cache !== 'use' || fingerprint === null || record.batch_id !== null)
+      return false;
+    const target = { jobId: record.id, scope: jobCacheScope(record) };
+    // A miss is counted by the worker's own lookup, which follows.
+    return (await findCachedSource(this.deps, fingerprint, target)) !== null;
+  }
+
+  /**
+   * Stores the job and answers it from the cache: finished, or (the answer gone meanwhile)
+   * queued for a worker after all. Call after {@link canAnswer}.
+   */
+  async answer(record: JobRecord): Promise<JobRecord> {
+    const { fingerprint } = record;
+    if (fingerprint === null) throw new Error(`job ${record.id} has no fingerprint to answer`);
+    const scope = jobCacheScope(record);
+    const runId = newId('run');
+    const startedAt = new Date().toISOString();
+    const running: JobRecord = {
+      ...record,
+      status: 'running',
+      run_id: runId,
+      runs: 1,
+      attempts: 1,
+      started_at: startedAt,
+    };
+    await this.deps.queue.create(running, this.deps.config.CACHE_INTAKE_RECOVERY_MS);
+    crashPoint('intake-cache-stored');
+    // From here the job is accepted: a failure is not the caller's 503, but a worker's job.
+    try {
+      const cached = await answerFromCache(this.deps, fingerprint, {
+        jobId: record.id,
+        runId,
+        scope,
+      });
+      crashPoint('intake-cache-copied');
+      if (!cached) return await this.handOver(running);
+      return await this.finish(running, cached, startedAt);
+    } catch (error) {
+      this.deps.logger.warn({ job_id: record.id, err: error }, 'cache answer left to a worker');
+      return this.handOver(running).catch(() => running);
+    }
+  }
+
+  /** Step 3 and 4: the finish, then the safety net removed. */
+  private async finish(
+    running: JobRecord,
+    cached: CacheAnswer,
+    startedAt: string,
+  ): Promise<JobRecord> {
+    const { deps } = this;
+    const runId = running.run_id;
+    await deps.attempts.append(running.id, {
+      attempt: 1,
+      run_id: runId ?? undefined,
+      started_at: startedAt,
+      finished_at: new Date().toISOString(),
+      outcome: 'cache_hit',
+      upstream_status: null,
+      upstream_code: null,
+      request_id: null,
+      headers: {},
+      error: null,
+    });
+    let finished: JobRecord | null;
+    try {
+      finished = await finishJob(deps, running.id, {
+        status: 'succeeded',
+        from: ['running'],
+        runId,
+        patch: {
+          outputs: cached.outputs,
+          cache: 'hit',
+          result: cached.result ?? null,
+          error: null,
+          upstream: {
+            endpoint: cached.endpoint ?? '',
+            request_id: null,
+            character_cost: null,
+            song_id: null,
+            history_item_id: null,
+            calls: 0,
+          },
+        },
+      });
+    } catch (error) {
+      // The finish is decided: the safety net's delivery completes it. The job is accepted.
+      if (!(error instanceof FinishPendingError)) throw error;
+      deps.logger.warn({ job_id: running.id, err: error.cause }, 'cache answer finishes later');
+      return running;
+    }
+    deps.metrics.cacheLookups.inc({ type: running.type, result: 'hit' });
+    if (!finished) return (await deps.jobs.get(running.id)) ?? running;
+    deps.metrics.jobs.inc({ type: running.type, status: 'succeeded' });
+    crashPoint('intake-cache-finished');
+    await deps.queue.remove(running.type, running.id).catch((error: unknown) => {
+      deps.logger.warn({ job_id: running.id, err: error }, 'cache answer: safety net left');
+    });
+    return finished;
+  }
+
+  /** No answer after all: the job goes to a worker now, as a queued job. */
+  private async handOver(running: JobRecord): Promise<JobRecord> {
+    const { deps } = this;
+    await deps.jobs.transition(running.id, ['running'], { status: 'queued' }, running.run_id);
+    await deps.queue.promote(running);
+    return (await deps.jobs.get(running.id)) ?? running;
+  }
+}

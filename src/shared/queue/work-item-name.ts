@@ -1,0 +1,15 @@
+import type { JobRecord } from '../jobs/job-record.ts';
+
+/** What a work item's name is made of: the record's type, owner and batch. */
+export type WorkItemSubject = Pick<JobRecord, 'type' | 'owner' | 'batch_id'>;
+
+/**
+ * The BullMQ name of a job's work item, as bull-board lists it: `music · alpha · batch bat_…`
+ * (type · tenant · batch, if any). Only for people reading the board: the processor reads the
+ * job id from the payload, never the name, so items queued before this naming still run.
+ */
+export function workItemName(record: WorkItemSubject): string {
+  const parts = [record.type, record.owner];
+  if (record.batch_id !== null) parts.push(`batch ${record.batch_id}`);
+  return parts.join(' · ');
+}
