@@ -125,6 +125,7 @@ describe('app surface', () => {
           music: { ...idleClass },
         },
         accounts: {},
+        ffmpeg: { status: 'ok', source: expect.any(String) as string, reason: null },
       },
       paused_classes: [],
       paused_queues: [],
