@@ -20,11 +20,14 @@ describe('the queue board', () => {
     await api.close();
   });
 
-  /** The waiting work items of the speech queue, as the board's own API lists them. */
+  /**
+   * The queued work items of the speech queue, as the board's own API lists them: `prioritized`,
+   * where the fair share puts every queued job.
+   */
   async function boardJobs(): Promise<{ id: string; name: string }[]> {
     const response = await api.call({
       method: 'GET',
-      url: '/admin/queues/api/queues?activeQueue=jobs-speech&status=waiting&page=1&jobsPerPage=50',
+      url: '/admin/queues/api/queues?activeQueue=jobs-speech&status=prioritized&page=1&jobsPerPage=50',
       key: ADMIN,
     });
     expect(response.statusCode, response.body).toBe(200);

@@ -105,7 +105,7 @@ describe('dub: stems → speech-to-speech → mix as a BullMQ flow with a step c
       ['mix', 'miss'],
     ]);
 
-    const same = await waitFinished(service, (await submit(service, dubRequest(clip))).id);
+    const same = await waitFinished(service, (await submit(service, dubRequest(clip), 200)).id);
     expect(same.status).toBe('succeeded');
     expect(same.cache).toBe('hit');
     expect(calls(STS) - sts).toBe(1);
