@@ -19,8 +19,9 @@ export interface RecordingProxy {
 }
 
 /**
- * A plain HTTP proxy that keeps every request body it forwards (to the simulator), so a test
- * can check what exactly the upstream received, e.g. the audio part of a multipart call.
+ * A plain HTTP proxy that keeps every request it forwards (to the simulator), so a test can
+ * check what exactly the upstream received: the path and query, a JSON body, the audio part of
+ * a multipart call.
  */
 export async function startRecordingProxy(target = 'http://127.0.0.1:1'): Promise<RecordingProxy> {
   const recorded: RecordedRequest[] = [];
@@ -37,7 +38,7 @@ export async function startRecordingProxy(target = 'http://127.0.0.1:1'): Promis
           port: upstream.port,
           method: req.method,
           path: req.url,
-          headers: { ...req.headers, 'content-length': String(body.length) },
+          headers: wholeBodyHeaders(req.headers, body.length),
         },
         (response) => {
           res.writeHead(response.statusCode ?? 502, response.headers);
@@ -71,4 +72,10 @@ export async function multipartFile(request: RecordedRequest, field: string): Pr
   const file = form.get(field);
   if (!(file instanceof Blob)) throw new Error(`no file field ${field}`);
   return Buffer.from(await file.arrayBuffer());
+}
+
+/** The request's headers for a body forwarded whole: its length replaces any chunked framing. */
+function wholeBodyHeaders(headers: IncomingMessage['headers'], length: number) {
+  const { 'transfer-encoding': _chunked, ...rest } = headers;
+  return { ...rest, 'content-length': String(length) };
 }

@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { DEFAULT_OUTPUT_FORMAT } from './output-formats.ts';
+import {
+  DEFAULT_OUTPUT_FORMAT,
+  SPEECH_OUTPUT_FORMATS,
+  type SpeechOutputFormat,
+} from './output-formats.ts';
 import { audioInputSchema, envelopeFields, seedSchema } from './request-envelope.ts';
 import { speechToSpeechParamsSchema, speechVoiceSettingsSchema } from './speech-to-speech.ts';
 import { STEM_VARIATIONS } from './stem-separation.ts';
@@ -14,23 +18,14 @@ import { upstreamNullable } from './upstream-fields.ts';
 export const DEFAULT_DUB_STEM_VARIATION = 'two_stems_v1';
 
 /**
- * What the mix can encode: mp3 and wav (the container carries its rate, so ffmpeg decodes the
- * steps' answers without being told; raw pcm/ulaw/opus would need more and buy nothing here).
+ * What the mix encodes, from the one catalog: mp3 and wav (the container carries its rate, so
+ * ffmpeg decodes the steps' answers without being told; raw pcm/ulaw/opus would need more and
+ * buy nothing here).
  */
-export const DUB_OUTPUT_FORMATS = [
-  'mp3_22050_32',
-  'mp3_24000_48',
-  'mp3_44100_32',
-  'mp3_44100_64',
-  'mp3_44100_96',
-  'mp3_44100_128',
-  'mp3_44100_192',
-  'wav_16000',
-  'wav_22050',
-  'wav_24000',
-  'wav_44100',
-  'wav_48000',
-] as const;
+export const DUB_OUTPUT_FORMATS = SPEECH_OUTPUT_FORMATS.filter(
+  (format): format is Extract<SpeechOutputFormat, `mp3_${string}` | `wav_${string}`> =>
+    format.startsWith('mp3_') || format.startsWith('wav_'),
+);
 
 const gainDb = z.number().min(-60).max(24);
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../../src/simulator/index.ts';
-import { startRecorder } from '../../support/upstream-recorder.ts';
+import { startRecordingProxy, type RecordingProxy } from '../../support/recording-proxy.ts';
 import { sineWav } from '../e2e/audio-fixtures.ts';
 import { upload } from '../e2e/e2e-helpers.ts';
 import { SIMULATOR_KEY, startTestService, type TestService } from '../e2e/service-harness.ts';
@@ -10,12 +10,12 @@ const VOICES = ['voiceAAA', 'voiceBBB', 'voiceCCC'];
 
 describe('matrix batches', () => {
   let simulator: RunningSimulator;
-  let recorder: Awaited<ReturnType<typeof startRecorder>>;
+  let recorder: RecordingProxy;
   let service: TestService;
   let clips: string[];
   beforeAll(async () => {
     simulator = await startSimulator({ apiKey: SIMULATOR_KEY, port: 0, host: '127.0.0.1' });
-    recorder = await startRecorder(simulator.url);
+    recorder = await startRecordingProxy(simulator.url);
     service = await startTestService({
       storage: 'file',
       env: { ELEVENLABS_BASE_URL: recorder.url },
@@ -27,8 +27,7 @@ describe('matrix batches', () => {
   });
   afterAll(async () => {
     await service?.stop();
-    recorder?.server.closeAllConnections();
-    await new Promise((resolve) => recorder?.server.close(resolve));
+    await recorder?.stop();
     await simulator?.close();
   });
 
@@ -57,15 +56,15 @@ describe('matrix batches', () => {
     expect(new Set([...results.values()].map((line) => line.seed)).size).toBe(6);
 
     // Every job reached the upstream with its own voice: each voice twice, once per clip.
-    const voices = recorder.seen
-      .map((seen) => /^\/v1\/speech-to-speech\/([^/?]+)/.exec(seen.url)?.[1])
+    const voices = recorder.recorded
+      .map((seen) => /^\/v1\/speech-to-speech\/([^/?]+)/.exec(seen.path)?.[1])
       .filter((voice) => voice !== undefined);
     for (const voice of VOICES) expect(voices.filter((v) => v === voice)).toHaveLength(2);
     expect(voices).toHaveLength(6);
   });
 
   it('writes at an array index: a dialogue line per voice', async () => {
-    const before = recorder.seen.length;
+    const before = recorder.recorded.length;
     const batch = await submitBatch(service, {
       matrix: { 'params.inputs.1.voice_id': ['speakerP', 'speakerQ'] },
       items: [
@@ -86,10 +85,12 @@ describe('matrix batches', () => {
     const results = await resultsOf(service, batch.id);
     expect([...results.keys()]).toEqual(['scene/voice_id=speakerP', 'scene/voice_id=speakerQ']);
     expect([...results.values()].map((line) => line.status)).toEqual(['succeeded', 'succeeded']);
-    const sent = recorder.seen
+    const sent = recorder.recorded
       .slice(before)
-      .filter((seen) => seen.url.startsWith('/v1/text-to-dialogue'))
-      .map((seen) => (JSON.parse(seen.body) as { inputs: { voice_id: string }[] }).inputs);
+      .filter((seen) => seen.path.startsWith('/v1/text-to-dialogue'))
+      .map(
+        (seen) => (JSON.parse(seen.body.toString()) as { inputs: { voice_id: string }[] }).inputs,
+      );
     expect(sent.map((inputs) => inputs.map((input) => input.voice_id)).sort()).toEqual([
       ['narrator', 'speakerP'],
       ['narrator', 'speakerQ'],

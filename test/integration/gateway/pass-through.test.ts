@@ -1,7 +1,7 @@
 import { ElevenLabsClient } from '@elevenlabs/elevenlabs-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../../src/simulator/index.ts';
-import { startRecorder, type UpstreamRecorder } from '../../support/upstream-recorder.ts';
+import { startRecordingProxy, type RecordingProxy } from '../../support/recording-proxy.ts';
 import { toneWav } from '../simulator/simulator-client.ts';
 import { SIMULATOR_KEY, startTestService, type TestService } from '../e2e/service-harness.ts';
 
@@ -17,13 +17,13 @@ const DIALOGUE = {
 
 describe('unknown parameters through the gateway', () => {
   let simulator: RunningSimulator;
-  let recorder: UpstreamRecorder;
+  let recorder: RecordingProxy;
   let service: TestService;
   let gateway: ElevenLabsClient;
 
   beforeAll(async () => {
     simulator = await startSimulator({ apiKey: SIMULATOR_KEY, port: 0, host: '127.0.0.1' });
-    recorder = await startRecorder(simulator.url);
+    recorder = await startRecordingProxy(simulator.url);
     service = await startTestService({
       storage: 'file',
       apiKeys: [`alpha:${KEY}`],
@@ -33,8 +33,7 @@ describe('unknown parameters through the gateway', () => {
   });
   afterAll(async () => {
     await service?.stop();
-    recorder?.server.closeAllConnections();
-    await new Promise((resolve) => recorder?.server.close(resolve));
+    await recorder?.stop();
     await simulator?.close();
   });
 
@@ -53,11 +52,11 @@ describe('unknown parameters through the gateway', () => {
         queryParams: { future_flag: 'on' },
       },
     );
-    const call = recorder.seen.findLast((s) => s.url.startsWith('/v1/text-to-dialogue'));
-    const url = new URL(call?.url ?? '/', 'http://upstream');
+    const call = recorder.recorded.findLast((s) => s.path.startsWith('/v1/text-to-dialogue'));
+    const url = new URL(call?.path ?? '/', 'http://upstream');
     expect(url.searchParams.get('future_flag')).toBe('on');
     expect(url.searchParams.get('output_format')).toBe('mp3_44100_128');
-    const body = JSON.parse(call?.body ?? '{}') as Record<string, unknown>;
+    const body = JSON.parse(call?.body.toString() ?? '{}') as Record<string, unknown>;
     expect(body).toMatchObject({ future_knob: { depth: 3 }, style_hint: 'dry', seed: 7 });
     expect(await lastJob()).toMatchObject({
       status: 'succeeded',
@@ -80,14 +79,14 @@ describe('unknown parameters through the gateway', () => {
       additionalBodyParameters: { future_knob: 1 },
     });
     expect(await lastJob()).toMatchObject({ cache: 'hit', fingerprint: first['fingerprint'] });
-    const calls = recorder.seen.length;
+    const calls = recorder.recorded.length;
     await gateway.textToDialogue.convert(request, {
       additionalBodyParameters: { future_knob: 2 },
     });
     const third = await lastJob();
     expect(third['cache']).not.toBe('hit');
     expect(third['fingerprint']).not.toBe(first['fingerprint']);
-    expect(recorder.seen.length).toBe(calls + 1);
+    expect(recorder.recorded.length).toBe(calls + 1);
   });
 
   it('multipart fields we do not know reach the upstream form', async () => {
@@ -108,9 +107,11 @@ describe('unknown parameters through the gateway', () => {
     });
     expect(response.status).toBe(200);
     await response.arrayBuffer();
-    const call = recorder.seen.findLast((s) => s.url.startsWith('/v1/speech-to-speech'));
-    expect(call?.body).toMatch(/name="future_field"\r\n\r\nkeep me\r\n/);
-    const earlier = recorder.seen.filter((s) => s.url.startsWith('/v1/speech-to-speech'));
-    expect(new URL(earlier[0]?.url ?? '/', 'http://u').searchParams.get('future_flag')).toBe('yes');
+    const call = recorder.recorded.findLast((s) => s.path.startsWith('/v1/speech-to-speech'));
+    expect(call?.body.toString()).toMatch(/name="future_field"\r\n\r\nkeep me\r\n/);
+    const earlier = recorder.recorded.filter((s) => s.path.startsWith('/v1/speech-to-speech'));
+    expect(new URL(earlier[0]?.path ?? '/', 'http://u').searchParams.get('future_flag')).toBe(
+      'yes',
+    );
   });
 });

@@ -2,15 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../../src/simulator/index.ts';
 import { submit, waitFinished } from '../e2e/e2e-helpers.ts';
 import { SIMULATOR_KEY, startTestService, type TestService } from '../e2e/service-harness.ts';
-import { startRecorder, type UpstreamRecorder } from '../../support/upstream-recorder.ts';
+import { startRecordingProxy, type RecordingProxy } from '../../support/recording-proxy.ts';
 
 describe('the upstream surface reaches the upstream (simulator)', () => {
   let simulator: RunningSimulator;
-  let recorder: UpstreamRecorder;
+  let recorder: RecordingProxy;
   let service: TestService;
   beforeAll(async () => {
     simulator = await startSimulator({ apiKey: SIMULATOR_KEY, port: 0, host: '127.0.0.1' });
-    recorder = await startRecorder(simulator.url);
+    recorder = await startRecordingProxy(simulator.url);
     service = await startTestService({
       storage: 'file',
       env: { ELEVENLABS_BASE_URL: recorder.url },
@@ -18,8 +18,7 @@ describe('the upstream surface reaches the upstream (simulator)', () => {
   });
   afterAll(async () => {
     await service?.stop();
-    recorder?.server.closeAllConnections();
-    await new Promise((resolve) => recorder?.server.close(resolve));
+    await recorder?.stop();
     await simulator?.close();
   });
 
@@ -35,10 +34,10 @@ describe('the upstream surface reaches the upstream (simulator)', () => {
       },
     });
     expect((await waitFinished(service, job.id)).status).toBe('succeeded');
-    const call = recorder.seen.find((s) => s.url.startsWith('/v1/text-to-dialogue'));
-    const query = new URL(call!.url, 'http://x').searchParams;
+    const call = recorder.recorded.find((s) => s.path.startsWith('/v1/text-to-dialogue'));
+    const query = new URL(call!.path, 'http://x').searchParams;
     expect(query.get('enable_logging')).toBe('false');
-    const body = JSON.parse(call!.body) as Record<string, unknown>;
+    const body = JSON.parse(call!.body.toString()) as Record<string, unknown>;
     expect(body).toMatchObject({ language_code: 'pt-BR' });
     expect(body).not.toHaveProperty('enable_logging');
     expect(body).not.toHaveProperty('settings');
@@ -56,8 +55,8 @@ describe('the upstream surface reaches the upstream (simulator)', () => {
       options: { detailed: true },
     });
     expect((await waitFinished(service, job.id)).status).toBe('succeeded');
-    const call = recorder.seen.find((s) => s.url.startsWith('/v1/music/detailed'));
-    const body = JSON.parse(call!.body) as Record<string, unknown>;
+    const call = recorder.recorded.find((s) => s.path.startsWith('/v1/music/detailed'));
+    const body = JSON.parse(call!.body.toString()) as Record<string, unknown>;
     expect(body).toMatchObject({
       prompt: 'calm piano',
       with_timestamps: true,
