@@ -24,6 +24,7 @@ import {
 import { budgetGate } from './budget-gate.ts';
 import { CallTracker } from './call-tracker.ts';
 import type { FlowContext } from './dub/dub-flow.ts';
+import { FairShare } from '../shared/queue/fair-share.ts';
 import { definitionFor } from './jobs/registry.ts';
 import { runAttempt } from './run-attempt.ts';
 import { markGatewaySent } from './slots/gateway-slot-mark.ts';
@@ -44,6 +45,7 @@ const FOREIGN_JOB_DELAY_MS = 5_000;
  * finish and runs nothing.
  */
 export function createProcessor(deps: WorkerDeps, flows: FlowProducer) {
+  const fairShare = new FairShare(deps.config.TENANT_WEIGHTS);
   return async function process(job: Job<QueuePayload>, token?: string, signal?: AbortSignal) {
     const payload = queuePayloadSchema.safeParse(job.data);
     if (!payload.success) throw new UnrecoverableError(`invalid payload: ${payload.error.message}`);
@@ -137,6 +139,11 @@ export function createProcessor(deps: WorkerDeps, flows: FlowProducer) {
         producer: flows,
         queueNames: { speech: deps.queues.speech.queue.name, music: deps.queues.music.queue.name },
         prefix: deps.config.QUEUE_PREFIX,
+        reservePriority: async (jobClass) => {
+          const queue = deps.queues[jobClass].queue;
+          const [priority = 0] = await fairShare.reserve(queue, record.owner, 1);
+          return priority;
+        },
         attempts: deps.config.JOB_ATTEMPTS,
         backoffMs: deps.config.JOB_BACKOFF_MS,
       };

@@ -15,6 +15,11 @@ export interface FlowContext {
   /** The account's class queues' BullMQ names, where each step goes. */
   queueNames: Record<JobClass, string>;
   prefix: string;
+  /**
+   * A fair-share priority for one step of this dub's tenant in the class's queue: steps wait
+   * for slots among every tenant's work, never ahead of it (the plain wait list would be).
+   */
+  reservePriority(jobClass: JobClass): Promise<number>;
   attempts: number;
   backoffMs: number;
 }
@@ -39,6 +44,8 @@ export async function addDubSteps(flow: FlowContext, jobId: string): Promise<voi
     removeOnFail: { age: 7 * 24 * 3600 },
   };
   const step = (name: DubStepPayload['step']): DubStepPayload => ({ job_id: jobId, step: name });
+  const speechPriority = await flow.reservePriority('speech');
+  const stemsPriority = await flow.reservePriority('music');
   const tree: FlowJob = {
     name: DUB_STEP_JOB_NAME,
     queueName: flow.queueNames.speech,
@@ -46,6 +53,7 @@ export async function addDubSteps(flow: FlowContext, jobId: string): Promise<voi
     data: step('speech_to_speech'),
     opts: {
       ...opts,
+      priority: speechPriority,
       parent: { id: flow.job.id ?? jobId, queue: flow.job.queueQualifiedName },
     },
     children: [
@@ -54,7 +62,7 @@ export async function addDubSteps(flow: FlowContext, jobId: string): Promise<voi
         queueName: flow.queueNames.music,
         prefix: flow.prefix,
         data: step('stems'),
-        opts,
+        opts: { ...opts, priority: stemsPriority },
       },
     ],
   };

@@ -1,4 +1,8 @@
+import { Queue } from 'bullmq';
+import { Redis as IORedis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queueName } from '../../../src/shared/queue/queues.ts';
+import { testRedisUrl } from '../../support/test-env.ts';
 import { waitUntil } from '../../support/eventually.ts';
 import { submitBatch, waitForBatch } from '../batches/batch-helpers.ts';
 import {
@@ -87,6 +91,24 @@ describe('dub: stems → speech-to-speech → mix as a BullMQ flow with a step c
       'audio/mpeg',
     );
     expect(Math.abs(mix - background)).toBeLessThanOrEqual(0.15);
+  });
+
+  it('its steps wait for slots in their fair-share place, not ahead of every prioritized job', async () => {
+    const connection = new IORedis(testRedisUrl(), { maxRetriesPerRequest: null });
+    try {
+      for (const jobClass of ['speech', 'music'] as const) {
+        const queue = new Queue(queueName(jobClass), {
+          connection,
+          prefix: service.config.QUEUE_PREFIX,
+        });
+        const steps = (await queue.getJobs(['completed'])).filter((j) => j.name === 'dub-step');
+        expect(steps.length, jobClass).toBeGreaterThan(0);
+        for (const step of steps) expect(step.opts.priority, jobClass).toBeGreaterThanOrEqual(1);
+        await queue.close();
+      }
+    } finally {
+      connection.disconnect();
+    }
   });
 
   it('another voice reruns speech-to-speech and the mix, never the separation; the same dub calls nothing', async () => {
