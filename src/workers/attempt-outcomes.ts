@@ -1,5 +1,5 @@
 import { DelayedError, RateLimitError, UnrecoverableError } from 'bullmq';
-import { JOB_CLASS_OF } from '../shared/jobs/job-types.ts';
+import { JOB_CLASS_OF, type JobClass } from '../shared/jobs/job-types.ts';
 import type { AttemptEntry } from '../shared/lifecycle/attempt-log.ts';
 import { finishJob, FinishPendingError } from '../shared/lifecycle/finish-job.ts';
 import { pauseClass } from '../shared/queue/queue-pause.ts';
@@ -16,7 +16,7 @@ import { toJobError } from './error-mapping.ts';
 import type { AttemptResult } from './run-attempt.ts';
 import { SlotWaitTimeoutError, WorkerStoppingError } from './slots/slot-errors.ts';
 import { UpstreamError } from './upstream/upstream-error.ts';
-import { ABORT_CANCELED, ABORT_LOCK_LOST, ABORT_SHUTDOWN } from './worker-deps.ts';
+import { ABORT_CANCELED, ABORT_LOCK_LOST, ABORT_SHUTDOWN, type WorkerDeps } from './worker-deps.ts';
 
 export type { AttemptContext } from './attempt-context.ts';
 
@@ -134,7 +134,7 @@ async function settle(
   }
   if (error instanceof BudgetExhaustedError) return park(context, error);
   if (error instanceof UpstreamError && error.kind === 'quota') {
-    await pauseForQuota(context, error);
+    await pauseForQuota(deps, JOB_CLASS_OF[record.type], error, context.logger);
     return requeue(context, 'requeued_quota', error, QUOTA_REQUEUE_DELAY_MS);
   }
   return fail(context, error);
@@ -250,9 +250,16 @@ async function park(context: AttemptContext, error: BudgetExhaustedError): Promi
   throw new DelayedError();
 }
 
-async function pauseForQuota(context: AttemptContext, error: UpstreamError): Promise<void> {
-  const { deps, record, logger } = context;
-  const jobClass = JOB_CLASS_OF[record.type];
+/**
+ * Pauses the account's class queue on `quota_exceeded`: its jobs stay queued until an operator
+ * tops the account up and resumes it. Also what a dub's step does (workers/dub/run-step.ts).
+ */
+export async function pauseForQuota(
+  deps: WorkerDeps,
+  jobClass: JobClass,
+  error: UpstreamError,
+  logger: WorkerDeps['logger'],
+): Promise<void> {
   const account = deps.account.name;
   const first = await pauseClass(deps, deps.queues[jobClass], {
     code: 'quota_exceeded',

@@ -5,6 +5,7 @@ import { newId } from '../../shared/ids.ts';
 import { deleteFolder } from '../../shared/storage/delete-folder.ts';
 import { jobCacheScope } from '../../shared/tenants/cache-groups.ts';
 import { BudgetExhaustedError } from '../../shared/usage/budget-error.ts';
+import { pauseForQuota } from '../attempt-outcomes.ts';
 import { budgetGate } from '../budget-gate.ts';
 import { CallTracker } from '../call-tracker.ts';
 import { toJobError } from '../error-mapping.ts';
@@ -36,6 +37,8 @@ export interface DubStepPayload {
 
 /** A step that found no slot, or was stopped by a shutdown, goes back after this, ms. */
 const STEP_REQUEUE_DELAY_MS = 1_000;
+/** The job type whose upstream call a step makes: its class is the queue it waits in. */
+const STEP_TYPE = { stems: 'stem_separation', speech_to_speech: 'speech_to_speech' } as const;
 /** A step whose tenant's or batch's budget is spent looks again after this, ms. */
 const STEP_BUDGET_DELAY_MS = 60_000;
 
@@ -254,9 +257,14 @@ async function settleStepFailure(
   if (aborted === ABORT_CANCELED) return cancelDub(deps, attempt.record, logger);
   if (aborted === ABORT_LOCK_LOST) throw error instanceof Error ? error : new Error('lock lost');
   const concurrency = error instanceof UpstreamError && error.kind === 'concurrency';
+  const quota = error instanceof UpstreamError && error.kind === 'quota';
+  // Out of credits is the account's state, not the step's: its class queue pauses, as for any
+  // job, and the step waits there (no attempt spent) until an operator resumes it.
+  if (quota) await pauseForQuota(deps, JOB_CLASS_OF[STEP_TYPE[attempt.step]], error, logger);
   if (
     signal.aborted ||
     concurrency ||
+    quota ||
     error instanceof WorkerStoppingError ||
     error instanceof SlotWaitTimeoutError ||
     error instanceof BudgetExhaustedError

@@ -15,6 +15,7 @@ import { download, sha256, submit, upload, waitFinished, type Job } from './e2e-
 import { startTestService, type TestService } from './service-harness.ts';
 
 const STS = 'POST /v1/speech-to-speech/{voice_id}';
+const ADMIN = 'admin-key-of-the-dub-tests';
 const STEMS = 'POST /v1/music/stem-separation';
 
 type Step = { step: string; status: string; cache: string; upstream_calls: number };
@@ -42,7 +43,7 @@ describe('dub: stems → speech-to-speech → mix as a BullMQ flow with a step c
     proxy = await startRecordingProxy();
     service = await startTestService({
       storage: 'file',
-      env: { ELEVENLABS_BASE_URL: proxy.url, JOB_ATTEMPTS: '2' },
+      env: { ELEVENLABS_BASE_URL: proxy.url, JOB_ATTEMPTS: '2', ADMIN_API_KEY: ADMIN },
     });
     proxy.target = service.simulator.url;
   });
@@ -196,5 +197,30 @@ describe('dub: stems → speech-to-speech → mix as a BullMQ flow with a step c
     const done = await waitFinished(service, job.id);
     expect(done.status).toBe('canceled');
     expect(done.outputs).toEqual([]);
+  });
+  it('out of credits in a step pauses its class queue; the dub waits and ends once resumed', async () => {
+    const input = await upload(service, sineWav(3, 16_000, 500));
+    service.simulator.configure({ credits: 0 });
+    const job = await submit(service, dubRequest(input));
+    type Ready = { checks: { workers: { music: { paused_reason: { code: string } | null } } } };
+    await waitUntil(
+      'the music queue paused for quota',
+      async () => {
+        const { body } = await service.json<Ready>('/readyz');
+        return body.checks.workers.music.paused_reason?.code === 'quota_exceeded';
+      },
+      { timeoutMs: 60_000 },
+    );
+    const { body: waiting } = await service.json<Job>(`/v1/jobs/${job.id}`);
+    expect(waiting.status, JSON.stringify(waiting.error)).toBe('running');
+
+    service.simulator.configure({ credits: null });
+    const resumed = await service.request('/v1/admin/queues/music/resume', {
+      method: 'POST',
+      key: ADMIN,
+    });
+    expect(resumed.status).toBe(200);
+    const done = await waitFinished(service, job.id);
+    expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
   });
 });
