@@ -70,13 +70,16 @@ return {month, batch}
 );
 
 // KEYS: batch state, batch parked set. ARGV: job id. Parks the job; pauses the batch unless it
-// is already. Returns the pause's number when this call paused it (the one that announces
-// batch.paused), else 0.
+// is already, or unless its budget is no longer spent (a resume raised or lifted it after the
+// job's gate looked: pausing then would undo the resume). Returns the pause's number when this
+// call paused it (the one that announces batch.paused), else 0.
 const parkScript = luaScript(
   'usage_park',
   `
 redis.call('SADD', KEYS[2], ARGV[1])
 if redis.call('HEXISTS', KEYS[1], 'paused_reason') == 1 then return 0 end
+local budget = redis.call('HMGET', KEYS[1], 'usage_characters', 'max_characters')
+if not budget[2] or tonumber(budget[1] or '0') < tonumber(budget[2]) then return 0 end
 redis.call('HSET', KEYS[1], 'paused_reason', 'budget_exhausted')
 return redis.call('HINCRBY', KEYS[1], 'pauses', 1)
 `,
