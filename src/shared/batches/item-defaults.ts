@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defineField } from './define-field.ts';
 import { jobRequestSchema } from '../jobs/job-request.ts';
 import { mergeUnder } from './merge-under.ts';
 
@@ -33,10 +34,10 @@ function pruned(defaults: Record<string, unknown>, tree: FieldTree): Record<stri
   for (const [key, value] of Object.entries(defaults)) {
     const inner = tree.get(key);
     if (inner === undefined) {
-      if (!anyType.has(key)) define(kept, key, value);
+      if (!anyType.has(key)) defineField(kept, key, value);
       continue;
     }
-    define(
+    defineField(
       kept,
       key,
       inner && isPlainObject(value) ? prunedInner(value, inner, anyType.get(key)) : value,
@@ -52,7 +53,7 @@ function prunedInner(
 ): Record<string, unknown> {
   const kept: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(value))
-    if (taken.has(key) || !takenByAny?.has(key)) define(kept, key, field);
+    if (taken.has(key) || !takenByAny?.has(key)) defineField(kept, key, field);
   return kept;
 }
 
@@ -87,16 +88,6 @@ function objectShape(schema: z.core.$ZodType): Record<string, z.core.$ZodType> |
   )
     return objectShape(schema.unwrap());
   return undefined;
-}
-
-// Defined, not assigned: a `__proto__` key from JSON must stay a (refused) field.
-function define(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, {
-    value,
-    enumerable: true,
-    writable: true,
-    configurable: true,
-  });
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

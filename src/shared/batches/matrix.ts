@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defineField } from './define-field.ts';
 import type { ErrorDetail } from '../errors.ts';
 
 /**
@@ -158,21 +159,11 @@ function writeAt(target: Record<string, unknown>, segments: string[], value: unk
     let next = container[key];
     if (typeof next !== 'object' || next === null) {
       next = /^\d+$/.test(segments[i + 1] as string) ? [] : {};
-      define(container, key, next);
+      defineField(container, key, next);
     }
     container = next as Record<string, unknown>;
   }
-  define(container, segments[segments.length - 1] as string, value);
-}
-
-/** Defined, not assigned: a key from JSON stays data, never a setter. */
-function define(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, {
-    value,
-    enumerable: true,
-    writable: true,
-    configurable: true,
-  });
+  defineField(container, segments[segments.length - 1] as string, value);
 }
 
 function firstDuplicate(keys: string[]): number | null {
