@@ -38,11 +38,11 @@ const PARKED_TENANT_DELAY_MS = 60_000;
 export async function succeed(context: AttemptContext, result: AttemptResult): Promise<boolean> {
   const { deps, record, client, logger } = context;
   const outcome = result.cacheHit ? 'cache_hit' : 'succeeded';
-  await deps.attempts.append(record.id, entry(context, outcome, null));
   const finished = await finishJob(deps, record.id, {
     status: 'succeeded',
     from: ['running'],
     runId: context.runId,
+    attempt: entry(context, outcome, null),
     patch: {
       outputs: result.outputs,
       fingerprint: result.fingerprint,
@@ -143,12 +143,12 @@ async function settle(
 /** The job canceled by this run (a cancel arrived before or while it ran). */
 export async function cancelRun(context: AttemptContext): Promise<void> {
   const { deps, record } = context;
-  await deps.attempts.append(record.id, entry(context, 'canceled', null));
   count(context, 'canceled');
   const finished = await finishJob(deps, record.id, {
     status: 'canceled',
     from: ['running'],
     runId: context.runId,
+    attempt: entry(context, 'canceled', null),
     patch: { outputs: [], upstream: upstreamSummary(context) },
   });
   if (finished) deps.metrics.jobs.inc({ type: record.type, status: 'canceled' });
@@ -298,12 +298,12 @@ async function fail(context: AttemptContext, error: unknown): Promise<never> {
     logger.info({ code: jobError.code }, 'attempt failed: retrying with backoff');
     throw error instanceof Error ? error : new Error(jobError.message);
   }
-  await deps.attempts.append(record.id, entry(context, 'failed', jobError));
   count(context, 'failed');
   const finished = await finishJob(deps, record.id, {
     status: 'failed',
     from: ['running'],
     runId: context.runId,
+    attempt: entry(context, 'failed', jobError),
     patch: { error: jobError, upstream },
   });
   if (finished) deps.metrics.jobs.inc({ type: record.type, status: 'failed' });

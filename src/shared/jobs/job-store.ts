@@ -180,14 +180,21 @@ export class JobStore {
     attempts: number,
     startedAt: string,
   ): Promise<ClaimResult> {
-    const outcome = (await runScript(
-      this.redis,
-      claimScript,
-      [this.keys.job(id)],
-      [JSON.stringify(runId), attempts, JSON.stringify(startedAt), this.keys.tenantPrefix, id],
-    )) as 'missing' | 'finishing' | 'finished' | 'claimed' | 'takeover';
+    // The claim and the read go out together (one round trip): one connection runs them in
+    // the order sent. A read that missed a claim it follows (a command retried after a
+    // reconnect may run out of order) is made again.
+    const [outcome, read] = await Promise.all([
+      runScript(
+        this.redis,
+        claimScript,
+        [this.keys.job(id)],
+        [JSON.stringify(runId), attempts, JSON.stringify(startedAt), this.keys.tenantPrefix, id],
+      ) as Promise<'missing' | 'finishing' | 'finished' | 'claimed' | 'takeover'>,
+      this.get(id),
+    ]);
     if (outcome === 'missing') return { outcome };
-    const record = await this.get(id);
+    const claimed = outcome === 'claimed' || outcome === 'takeover';
+    const record = claimed && read?.run_id !== runId ? await this.get(id) : read;
     if (!record) return { outcome: 'missing' };
     if (outcome === 'finishing' || outcome === 'finished') return { outcome, record };
     return { outcome: 'claimed', record, takeover: outcome === 'takeover' };

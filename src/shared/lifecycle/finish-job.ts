@@ -9,7 +9,7 @@ import type { JobStatus } from '../jobs/job-types.ts';
 import type { Logger } from '../logger.ts';
 import type { RedisKeys } from '../redis/keys.ts';
 import type { ObjectStorage } from '../storage/object-storage.ts';
-import type { AttemptLog } from './attempt-log.ts';
+import type { AttemptEntry, AttemptLog } from './attempt-log.ts';
 import { writeJobJson } from './job-json.ts';
 import { jobJsonKey, sweepJobObjects } from './job-objects.ts';
 import { storeInCache } from './result-cache.ts';
@@ -47,6 +47,8 @@ export interface FinishRequest {
   runId: string | null;
   /** Record fields set with the status: outputs, upstream summary, error, cache, result… */
   patch: JobPatch;
+  /** The attempt this finish ends, appended to the job's attempt log right before the intent. */
+  attempt?: AttemptEntry;
 }
 
 /**
@@ -57,7 +59,7 @@ export interface FinishRequest {
  * 1. intent: a compare-and-set writes the finish onto the record (status, fence and no other
  *    finish checked). From here this finish is the job's only possible end: no run can start
  *    nor finish it, and whoever delivers the job next completes this finish instead.
- * 2. the cache pointer (a successful generation), then job.json, in storage;
+ * 2. the cache pointer (a successful generation) and job.json, in storage;
  * 3. commit: the intent becomes the record's status and fields in one step;
  * 4. what follows (see `afterFinish`).
  *
@@ -76,21 +78,45 @@ export async function finishJob(
     run_id: request.runId,
     patch: request.patch,
   };
-  const prepared = await deps.jobs.transition(
-    id,
-    request.from,
-    { finishing: intent },
-    request.runId,
-  );
-  if (prepared.outcome !== 'applied') return null;
+  // One round trip, not three: the attempt entry, the intent and the re-read go out together,
+  // and one connection runs them in the order sent.
+  const [appended, prepared, reread] = await Promise.allSettled([
+    request.attempt && deps.attempts.append(id, request.attempt),
+    deps.jobs.transition(id, request.from, { finishing: intent }, request.runId),
+    deps.jobs.get(id),
+  ]);
+  if (prepared.status === 'rejected') throw prepared.reason;
+  if (prepared.value.outcome !== 'applied') {
+    if (appended.status === 'rejected') throw appended.reason;
+    return null;
+  }
   crashPoint('finish-intent');
   try {
-    const record = await deps.jobs.get(id);
-    if (!record?.finishing) return null;
+    // The finish is decided: an entry that did not make it is written now, or by no one.
+    if (appended.status === 'rejected' && request.attempt)
+      await deps.attempts.append(id, request.attempt);
+    const record = await readIntent(deps, id, intent.id, reread);
+    if (!record) return null;
     return await completeFinish(deps, record);
   } catch (error) {
     throw new FinishPendingError(error);
   }
+}
+
+/**
+ * The record carrying the intent `intentId`: the read sent with the intent, or a new one when
+ * that read failed or did not see the intent (a command retried after a reconnect or a Cluster
+ * redirection may run out of the order it was sent in).
+ */
+async function readIntent(
+  deps: FinishDeps,
+  id: string,
+  intentId: string,
+  reread: PromiseSettledResult<JobRecord | null>,
+): Promise<JobRecord | null> {
+  const first = reread.status === 'fulfilled' ? reread.value : null;
+  const record = first?.finishing?.id === intentId ? first : await deps.jobs.get(id);
+  return record?.finishing ? record : null;
 }
 
 /**
@@ -107,12 +133,18 @@ export async function completeFinish(deps: FinishDeps, record: JobRecord): Promi
     finished_at: intent.finished_at,
   };
   const finished: JobRecord = { ...record, ...fields, finishing: null };
-  if (finished.status === 'succeeded' && finished.cache === 'miss') {
+  // The pointer and job.json are independent, and both come before the commit: written at
+  // once, a finish waits for one storage write (and its fsync), not two in a row.
+  const pointer = async () => {
+    if (finished.status !== 'succeeded' || finished.cache !== 'miss') return;
     await storeInCache(deps.storage, finished);
     crashPoint('finish-cache-pointer');
-  }
-  await writeJobJson(deps.storage, finished, deps.attempts);
-  crashPoint('finish-job-json');
+  };
+  const jobJson = async () => {
+    await writeJobJson(deps.storage, finished, deps.attempts);
+    crashPoint('finish-job-json');
+  };
+  await Promise.all([pointer(), jobJson()]);
   await deps.jobs.commitFinish(record.id, intent.id, fields);
   crashPoint('finish-commit');
   await afterFinish(deps, finished);
@@ -134,8 +166,10 @@ export async function afterFinish(deps: FinishDeps, record: JobRecord): Promise<
       deps.logger.info({ job_id: record.id, removed }, 'removed what uncommitted runs had written');
   }
   crashPoint('finish-sweep');
-  await deps.redis.publish(deps.keys.jobFinishedChannel, record.id);
-  await deps.events.finished(record);
+  await Promise.all([
+    deps.redis.publish(deps.keys.jobFinishedChannel, record.id),
+    deps.events.finished(record),
+  ]);
   crashPoint('finish-events');
 }
 

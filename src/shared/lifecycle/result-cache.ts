@@ -41,8 +41,11 @@ export async function storeInCache(storage: ObjectStorage, record: JobRecord): P
     run_id: record.run_id,
     created_at: new Date().toISOString(),
   };
+  // A hint, not a promise: a pointer lost or torn by a power cut reads as absent (a miss), so
+  // it skips the fsync that outputs and job.json pay for.
   await storage.put(cacheKey(jobCacheScope(record), record.fingerprint), JSON.stringify(pointer), {
     contentType: 'application/json',
+    durable: false,
   });
 }
 

@@ -57,7 +57,7 @@ export class FileStorage implements ObjectStorage {
     options: PutOptions = {},
   ): Promise<StoredObject> {
     const source = toReadable(body);
-    const { signal, maxBytes } = options;
+    const { signal, maxBytes, durable = true } = options;
     let tempPath: string | undefined;
     try {
       const path = this.#path(key);
@@ -66,8 +66,8 @@ export class FileStorage implements ObjectStorage {
       await mkdir(this.#tempDir, { recursive: true });
       tempPath = join(this.#tempDir, tempFileName(key));
       // `flush` fsyncs before close: the rename must never publish a file whose bytes are
-      // still only in the page cache.
-      const file = createWriteStream(tempPath, { flags: 'wx', flush: true });
+      // still only in the page cache (unless the caller can lose them: `durable: false`).
+      const file = createWriteStream(tempPath, { flags: 'wx', flush: durable });
       await pipeline(source, measure, file, signal ? { signal } : {});
       signal?.throwIfAborted();
       await this.#commit(key, tempPath, path);

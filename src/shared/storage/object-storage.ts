@@ -14,6 +14,11 @@ export interface PutOptions {
   signal?: AbortSignal;
   /** Refuse bodies larger than this: the write fails with PayloadTooLargeError, nothing stored. */
   maxBytes?: number;
+  /**
+   * False for a hint whose loss costs nothing but a miss (a cache pointer): the file driver
+   * then skips the fsync, still renaming into place whole. Default true; S3 is always durable.
+   */
+  durable?: boolean;
 }
 
 export interface ObjectHead {

@@ -1,0 +1,141 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobEvents } from '../../../src/shared/batches/job-events.ts';
+import { JobStore } from '../../../src/shared/jobs/job-store.ts';
+import type { JobRecord } from '../../../src/shared/jobs/job-record.ts';
+import { newJobRecord } from '../../../src/shared/jobs/new-job-record.ts';
+import { AttemptLog, type AttemptEntry } from '../../../src/shared/lifecycle/attempt-log.ts';
+import { finishJob, type FinishDeps } from '../../../src/shared/lifecycle/finish-job.ts';
+import { jobJsonKey } from '../../../src/shared/lifecycle/job-objects.ts';
+import { createLogger } from '../../../src/shared/logger.ts';
+import { createRedis, type Redis } from '../../../src/shared/redis/connections.ts';
+import { redisKeys } from '../../../src/shared/redis/keys.ts';
+import { FileStorage } from '../../../src/shared/storage/file-storage.ts';
+import type { PutOptions, StoredObject } from '../../../src/shared/storage/object-storage.ts';
+import { testRedisUrl, uniquePrefix } from '../../support/test-env.ts';
+
+/** How long the pointer's write waits for job.json's to begin before it gives up. */
+const OVERLAP_WAIT_MS = 10_000;
+
+/**
+ * A file storage whose cache-pointer writes wait until a job.json write has begun: a finish
+ * that writes the two one after the other never completes its pointer.
+ */
+class OverlapStorage extends FileStorage {
+  #jobJsonStarted!: () => void;
+  readonly jobJsonStarted = new Promise<void>((resolve) => (this.#jobJsonStarted = resolve));
+
+  override async put(
+    key: string,
+    body: Readable | Buffer | string,
+    options?: PutOptions,
+  ): Promise<StoredObject> {
+    if (key.endsWith('/job.json')) this.#jobJsonStarted();
+    if (key.startsWith('cache/')) {
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error('the cache pointer waited for job.json: written in a row')),
+          OVERLAP_WAIT_MS,
+        );
+      });
+      await Promise.race([this.jobJsonStarted, gaveUp]).finally(() => clearTimeout(timer));
+    }
+    return super.put(key, body, options);
+  }
+}
+
+describe('the writes of a finish', () => {
+  const prefix = uniquePrefix('finish-writes');
+  const keys = redisKeys(prefix);
+  let redis: Redis;
+  let dir: string;
+  beforeAll(async () => {
+    redis = createRedis({ kind: 'single', url: testRedisUrl() }, 'worker', 'finish-writes');
+    dir = await mkdtemp(join(tmpdir(), 'audiobatch-finish-writes-'));
+  });
+  afterAll(async () => {
+    const stale = await redis.keys(`${prefix}*`);
+    if (stale.length > 0) await redis.unlink(...stale);
+    redis.disconnect();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A job claimed by `runId`, as a worker's run holds it before its finish. */
+  async function runningJob(jobs: JobStore, runId: string): Promise<JobRecord> {
+    const record = newJobRecord({
+      owner: 'key_finishwrites',
+      cacheScope: 'tenant.finish',
+      request: {
+        type: 'text_to_dialogue',
+        params: { inputs: [{ text: 'line', voice_id: 'v' }] },
+      } as unknown as JobRecord['request'],
+      seed: 7,
+      input: null,
+      batchId: null,
+      createdAt: new Date().toISOString(),
+      deployment: 'dep_test',
+      estimate: null,
+    });
+    const pipeline = redis.pipeline();
+    jobs.addCreates(pipeline, [record]);
+    await pipeline.exec();
+    const claim = await jobs.claim(record.id, runId, 1, new Date().toISOString());
+    expect(claim.outcome).toBe('claimed');
+    return record;
+  }
+
+  it('writes the cache pointer and job.json side by side, with the attempt it ends', async () => {
+    const storage = new OverlapStorage({ root: join(dir, 'objects') });
+    const jobs = new JobStore(redis, keys);
+    const attempts = new AttemptLog(redis, keys);
+    const finishedEvents: string[] = [];
+    const events = {
+      finished: (record: JobRecord) => Promise.resolve(void finishedEvents.push(record.id)),
+    } as unknown as JobEvents;
+    const deps: FinishDeps = {
+      jobs,
+      storage,
+      attempts,
+      events,
+      redis,
+      keys,
+      logger: createLogger({ level: 'silent' }),
+    };
+    const runId = 'run_01jabcdefghjkmnpqrstvwxyz1';
+    const record = await runningJob(jobs, runId);
+    const attempt: AttemptEntry = {
+      attempt: 1,
+      run_id: runId,
+      started_at: new Date().toISOString(),
+      finished_at: new Date().toISOString(),
+      outcome: 'succeeded',
+      upstream_status: 200,
+      upstream_code: null,
+      request_id: 'req_1',
+      headers: {},
+      error: null,
+    };
+
+    const finished = await finishJob(deps, record.id, {
+      status: 'succeeded',
+      from: ['running'],
+      runId,
+      patch: { outputs: [], cache: 'miss', error: null },
+      attempt,
+    });
+
+    expect(finished?.status).toBe('succeeded');
+    expect((await jobs.get(record.id))?.status).toBe('succeeded');
+    expect(finishedEvents).toEqual([record.id]);
+    // The attempt went out with the intent, before job.json read the log.
+    expect(await attempts.read(record.id)).toEqual([attempt]);
+    const document = JSON.parse(
+      await readFile(join(storage.root, jobJsonKey(record.id)), 'utf8'),
+    ) as { attempts: AttemptEntry[] };
+    expect(document.attempts).toEqual([attempt]);
+  });
+});
