@@ -70,6 +70,7 @@ export function createServices(deps: ApiDeps & { metrics: Metrics }): ApiService
     control,
     queued,
     eventQueues: jobEvents.queues,
+    cacheIntake,
   });
   const deletions = new Deletions({
     deletion: {

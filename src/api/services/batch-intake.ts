@@ -12,6 +12,7 @@ import type { JobType } from '../../shared/jobs/job-types.ts';
 import { estimateItems, pricesOf } from '../../shared/usage/estimate.ts';
 import type { UploadStore } from '../../shared/uploads/upload-store.ts';
 import { webhookProblems, type WebhookPolicy } from '../../shared/webhooks/webhook-target.ts';
+import type { BatchCacheAnswers, BatchCacheCandidate } from './batch-cache-answers.ts';
 import { resolveInputs } from './batch-inputs.ts';
 import { checkBatchUrls } from './batch-urls.ts';
 import { validateItems, type BatchItem } from './batch-items.ts';
@@ -32,6 +33,8 @@ export type BatchIntakeDeps = BatchWriterDeps & {
   resolveHost?: HostResolver | undefined;
   /** Where ffmpeg is (a dub's mix runs it); the machine's when absent. */
   ffmpeg?: (() => FfmpegBinary) | undefined;
+  /** Items the cache answers, answered here rather than by workers. */
+  cacheAnswers: BatchCacheAnswers;
 };
 
 /** A submission's fate: stored and queued, or (dry run) only validated. */
@@ -42,6 +45,8 @@ export type IntakeOutcome =
  * `POST /v1/batches` once the envelope passed its schema: validates every item (defaults
  * merged, custom_ids unique, uploads the caller's, URLs allowed), fixes every seed, and only
  * then writes anything. A refused batch leaves nothing; a dry run stops before the first write.
+ * Items the cache answers (a rerun) are answered by this process once the batch is accepted
+ * (batch-cache-answers.ts), not by workers.
  */
 export class BatchIntake {
   constructor(private readonly deps: BatchIntakeDeps) {}
@@ -97,14 +102,34 @@ export class BatchIntake {
     }));
     const ids = numbered.map((item) => item.id);
     await this.deps.queued.admit(owner, ids);
+    const candidates: BatchCacheCandidate[] = [];
+    let hits: BatchCacheCandidate[] = [];
     try {
-      await writeBatch(this.deps, batch, numbered, (item) => itemRecord(context, item));
+      await writeBatch(
+        this.deps,
+        batch,
+        numbered,
+        (item) => {
+          const record = itemRecord(context, item);
+          if (record.request.cache === 'use' && record.fingerprint !== null) {
+            const { id, fingerprint, type } = record;
+            candidates.push({ id, fingerprint, type, scope: context.cacheScope });
+          }
+          return record;
+        },
+        async () => {
+          hits = await this.deps.cacheAnswers.select(candidates);
+          const delayMs = this.deps.config.CACHE_INTAKE_RECOVERY_MS;
+          return { ids: new Set(hits.map((hit) => hit.id)), delayMs };
+        },
+      );
     } catch (error) {
       await this.deps.queued.release(owner, ids).catch(() => undefined);
       throw error;
     }
     const stored = await this.deps.batches.get(batch.id);
     if (!stored) throw new Error(`batch ${batch.id} vanished right after it was written`);
+    this.deps.cacheAnswers.start(hits);
     return { kind: 'created', batch: stored };
   }
 

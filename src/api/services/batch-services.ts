@@ -6,6 +6,7 @@ import type { EventQueues } from '../../shared/batches/event-queues.ts';
 import type { Metrics } from '../../shared/metrics/metrics.ts';
 import type { QueuedJobs } from '../../shared/tenants/queued-jobs.ts';
 import type { ApiDeps } from '../deps.ts';
+import { BatchCacheAnswers } from './batch-cache-answers.ts';
 import { BatchControl } from './batch-control.ts';
 import { BatchIntake } from './batch-intake.ts';
 import { BatchReads } from './batch-reads.ts';
@@ -13,6 +14,7 @@ import { BatchResume } from './batch-resume.ts';
 import { BatchSubmit } from './batch-submit.ts';
 import { IdempotencyStore } from './idempotency.ts';
 import type { JobControl } from './job-control.ts';
+import type { CacheIntake } from './cache-intake.ts';
 import type { JobReads } from './job-reads.ts';
 import { createOutputUrl } from './job-views.ts';
 
@@ -24,7 +26,7 @@ export interface BatchServices {
   control: BatchControl;
   /** `POST /v1/batches/{id}/resume`: a batch paused by its budget goes on. */
   resume: BatchResume;
-  /** Stops the recovery of interrupted intakes this process runs. */
+  /** Stops the recovery of interrupted intakes this process runs, and its cache answers. */
   close(): Promise<void>;
 }
 
@@ -37,6 +39,8 @@ export interface BatchServiceParts {
   control: JobControl;
   /** Where a finalization's batch.completed goes. */
   eventQueues: EventQueues;
+  /** Answers cache hits at intake; batch items' too. */
+  cacheIntake: CacheIntake;
 }
 
 /**
@@ -53,6 +57,11 @@ export function createBatchServices(
     { ...deps, batches, batchKeys: keys, leaseMs: deps.config.BATCH_INTAKE_LEASE_MS },
     deps.config.INTAKE_RECOVERY_INTERVAL_MS,
   );
+  const cacheAnswers = new BatchCacheAnswers({
+    ...deps,
+    cacheIntake: parts.cacheIntake,
+    recoveryMs: deps.config.CACHE_INTAKE_RECOVERY_MS,
+  });
   const reads = new BatchReads({
     redis: deps.redis,
     batchKeys: keys,
@@ -69,6 +78,7 @@ export function createBatchServices(
         batchKeys: keys,
         leaseMs: deps.config.BATCH_INTAKE_LEASE_MS,
         queued: parts.queued,
+        cacheAnswers,
       }),
       idempotency: new IdempotencyStore(deps.redis, deps.keys, {
         ttlSeconds: deps.config.IDEMPOTENCY_TTL_SECONDS,
@@ -90,6 +100,9 @@ export function createBatchServices(
       reads,
     }),
     resume: new BatchResume({ redis: deps.redis, batchKeys: keys, queues: deps.queues, reads }),
-    close: () => recovery.stop(),
+    close: async () => {
+      await cacheAnswers.close();
+      await recovery.stop();
+    },
   };
 }

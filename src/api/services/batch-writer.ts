@@ -20,6 +20,15 @@ export interface BatchWriterDeps extends BatchIntakeDeps {
   leaseMs: number;
 }
 
+/**
+ * Jobs the intake answers itself (cache hits, see batch-cache-answers.ts), decided once the
+ * records are committed: their work items are queued delayed by `delayMs`, as safety nets.
+ */
+export interface SafetyNets {
+  ids: ReadonlySet<string>;
+  delayMs: number;
+}
+
 /** Chunks sent before the first is answered. */
 const IN_FLIGHT = 3;
 
@@ -30,8 +39,8 @@ const IN_FLIGHT = 3;
  * 1. write (invisible): the batch with its intake `writing` and a lease in `intakes`, then
  *    its job records a chunk at a time (renewing the lease), a few chunks in flight;
  * 2. commit: one script lists the batch for its owner and sets its intake `queueing`;
- * 3. queue: per chunk, one MULTI lists the jobs for their owner and adds their work items;
- *    then the intake is done.
+ * 3. queue: per chunk, one MULTI lists the jobs for their owner and adds their work items
+ *    (delayed, for the jobs `safetyNets` names); then the intake is done.
  *
  * Any failure before the commit is undone here, and what Redis refused to undo is undone by
  * recovery once the lease runs out; the caller gets 503 with nothing accepted. After the
@@ -44,6 +53,7 @@ export async function writeBatch<T>(
   batch: BatchRecord,
   items: readonly T[],
   toRecord: (item: T) => JobRecord,
+  safetyNets: () => Promise<SafetyNets | null> = () => Promise.resolve(null),
 ): Promise<void> {
   const members: MemberRef[] = [];
   try {
@@ -65,7 +75,9 @@ export async function writeBatch<T>(
   }
   crashPoint('batch-intake-committed');
   try {
-    await inFlight(chunks(members), async (chunk) => {
+    const nets = await safetyNets();
+    const queued = nets === null ? members : members.map((member) => delayed(member, nets));
+    await inFlight(chunks(queued), async (chunk) => {
       await queueMembers(deps, chunk);
       await renewLease(deps, batch.id);
       crashPoint('batch-intake-enqueued');
@@ -103,6 +115,10 @@ async function write<T>(
     await execAll(pipeline);
     crashPoint('batch-intake-chunk');
   });
+}
+
+function delayed(member: MemberRef, nets: SafetyNets): MemberRef {
+  return nets.ids.has(member.id) ? { ...member, delayMs: nets.delayMs } : member;
 }
 
 async function renewLease(deps: BatchWriterDeps, batchId: string): Promise<void> {

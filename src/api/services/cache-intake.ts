@@ -2,13 +2,16 @@ import type { Config } from '../../shared/config.ts';
 import { crashPoint } from '../../shared/crash-points.ts';
 import { newId } from '../../shared/ids.ts';
 import type { JobRecord } from '../../shared/jobs/job-record.ts';
+import type { JobType } from '../../shared/jobs/job-types.ts';
 import {
   finishJob,
   FinishPendingError,
   type FinishDeps,
 } from '../../shared/lifecycle/finish-job.ts';
+import type { CacheCandidate } from '../../shared/lifecycle/cache-hints.ts';
 import {
   answerFromCache,
+  copyCachedOutputs,
   findCachedSource,
   type CacheAnswer,
 } from '../../shared/lifecycle/result-cache.ts';
@@ -75,32 +78,77 @@ export class CacheIntake {
     await this.deps.queue.create(running, this.deps.config.CACHE_INTAKE_RECOVERY_MS);
     crashPoint('intake-cache-stored');
     // From here the job is accepted: a failure is not the caller's 503, but a worker's job.
-    try {
-      const cached = await answerFromCache(this.deps, fingerprint, {
-        jobId: record.id,
-        runId,
-        scope,
-      });
-      crashPoint('intake-cache-copied');
-      if (!cached) return await this.handOver(running);
-      return await this.finish(running, cached, startedAt);
-    } catch (error) {
-      this.deps.logger.warn({ job_id: record.id, err: error }, 'cache answer left to a worker');
-      return this.handOver(running).catch(() => running);
+    const run = { id: record.id, type: record.type, runId, startedAt };
+    const answered = await this.copyAndFinish(run, () =>
+      answerFromCache(this.deps, fingerprint, { jobId: record.id, runId, scope }),
+    );
+    return answered ?? (await this.deps.jobs.get(record.id)) ?? running;
+  }
+
+  /**
+   * A batch item the batch intake stored `queued`, with a delayed work item as its safety net
+   * (as {@link answer} stores a single job), answered the same way: its run starts here (only
+   * from `queued`: a worker whose safety net came due, or a cancel, keeps the job), then
+   * steps 2–4. No answer after all: the work item is made due now, for a worker.
+   */
+  async answerQueued(job: CacheCandidate & { type: JobType }): Promise<void> {
+    const { deps } = this;
+    const source = await findCachedSource(deps, job.fingerprint, {
+      jobId: job.id,
+      scope: job.scope,
+    });
+    if (!source) {
+      await this.promote(job.id);
+      return;
     }
+    const run = {
+      id: job.id,
+      type: job.type,
+      runId: newId('run'),
+      startedAt: new Date().toISOString(),
+    };
+    const claim = await deps.jobs.transition(job.id, ['queued'], {
+      status: 'running',
+      run_id: run.runId,
+      runs: 1,
+      attempts: 1,
+      started_at: run.startedAt,
+    });
+    if (claim.outcome !== 'applied') return;
+    crashPoint('batch-cache-claimed');
+    await this.copyAndFinish(run, () =>
+      copyCachedOutputs(deps, source, { jobId: job.id, runId: run.runId, scope: job.scope }),
+    );
+  }
+
+  /**
+   * Steps 2–4 for a job running under the intake's `run`: the copies (`copy`), the finish,
+   * the safety net removed; or the job handed to a worker. The finished record, or null when
+   * it did not finish here.
+   */
+  private async copyAndFinish(
+    run: IntakeRun,
+    copy: () => Promise<CacheAnswer | null>,
+  ): Promise<JobRecord | null> {
+    try {
+      const cached = await copy();
+      crashPoint('intake-cache-copied');
+      if (cached) return await this.finish(run, cached);
+      await this.handOver(run);
+    } catch (error) {
+      this.deps.logger.warn({ job_id: run.id, err: error }, 'cache answer left to a worker');
+      await this.handOver(run).catch(() => undefined);
+    }
+    return null;
   }
 
   /** Step 3 and 4: the finish, then the safety net removed. */
-  private async finish(
-    running: JobRecord,
-    cached: CacheAnswer,
-    startedAt: string,
-  ): Promise<JobRecord> {
+  private async finish(run: IntakeRun, cached: CacheAnswer): Promise<JobRecord | null> {
     const { deps } = this;
-    const runId = running.run_id;
-    await deps.attempts.append(running.id, {
+    const { runId, startedAt } = run;
+    await deps.attempts.append(run.id, {
       attempt: 1,
-      run_id: runId ?? undefined,
+      run_id: runId,
       started_at: startedAt,
       finished_at: new Date().toISOString(),
       outcome: 'cache_hit',
@@ -112,7 +160,7 @@ export class CacheIntake {
     });
     let finished: JobRecord | null;
     try {
-      finished = await finishJob(deps, running.id, {
+      finished = await finishJob(deps, run.id, {
         status: 'succeeded',
         from: ['running'],
         runId,
@@ -134,24 +182,36 @@ export class CacheIntake {
     } catch (error) {
       // The finish is decided: the safety net's delivery completes it. The job is accepted.
       if (!(error instanceof FinishPendingError)) throw error;
-      deps.logger.warn({ job_id: running.id, err: error.cause }, 'cache answer finishes later');
-      return running;
+      deps.logger.warn({ job_id: run.id, err: error.cause }, 'cache answer finishes later');
+      return null;
     }
-    deps.metrics.cacheLookups.inc({ type: running.type, result: 'hit' });
-    if (!finished) return (await deps.jobs.get(running.id)) ?? running;
-    deps.metrics.jobs.inc({ type: running.type, status: 'succeeded' });
+    deps.metrics.cacheLookups.inc({ type: run.type, result: 'hit' });
+    if (!finished) return null;
+    deps.metrics.jobs.inc({ type: run.type, status: 'succeeded' });
     crashPoint('intake-cache-finished');
-    await deps.queue.remove(running.type, running.id).catch((error: unknown) => {
-      deps.logger.warn({ job_id: running.id, err: error }, 'cache answer: safety net left');
+    await deps.queue.remove(run.type, run.id).catch((error: unknown) => {
+      deps.logger.warn({ job_id: run.id, err: error }, 'cache answer: safety net left');
     });
     return finished;
   }
 
   /** No answer after all: the job goes to a worker now, as a queued job. */
-  private async handOver(running: JobRecord): Promise<JobRecord> {
-    const { deps } = this;
-    await deps.jobs.transition(running.id, ['running'], { status: 'queued' }, running.run_id);
-    await deps.queue.promote(running);
-    return (await deps.jobs.get(running.id)) ?? running;
+  private async handOver(run: IntakeRun): Promise<void> {
+    await this.deps.jobs.transition(run.id, ['running'], { status: 'queued' }, run.runId);
+    await this.promote(run.id);
   }
+
+  /** The job's delayed work item made due now (if it still waits): a worker's from here. */
+  async promote(id: string): Promise<void> {
+    const record = await this.deps.jobs.get(id);
+    if (record) await this.deps.queue.promote(record);
+  }
+}
+
+/** The intake's own run of a job it answers from the cache. */
+interface IntakeRun {
+  id: string;
+  type: JobType;
+  runId: string;
+  startedAt: string;
 }

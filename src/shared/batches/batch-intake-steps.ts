@@ -33,8 +33,13 @@ export interface BatchIntakeDeps {
 /** Records per step: round trips do not dominate, and one step stays a few MB. */
 export const INTAKE_CHUNK = 1_000;
 
-/** A batch job as queueing needs it. */
-export type MemberRef = Pick<JobRecord, 'id' | 'type' | 'owner' | 'batch_id'>;
+/**
+ * A batch job as queueing needs it; `delayMs` for a job the intake answers itself (a cache
+ * hit), whose work item is only its safety net.
+ */
+export type MemberRef = Pick<JobRecord, 'id' | 'type' | 'owner' | 'batch_id'> & {
+  delayMs?: number;
+};
 
 /**
  * Lists `members` for their owner and queues their work items, in one MULTI per call (the
@@ -55,6 +60,7 @@ export async function queueMembers(
       name: workItemName(member),
       jobId: member.id,
       priority,
+      ...(member.delayMs === undefined ? {} : { delayMs: member.delayMs }),
     });
   }
   await execAll(transaction);

@@ -10,6 +10,7 @@ import type { Logger } from '../logger.ts';
 import type { RedisKeys } from '../redis/keys.ts';
 import type { ObjectStorage } from '../storage/object-storage.ts';
 import type { AttemptEntry, AttemptLog } from './attempt-log.ts';
+import { storeCacheHint } from './cache-hints.ts';
 import { writeJobJson } from './job-json.ts';
 import { jobJsonKey, sweepJobObjects } from './job-objects.ts';
 import { storeInCache } from './result-cache.ts';
@@ -59,7 +60,8 @@ export interface FinishRequest {
  * 1. intent: a compare-and-set writes the finish onto the record (status, fence and no other
  *    finish checked). From here this finish is the job's only possible end: no run can start
  *    nor finish it, and whoever delivers the job next completes this finish instead.
- * 2. the cache pointer (a successful generation) and job.json, in storage;
+ * 2. the cache pointer (a successful generation) and job.json, in storage, the pointer's hint
+ *    in Redis;
  * 3. commit: the intent becomes the record's status and fields in one step;
  * 4. what follows (see `afterFinish`).
  *
@@ -137,7 +139,7 @@ export async function completeFinish(deps: FinishDeps, record: JobRecord): Promi
   // once, a finish waits for one storage write (and its fsync), not two in a row.
   const pointer = async () => {
     if (finished.status !== 'succeeded' || finished.cache !== 'miss') return;
-    await storeInCache(deps.storage, finished);
+    await Promise.all([storeInCache(deps.storage, finished), storeCacheHint(deps, finished)]);
     crashPoint('finish-cache-pointer');
   };
   const jobJson = async () => {

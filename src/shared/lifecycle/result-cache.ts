@@ -113,7 +113,18 @@ export async function answerFromCache(
   target: CacheTarget,
 ): Promise<CacheAnswer | null> {
   const source = await findCachedSource(deps, fingerprint, target);
-  if (!source) return null;
+  return source ? copyCachedOutputs(deps, source, target) : null;
+}
+
+/**
+ * The outputs of `source` (from {@link findCachedSource}) copied into `target`'s run folder;
+ * null when they are gone meanwhile (the source deleted): a miss after all.
+ */
+export async function copyCachedOutputs(
+  deps: CacheDeps,
+  source: JobRecord,
+  target: CacheTarget,
+): Promise<CacheAnswer | null> {
   const outputs: StoredOutput[] = [];
   try {
     for (const output of source.outputs) {

@@ -1,0 +1,70 @@
+import type { JobRecord } from '../jobs/job-record.ts';
+import type { Redis } from '../redis/connections.ts';
+import type { RedisKeys } from '../redis/keys.ts';
+import { jobCacheScope } from '../tenants/cache-groups.ts';
+
+/**
+ * Cache hints: a Redis copy of which fingerprints the storage cache (result-cache.ts) can
+ * answer, so an intake asks Redis once for a whole batch instead of storage once per item (a
+ * batch of misses pays one MGET). A hint only says where to look: a hit is still read from the
+ * storage pointer and checked against the source job's record, so a stale hint (its job
+ * deleted, its pointer replaced) is a miss like any other, and a missing one (written before
+ * hints existed, or expired) leaves the item to its worker's own lookup, as before.
+ */
+
+/**
+ * How long a hint lives: it bounds the Redis memory hints take, and past JOB_RETENTION_DAYS'
+ * default its job record is likely swept anyway. An expired hint costs speed, never a result.
+ */
+const HINT_TTL_MS = 30 * 24 * 3_600_000;
+
+/** Where hints are kept. */
+export interface CacheHintDeps {
+  redis: Redis;
+  keys: RedisKeys;
+}
+
+/** A job that could be answered from the cache: its own, by fingerprint, in its scope. */
+export interface CacheCandidate {
+  id: string;
+  fingerprint: string;
+  scope: string;
+}
+
+/** Notes that `record` (a successful generation) answers its fingerprint in its scope. */
+export async function storeCacheHint(deps: CacheHintDeps, record: JobRecord): Promise<void> {
+  if (record.fingerprint === null) return;
+  const key = deps.keys.cacheHint(jobCacheScope(record), record.fingerprint);
+  await deps.redis.set(key, record.id, 'PX', HINT_TTL_MS);
+}
+
+/**
+ * The candidates whose fingerprint has a hint naming another job than themselves, in one
+ * MGET; worth a real cache lookup, the others are not.
+ */
+export async function hintedCandidates<T extends CacheCandidate>(
+  deps: CacheHintDeps,
+  candidates: readonly T[],
+): Promise<T[]> {
+  if (candidates.length === 0) return [];
+  // One round trip; MGETs of a bounded size, so none holds Redis up for long.
+  const pipeline = deps.redis.pipeline();
+  for (let start = 0; start < candidates.length; start += MGET_SIZE) {
+    const keys = candidates
+      .slice(start, start + MGET_SIZE)
+      .map((c) => deps.keys.cacheHint(c.scope, c.fingerprint));
+    pipeline.mget(...keys);
+  }
+  const hints: unknown[] = [];
+  for (const [error, reply] of (await pipeline.exec()) ?? []) {
+    if (error) throw error;
+    hints.push(...(reply as unknown[]));
+  }
+  return candidates.filter((c, i) => {
+    const hint = hints[i];
+    return typeof hint === 'string' && hint !== c.id;
+  });
+}
+
+/** Keys per MGET. */
+const MGET_SIZE = 1_000;
