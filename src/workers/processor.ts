@@ -8,7 +8,7 @@ import {
 import { newId } from '../shared/ids.ts';
 import { JOB_CLASS_OF } from '../shared/jobs/job-types.ts';
 import {
-  completeFinish,
+  completeOrphanedFinish,
   FinishPendingError,
   recoverFinished,
 } from '../shared/lifecycle/finish-job.ts';
@@ -72,7 +72,7 @@ export function createProcessor(deps: WorkerDeps, flows: FlowProducer) {
       try {
         if (claim.outcome === 'finishing') {
           deps.logger.warn({ job_id: jobId }, 'completing a finish its writer did not complete');
-          await completeFinish(deps, claim.record);
+          await completeOrphanedFinish(deps, claim.record);
         } else await recoverFinished(deps, claim.record);
         return;
       } catch (error) {

@@ -154,6 +154,21 @@ export async function completeFinish(deps: FinishDeps, record: JobRecord): Promi
 }
 
 /**
+ * {@link completeFinish} for a finish whose writer died (a later delivery found its intent).
+ * A writer killed while storing job.json leaves that write's temp object behind (a file
+ * driver's temp file, an S3 multipart upload), which nothing else would ever remove; once
+ * job.json is stored again here, any still pending is that orphan.
+ */
+export async function completeOrphanedFinish(
+  deps: FinishDeps,
+  record: JobRecord,
+): Promise<JobRecord> {
+  const finished = await completeFinish(deps, record);
+  await deps.storage.abortPendingUploads(jobJsonKey(record.id));
+  return finished;
+}
+
+/**
  * What follows a committed finish, repeated by any later delivery of the finished job: the
  * objects no committed run wrote removed, the `?wait=` announcement, batch counts and the
  * job's webhook. Idempotent.
