@@ -2,6 +2,7 @@ import type { Config } from '../../shared/config.ts';
 import { crashPoint } from '../../shared/crash-points.ts';
 import { newId } from '../../shared/ids.ts';
 import type { JobRecord } from '../../shared/jobs/job-record.ts';
+import type { AttemptEntry } from '../../shared/lifecycle/attempt-log.ts';
 import type { JobType } from '../../shared/jobs/job-types.ts';
 import {
   finishJob,
@@ -146,7 +147,7 @@ export class CacheIntake {
   private async finish(run: IntakeRun, cached: CacheAnswer): Promise<JobRecord | null> {
     const { deps } = this;
     const { runId, startedAt } = run;
-    await deps.attempts.append(run.id, {
+    const attempt: AttemptEntry = {
       attempt: 1,
       run_id: runId,
       started_at: startedAt,
@@ -157,10 +158,11 @@ export class CacheIntake {
       request_id: null,
       headers: {},
       error: null,
-    });
+    };
     let finished: JobRecord | null;
     try {
       finished = await finishJob(deps, run.id, {
+        attempt,
         status: 'succeeded',
         from: ['running'],
         runId,
