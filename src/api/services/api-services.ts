@@ -68,7 +68,6 @@ export function createServices(deps: ApiDeps & { metrics: Metrics }): ApiService
   const batches = createBatchServices(deps, {
     reads,
     control,
-    queued,
     eventQueues: jobEvents.queues,
   });
   const deletions = new Deletions({
