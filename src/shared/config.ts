@@ -289,8 +289,8 @@ const configSchema = z
     /**
      * How long a batch intake may go without progress before another process takes it for
      * dead and recovers it (rolls it back, or finishes queueing it), ms. A batch's Redis
-     * commands time out at half of it (src/api/services/batch-connection.ts), so a writer
-     * that is only slow gives up, and rolls back, before recovery would step in.
+     * commands time out at half of it, 2 s at least (src/api/services/batch-connection.ts),
+     * so a writer that is only slow gives up, and rolls back, before recovery would step in.
      */
     BATCH_INTAKE_LEASE_MS: positiveInt.default(30_000),
     /** How often every process looks for interrupted batch intakes to recover, ms. */
