@@ -107,6 +107,8 @@ function row(
     figures[`worker_cpu_ms_per_job_${processes}`] = r.workerCpuMsPerJob;
     figures[`redis_cpu_ms_per_job_${processes}`] = r.redisCpuMsPerJob;
     figures[`cores_per_worker_${processes}`] = r.coresPerWorker;
+    if (isCluster)
+      figures[`cpu_per_job_vs_single_${processes}`] = cpuPerJob(r) / cpuPerJob(single[i]);
   }
   const one = rounds[0];
   return {
@@ -118,11 +120,22 @@ function row(
     measured:
       `${PROCESSES.map((p, i) => `${p}: ${round(rate(i))}`).join(', ')} jobs/s; 1 process: ` +
       `${round(one?.coresPerWorker ?? 0)} cores busy, CPU/job worker ` +
-      `${round(one?.workerCpuMsPerJob ?? 0)} ms, Redis ${round(one?.redisCpuMsPerJob ?? 0)} ms`,
+      `${round(one?.workerCpuMsPerJob ?? 0)} ms, Redis ${round(one?.redisCpuMsPerJob ?? 0)} ms` +
+      (isCluster
+        ? `; CPU/job ÷ single: ${rounds.map((r, i) => round(cpuPerJob(r) / cpuPerJob(single[i]))).join(' / ')}`
+        : ''),
     ratio: rate(2) / rate(0),
     checks,
     figures,
   };
+}
+
+/**
+ * CPU of the workers and Redis per job, ms. The rate depends on how much CPU a shared machine
+ * lends the round; this does not, so it is the steadier comparison of two topologies.
+ */
+function cpuPerJob(round: RoundFigures | undefined): number {
+  return round ? round.workerCpuMsPerJob + round.redisCpuMsPerJob : Number.NaN;
 }
 
 function sum(values: number[]): number {
