@@ -51,6 +51,7 @@ const LONG_NAMES: Record<string, string> = Object.fromEntries(
   Object.entries(SHORT_NAMES).map(([long, short]) => [short, long]),
 );
 const FINGERPRINT = 'fp';
+const BATCH_COUNTED = 'batch_counted';
 const SHA256_PREFIX = 'sha256:';
 
 /** A fresh record's HSET fields, in the compact layout above. */
@@ -143,6 +144,8 @@ export function decodeJobRecord(fields: Record<string, string>, id?: string): Jo
     const long = LONG_NAMES[key];
     if (part) parts[Number(part[1])] = value;
     else if (key === VERSION) raw[LEGACY_VERSION] = JSON.parse(value) as unknown;
+    // The batch counts' own field (batch-counts.ts), not the job's.
+    else if (key === BATCH_COUNTED) continue;
     else if (long !== undefined) {
       // Under its own name the field was written later (a patch): that one is the current.
       if (!(long in raw)) raw[long] = JSON.parse(value) as unknown;

@@ -229,7 +229,7 @@ export class JobStore {
       const ids = await this.redis.zrevrangebylex(index, upper, '-', 'LIMIT', 0, want);
       if (ids.length === 0) return { records, nextCursor: null };
       scanned += ids.length;
-      const wanted = filtered ? await this.matching(ids, query) : ids;
+      const wanted = filtered ? await this.filterIds(ids, idFilter(query)) : ids;
       const read = await this.getMany(wanted);
       const byId = new Map(read.flatMap((record) => (record ? [[record.id, record]] : [])));
       for (const id of ids) {
@@ -243,18 +243,27 @@ export class JobStore {
     return { records, nextCursor: upper.slice(1) };
   }
 
-  /** The ids among `ids` whose record has the query's type and status (one round trip). */
-  private async matching(ids: readonly string[], query: ListJobsQuery): Promise<string[]> {
+  /**
+   * The ids among `ids`, in order, whose record has the filter's type and one of its statuses:
+   * one round trip reading those two fields only (what a filtered listing looks at before it
+   * reads whole records). Missing records are left out.
+   */
+  async filterIds(ids: readonly string[], filter: IdFilter): Promise<string[]> {
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hmget(this.keys.job(id), 'type', 'status');
     const replies = (await pipeline.exec()) ?? [];
-    const type = query.type === undefined ? undefined : JSON.stringify(query.type);
-    const status = query.status === undefined ? undefined : JSON.stringify(query.status);
+    const type = filter.type === undefined ? undefined : JSON.stringify(filter.type);
+    const statuses = filter.statuses?.map((status) => JSON.stringify(status));
     return ids.filter((_, i) => {
       const [error, fields] = replies[i] ?? [null, []];
       if (error) throw error;
       const [storedType, storedStatus] = fields as (string | null)[];
-      return (type ?? storedType) === storedType && (status ?? storedStatus) === storedStatus;
+      // Every record has a status: none, no record.
+      if (!storedStatus) return false;
+      return (
+        (type === undefined || type === storedType) &&
+        (statuses === undefined || statuses.includes(storedStatus))
+      );
     });
   }
 
@@ -269,6 +278,20 @@ export class JobStore {
       return Object.keys(hash).length === 0 ? null : decodeJobRecord(hash, ids[i]);
     });
   }
+}
+
+/** What a listing's `type` and `status` ask of {@link JobStore.filterIds}. */
+export interface IdFilter {
+  type?: JobType;
+  statuses?: readonly JobStatus[];
+}
+
+/** A listing query's filters as an {@link IdFilter}. */
+export function idFilter(query: { type?: JobType; status?: JobStatus }): IdFilter {
+  return {
+    ...(query.type !== undefined && { type: query.type }),
+    ...(query.status !== undefined && { statuses: [query.status] }),
+  };
 }
 
 function matches(record: JobRecord, query: ListJobsQuery): boolean {

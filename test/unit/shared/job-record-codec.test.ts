@@ -116,7 +116,7 @@ describe('the job record codec (version 6)', () => {
     const odd = {
       ...record,
       request: { ...record.request, params: { ...record.request.params, seed: 7 } },
-    };
+    } as JobRecord;
     const fields = encodeRecord(odd);
     expect(fields.at).toBe('"2026-12-06T01:00:00Z"');
     expect(decodeJobRecord(fields, record.id)).toEqual(odd);
