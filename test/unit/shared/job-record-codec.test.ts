@@ -105,7 +105,7 @@ describe('the job record codec (version 6)', () => {
       .filter(([key]) => /^r\d+$/.test(key))
       .map(([, part]) => part)
       .join('');
-    expect(JSON.parse(request).params).not.toHaveProperty('seed');
+    expect((JSON.parse(request) as { params: object }).params).not.toHaveProperty('seed');
     const decoded = decodeJobRecord(fields, record.id);
     expect(decoded.request.params).toMatchObject({ seed: 42 });
     expect(decoded).toEqual(record);
