@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import type { SimulatorCounters } from '../../src/simulator/counters.ts';
 import { startBenchRedis, type BenchRedis, type RedisTopology } from './bench-redis.ts';
 import { spawnNode, type NodeProcess } from './node-process.ts';
+import { productionNodeFlags } from './production-flags.ts';
 import { dialogueUpstreamBody } from './requests.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -121,8 +122,11 @@ export class Stack {
   async #startService(role: string, ready: string, env: Record<string, string>) {
     const profile =
       Stack.profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${Stack.profileDir}`];
-    const process = await spawnNode(role, [...profile, SERVICE_MAIN, role], env, (line) =>
-      line.includes(`"msg":"${ready}"`),
+    const process = await spawnNode(
+      role,
+      [...profile, ...productionNodeFlags(), SERVICE_MAIN, role],
+      env,
+      (line) => line.includes(`"msg":"${ready}"`),
     );
     this.#owned.push(process);
     const { url } = JSON.parse(process.readyLine) as { url: string };
