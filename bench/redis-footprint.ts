@@ -118,10 +118,10 @@ async function main(): Promise<void> {
     console.log(`audiobatch: ${(service / total).toFixed(0)} B per queued job`);
     console.log(`baseline:   ${(baseline / total).toFixed(0)} B per bare BullMQ entry`);
     console.log('record encodings (200 sampled):', await encodings(redis, '*:job:job_*'));
-    console.log(
-      'one record:',
-      await redis.hgetall((await redis.scan('0', 'MATCH', '*:job:job_*', 'COUNT', 100))[1][0]!),
-    );
+    const one = async (pattern: string) =>
+      redis.hgetall((await redis.scan('0', 'MATCH', pattern, 'COUNT', 100))[1][0]!);
+    console.log('one record:', await one('*:job:job_*'));
+    console.log('one BullMQ job hash:', await one('*:jobs-*:job_*'));
   } finally {
     await stack.stop();
   }

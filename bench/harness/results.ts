@@ -6,6 +6,11 @@ export interface Check {
   /** As the table shows it, e.g. `≥ 0.5`. */
   target: string;
   pass: boolean;
+  /**
+   * Why the target does not apply to this machine (e.g. too few cores), or absent. Such a
+   * check is still shown with its value, but neither passes nor fails the run.
+   */
+  notApplicable?: string;
 }
 
 /** One row of the table: a scenario (or a figure derived from one) and its checks. */
@@ -30,7 +35,15 @@ export function check(name: string, value: number, op: '≥' | '≤' | '==', lim
   return { name, value, target: `${op} ${limit}`, pass };
 }
 
-/** Whether every check of every row passed. */
+/**
+ * `measured` as it is where `applies`; otherwise kept for its value but marked not
+ * applicable, with `reason` (what the target needs that this machine lacks).
+ */
+export function checkWhere(applies: boolean, reason: string, measured: Check): Check {
+  return applies ? measured : { ...measured, pass: true, notApplicable: reason };
+}
+
+/** Whether every check of every row passed (a check that does not apply passes). */
 export function allPassed(results: readonly ScenarioResult[]): boolean {
   return results.every((result) => result.checks.every((c) => c.pass));
 }
@@ -39,7 +52,11 @@ export function allPassed(results: readonly ScenarioResult[]): boolean {
 export function formatTable(results: readonly ScenarioResult[]): string {
   const rows = results.map((r) => {
     const checks = r.checks
-      .map((c) => `${c.pass ? '✓' : '✗'} ${c.name} ${formatNumber(c.value)} (${c.target})`)
+      .map((c) => {
+        const mark = c.notApplicable ? '–' : c.pass ? '✓' : '✗';
+        const target = c.notApplicable ? `${c.target}; n/a: ${c.notApplicable}` : c.target;
+        return `${mark} ${c.name} ${formatNumber(c.value)} (${target})`;
+      })
       .join('; ');
     const ratio = r.ratio === null ? '—' : `${formatNumber(r.ratio)} ×`;
     return `| ${r.id} | ${r.title} | ${r.baseline} | ${r.measured} | ${ratio} | ${checks} |`;

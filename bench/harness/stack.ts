@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { startRedisServer, type RedisProcess } from '../../src/shared/redis/redis-process.ts';
 import type { SimulatorCounters } from '../../src/simulator/counters.ts';
+import { startBenchRedis, type BenchRedis, type RedisTopology } from './bench-redis.ts';
 import { spawnNode, type NodeProcess } from './node-process.ts';
+import { productionNodeFlags } from './production-flags.ts';
 import { dialogueUpstreamBody } from './requests.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -20,6 +21,8 @@ export interface StackOptions {
   simulator?: { speech?: number; music?: number; latencyMs?: number };
   /** Service settings on top of the bench's defaults (see {@link Stack.serviceEnv}). */
   env?: Record<string, string>;
+  /** One redis-server (default), or a local 3-master Redis Cluster. */
+  redis?: RedisTopology;
 }
 
 /** A service process: its intake URL (api) or metrics URL (worker). */
@@ -29,8 +32,8 @@ export interface ServiceProcess {
 }
 
 /**
- * One scenario's world: its own redis-server (a free port, checked to be our child by its
- * pid), file storage in a temp folder, the simulator as its own process, and the api and
+ * One scenario's world: its own redis-server or Redis Cluster (free ports, each server checked
+ * to be our child by its pid), file storage in a temp folder, the simulator as its own process, and the api and
  * worker roles as compiled processes started on demand. `stop()` takes all of it down.
  */
 export class Stack {
@@ -43,7 +46,7 @@ export class Stack {
   readonly #clients: Redis[] = [];
 
   private constructor(
-    readonly redis: RedisProcess,
+    readonly redis: BenchRedis,
     readonly dir: string,
     readonly simulator: ServiceProcess,
     readonly serviceEnv: Record<string, string>,
@@ -51,7 +54,7 @@ export class Stack {
 
   static async start(options: StackOptions = {}): Promise<Stack> {
     const dir = await mkdtemp(join(tmpdir(), 'audiobatch-bench-'));
-    const redis = await startRedisServer({ dir: join(dir, 'redis') });
+    const redis = await startBenchRedis(options.redis ?? 'single', dir);
     let simulator: ServiceProcess;
     try {
       simulator = await startSimulator(options.simulator ?? {});
@@ -63,7 +66,7 @@ export class Stack {
     const env: Record<string, string> = {
       NODE_ENV: 'production',
       LOG_LEVEL: 'info',
-      REDIS_URL: redis.url,
+      ...redis.serviceEnv,
       STORAGE_URL: `file://${join(dir, 'objects')}`,
       ELEVENLABS_API_KEY: SIMULATOR_KEY,
       ELEVENLABS_BASE_URL: simulator.url,
@@ -89,8 +92,10 @@ export class Stack {
     return this.#startService('worker', 'worker metrics listening', workerEnv);
   }
 
-  /** A Redis client of the bench's own (closed by stop()). */
+  /** A Redis client of the bench's own (closed by stop()); the baselines use a single Redis. */
   client(): Redis {
+    if (this.redis.url === null)
+      throw new Error('the bench has its own clients on a single Redis only');
     const client = new Redis(this.redis.url, { maxRetriesPerRequest: null });
     this.#clients.push(client);
     return client;
@@ -117,8 +122,11 @@ export class Stack {
   async #startService(role: string, ready: string, env: Record<string, string>) {
     const profile =
       Stack.profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${Stack.profileDir}`];
-    const process = await spawnNode(role, [...profile, SERVICE_MAIN, role], env, (line) =>
-      line.includes(`"msg":"${ready}"`),
+    const process = await spawnNode(
+      role,
+      [...profile, ...productionNodeFlags(), SERVICE_MAIN, role],
+      env,
+      (line) => line.includes(`"msg":"${ready}"`),
     );
     this.#owned.push(process);
     const { url } = JSON.parse(process.readyLine) as { url: string };

@@ -8,6 +8,7 @@ import { createMetrics } from '../shared/metrics/metrics.ts';
 import { registerQueueMetrics } from '../shared/metrics/queue-metrics.ts';
 import { registerOpenApi } from './openapi.ts';
 import { registerRateLimit } from './rate-limit.ts';
+import { OneLineRequestLog } from './request-log.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { batchRoutes } from './routes/batches.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -40,6 +41,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     genReqId: () => `req_${randomUUID().replaceAll('-', '')}`,
     // The router's own refusals (a malformed path) in the envelope too, without the URL.
     frameworkErrors: frameworkErrorHandler,
+    logController: new OneLineRequestLog(),
   });
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -288,8 +288,9 @@ const configSchema = z
     MAX_BATCH_BODY_BYTES: positiveInt.default(64 * 1024 * 1024),
     /**
      * How long a batch intake may go without progress before another process takes it for
-     * dead and recovers it (rolls it back, or finishes queueing it), ms. Far above the time
-     * one chunk of records takes, which is bounded by the intake's 2 s command timeout.
+     * dead and recovers it (rolls it back, or finishes queueing it), ms. A batch's Redis
+     * commands time out at half of it, 2 s at least (src/api/services/batch-connection.ts),
+     * so a writer that is only slow gives up, and rolls back, before recovery would step in.
      */
     BATCH_INTAKE_LEASE_MS: positiveInt.default(30_000),
     /** How often every process looks for interrupted batch intakes to recover, ms. */

@@ -1,6 +1,6 @@
 import { FlowProducer, Worker, type Job } from 'bullmq';
 import { JOB_CLASSES, type JobClass } from '../shared/jobs/job-types.ts';
-import type { QueuePayload } from '../shared/queue/queues.ts';
+import { WORK_ITEM_EXPIRY, type QueuePayload } from '../shared/queue/queues.ts';
 import { createCancelListener } from './cancel-listener.ts';
 import { startHeartbeats } from './heartbeats.ts';
 import { completeFinish, finishJob } from '../shared/lifecycle/finish-job.ts';
@@ -67,6 +67,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
         connection: deps.redis,
         prefix: config.QUEUE_PREFIX,
         concurrency: config.WORKER_CONCURRENCY,
+        ...WORK_ITEM_EXPIRY,
         // Renewed every half period while the process lives: only a dead holder loses it.
         lockDuration: config.WORKER_LOCK_DURATION_MS,
         stalledInterval: config.WORKER_STALLED_INTERVAL_MS,

@@ -2,6 +2,8 @@ import { batchKeys } from '../../shared/batches/batch-keys.ts';
 import { openJobEvents } from '../../shared/batches/job-events.ts';
 import { AttemptLog } from '../../shared/lifecycle/attempt-log.ts';
 import type { Metrics } from '../../shared/metrics/metrics.ts';
+import { WorkItemTransactions } from '../../shared/queue/work-item-transactions.ts';
+import { duplicateRedis } from '../../shared/redis/connections.ts';
 import { QueuedJobs } from '../../shared/tenants/queued-jobs.ts';
 import { UsageLedger } from '../../shared/usage/usage-ledger.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -38,14 +40,16 @@ export interface ApiServices {
   usage: UsageReads;
   /** The DELETE routes of jobs, batches and uploads. */
   deletions: Deletions;
-  /** Closes what the services opened themselves (the waiter, the event queues). */
+  /** Closes what the services opened themselves (the waiter, the event queues, connections). */
   close(): Promise<void>;
 }
 
 /** Wires the services; opens nothing until used (the waiter subscribes on the first wait). */
 export function createServices(deps: ApiDeps & { metrics: Metrics }): ApiServices {
   const uploads = new UploadService(deps);
-  const queue = new JobQueue(deps.queues, deps.jobs);
+  // A single job's MULTI on a connection of its own (work-item-transactions.ts); fail-fast too.
+  const workItems = duplicateRedis(deps.redis, { connectionName: 'audiobatch:api-work-items' });
+  const queue = new JobQueue(deps.queues, deps.jobs, new WorkItemTransactions(workItems));
   const waiter = new JobWaiter(deps.redis, deps.keys.jobFinishedChannel, deps.logger);
   const reads = new JobReads({
     jobs: deps.jobs,
@@ -68,7 +72,6 @@ export function createServices(deps: ApiDeps & { metrics: Metrics }): ApiService
   const batches = createBatchServices(deps, {
     reads,
     control,
-    queued,
     eventQueues: jobEvents.queues,
     cacheIntake,
   });
@@ -109,6 +112,8 @@ export function createServices(deps: ApiDeps & { metrics: Metrics }): ApiService
       await batches.close();
       await waiter.close();
       await jobEvents.close();
+      // disconnect, not quit: quit would wait for a Redis that may be gone.
+      workItems.disconnect();
     },
   };
 }

@@ -8,7 +8,7 @@ import { toBatchView } from '../../shared/batches/batch-view.ts';
 import { NotFoundError, ValidationError } from '../../shared/errors.ts';
 import { isId } from '../../shared/ids.ts';
 import type { JobRecord } from '../../shared/jobs/job-record.ts';
-import type { JobStore } from '../../shared/jobs/job-store.ts';
+import { idFilter, type JobStore } from '../../shared/jobs/job-store.ts';
 import type { JobList } from '../schemas.ts';
 import type { BatchList, ListBatchesQuery, ListBatchJobsQuery } from './batch-schemas.ts';
 import type { JobReads } from './job-reads.ts';
@@ -52,8 +52,8 @@ export class BatchReads {
   }
 
   /**
-   * A page of the batch's jobs in item order. The status filter first reads the statuses the
-   * counts hold (one HMGET per page of ids) and only then the matching records.
+   * A page of the batch's jobs in item order. The type and status filters first read those two
+   * fields of a page of ids (one pipeline) and only then the matching records.
    */
   async jobs(owner: string, id: string, query: ListBatchJobsQuery): Promise<JobList> {
     await this.stored(owner, id);
@@ -77,9 +77,8 @@ export class BatchReads {
       const ids = await redis.zrangebylex(batchKeys.jobs(id), lower, '+', 'LIMIT', 0, want);
       if (ids.length === 0) return { records, nextCursor: null };
       scanned += ids.length;
-      const counted = query.status ? await redis.hmget(batchKeys.members(id), ...ids) : null;
-      const wanted = ids.filter((_, i) => counted === null || counted[i] === query.status);
-      const read = await Promise.all(wanted.map((jobId) => jobs.get(jobId)));
+      const wanted = filtered ? await jobs.filterIds(ids, idFilter(query)) : ids;
+      const read = await jobs.getMany(wanted);
       const byId = new Map(read.flatMap((record) => (record ? [[record.id, record]] : [])));
       for (const jobId of ids) {
         last = jobId;

@@ -2,11 +2,13 @@ import { BatchCounts } from '../../shared/batches/batch-counts.ts';
 import { startIntakeRecovery } from '../../shared/batches/batch-intake-recovery.ts';
 import { batchKeys } from '../../shared/batches/batch-keys.ts';
 import { BatchStore } from '../../shared/batches/batch-store.ts';
+import { JobStore } from '../../shared/jobs/job-store.ts';
 import type { EventQueues } from '../../shared/batches/event-queues.ts';
 import type { Metrics } from '../../shared/metrics/metrics.ts';
-import type { QueuedJobs } from '../../shared/tenants/queued-jobs.ts';
+import { QueuedJobs } from '../../shared/tenants/queued-jobs.ts';
 import type { ApiDeps } from '../deps.ts';
 import { BatchCacheAnswers } from './batch-cache-answers.ts';
+import { createBatchConnection } from './batch-connection.ts';
 import { BatchControl } from './batch-control.ts';
 import { BatchIntake } from './batch-intake.ts';
 import { BatchReads } from './batch-reads.ts';
@@ -26,14 +28,15 @@ export interface BatchServices {
   control: BatchControl;
   /** `POST /v1/batches/{id}/resume`: a batch paused by its budget goes on. */
   resume: BatchResume;
-  /** Stops the recovery of interrupted intakes this process runs, and its cache answers. */
+  /**
+   * Stops the recovery of interrupted intakes this process runs and its cache answers; closes
+   * the batch connection.
+   */
   close(): Promise<void>;
 }
 
 /** The single-job services batches are built on. */
 export interface BatchServiceParts {
-  /** The queued-jobs cap, shared with single-job intake. */
-  queued: QueuedJobs;
   reads: JobReads;
   /** Must run the job events on cancel and retry (see JobEvents). */
   control: JobControl;
@@ -70,14 +73,19 @@ export function createBatchServices(
     jobReads: parts.reads,
     outputUrl: createOutputUrl(deps.storage, deps.config),
   });
+  // A batch's admission, records, commit and rollback on a connection of their own
+  // (batch-connection.ts); its work items go on the queues' connection, after the commit.
+  const writer = createBatchConnection(deps.redis, deps.config.BATCH_INTAKE_LEASE_MS);
+  const onWriter = { redis: writer, jobs: new JobStore(writer, deps.keys) };
   return {
     submit: new BatchSubmit({
       intake: new BatchIntake({
         ...deps,
-        batches,
+        ...onWriter,
+        batches: new BatchStore(writer, keys),
         batchKeys: keys,
         leaseMs: deps.config.BATCH_INTAKE_LEASE_MS,
-        queued: parts.queued,
+        queued: new QueuedJobs(writer, deps.keys, deps.config.MAX_QUEUED_JOBS_PER_TENANT),
         cacheAnswers,
       }),
       idempotency: new IdempotencyStore(deps.redis, deps.keys, {
@@ -103,6 +111,8 @@ export function createBatchServices(
     close: async () => {
       await cacheAnswers.close();
       await recovery.stop();
+      // disconnect, not quit: quit would wait for a Redis that may be gone.
+      writer.disconnect();
     },
   };
 }

@@ -9,7 +9,8 @@ import {
 import { transitionScript } from '../../shared/jobs/job-scripts.ts';
 import { JOB_CLASS_OF, type JobType } from '../../shared/jobs/job-types.ts';
 import type { AccountQueues } from '../../shared/queue/account-queues.ts';
-import { addWorkItem, queueTransaction } from '../../shared/queue/transactional-add.ts';
+import { addWorkItem } from '../../shared/queue/transactional-add.ts';
+import type { WorkItemTransactions } from '../../shared/queue/work-item-transactions.ts';
 import { workItemName } from '../../shared/queue/work-item-name.ts';
 import { isDependencyUnavailable } from '../error-envelope.ts';
 
@@ -22,6 +23,8 @@ export class JobQueue {
   constructor(
     private readonly queues: AccountQueues,
     private readonly jobs: JobStore,
+    /** Where the MULTIs go: one per job, so they must be cheap to open. */
+    private readonly transactions: WorkItemTransactions,
   ) {}
 
   /**
@@ -34,7 +37,7 @@ export class JobQueue {
     const queue = this.queues.forJob(record.owner, record.type);
     await this.commit(async () => {
       const [priority = 0] = await this.queues.reservePriorities(queue, record.owner, 1);
-      const transaction = await queueTransaction(queue);
+      const transaction = await this.transactions.open(queue);
       this.jobs.addCreates(transaction, [record]);
       await addWorkItem(queue, transaction, {
         name: workItemName(record),
@@ -72,7 +75,7 @@ export class JobQueue {
     await this.commit(async () => {
       // A retry takes its place at the back of its tenant's share, as a new job would.
       const [priority = 0] = await this.queues.reservePriorities(queue, record.owner, 1);
-      const transaction = await queueTransaction(queue, transitionScript);
+      const transaction = await this.transactions.open(queue, transitionScript);
       this.jobs.addTransition(transaction, record.id, from, patch);
       // Queued even if the compare-and-set refuses: a work item for a job that is not queued
       // is a no-op for the worker, and never a second one (same id).

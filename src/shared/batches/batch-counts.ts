@@ -3,16 +3,20 @@ import type { JobStatus } from '../jobs/job-types.ts';
 import type { RedisKeys } from '../redis/keys.ts';
 import type { BatchKeys } from './batch-keys.ts';
 import { luaScript, runScript } from '../redis/lua-scripts.ts';
+import { JobStore } from '../jobs/job-store.ts';
 
 /**
  * A batch's counts, kept in Redis as jobs move, never by scanning its jobs.
  *
- * Callers do not send deltas. The members hash remembers, per job, the status the counts
- * currently hold it in; a sync reads the job's real status from its hash and moves the job
- * from one count to the other only if they differ, all in one script. So a sync is idempotent
- * (a retried finish, a duplicate delivery, a hook called twice count once), order does not
- * matter (a late sync writes the then-current truth), and a transition nobody announced (a
- * worker's backoff back to `queued`) is corrected by the job's next sync.
+ * Callers do not send deltas. Each job's record remembers the status the counts currently hold
+ * it in (`batch_counted`, absent while that is `queued`, as the intake counts every job); a
+ * sync reads the job's real status and moves the job from one count to the other only if they
+ * differ, all in one script. So a sync is idempotent (a retried finish, a duplicate delivery,
+ * a hook called twice count once), order does not matter (a late sync writes the then-current
+ * truth), and a transition nobody announced (a worker's backoff back to `queued`) is corrected
+ * by the job's next sync. Only a job in the batch's job index is counted (not one of a batch
+ * deleted meanwhile). Batches written by releases before record version 6 keep what they
+ * counted in a members hash (job → status), which the script goes on using for them.
  *
  * The same script notices completion: when every job has finished it bumps `generation` once
  * (the 0 → 1 edge of `complete`), and it reports "finalize generation g" on every sync until
@@ -20,7 +24,7 @@ import { luaScript, runScript } from '../redis/lua-scripts.ts';
  * that re-queues a finished job drops `complete` again and starts a new run.
  */
 
-// KEYS: job hash, members, state. ARGV: job id, now (ms).
+// KEYS: job hash, legacy members hash, state, the batch's job index. ARGV: job id, now (ms).
 // Returns {finalize (0|1), generation}.
 const syncScript = luaScript(
   'batch_sync',
@@ -29,10 +33,21 @@ local raw = redis.call('HGET', KEYS[1], 'status')
 if not raw then return {0, 0} end
 local status = string.sub(raw, 2, -2)
 local previous = redis.call('HGET', KEYS[2], ARGV[1])
-if not previous then return {0, 0} end
+local legacy = previous ~= false
+if not legacy then
+  if not redis.call('ZSCORE', KEYS[4], ARGV[1]) then return {0, 0} end
+  local counted = redis.call('HGET', KEYS[1], 'batch_counted')
+  previous = counted and string.sub(counted, 2, -2) or 'queued'
+end
 local final = {succeeded = true, failed = true, canceled = true}
 if previous ~= status then
-  redis.call('HSET', KEYS[2], ARGV[1], status)
+  if legacy then
+    redis.call('HSET', KEYS[2], ARGV[1], status)
+  elseif status == 'queued' then
+    redis.call('HDEL', KEYS[1], 'batch_counted')
+  else
+    redis.call('HSET', KEYS[1], 'batch_counted', raw)
+  end
   redis.call('HINCRBY', KEYS[3], previous, -1)
   redis.call('HINCRBY', KEYS[3], status, 1)
   -- A finished job queued again (retry) leaves the current run's baseline.
@@ -80,19 +95,31 @@ export interface SyncResult {
   generation: number;
 }
 
+/** Job ids read per round trip by {@link BatchCounts.members}. */
+const MEMBERS_PAGE = 1_000;
+
 export class BatchCounts {
+  readonly #jobs: JobStore;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
     private readonly batch: BatchKeys,
-  ) {}
+  ) {
+    this.#jobs = new JobStore(redis, keys);
+  }
 
   /** Brings the batch's counts in line with the job's current status (idempotent). */
   async sync(batchId: string, jobId: string): Promise<SyncResult> {
     const [finalize, generation] = (await runScript(
       this.redis,
       syncScript,
-      [this.keys.job(jobId), this.batch.members(batchId), this.batch.state(batchId)],
+      [
+        this.keys.job(jobId),
+        this.batch.legacyMembers(batchId),
+        this.batch.state(batchId),
+        this.batch.jobs(batchId),
+      ],
       [jobId, Date.now()],
     )) as [number, number];
     return { finalize: finalize === 1, generation };
@@ -109,24 +136,26 @@ export class BatchCounts {
   }
 
   /**
-   * The batch's job ids whose counted status is one of `statuses`, a page at a time (HSCAN of
-   * the members: for cancel and retry, which must visit them, never for polling).
+   * The batch's job ids whose status is one of `statuses`, a page at a time in item order (the
+   * batch's job index and each job's status: for cancel and retry, which must visit them,
+   * never for polling).
    */
   async *members(batchId: string, statuses: readonly JobStatus[]): AsyncGenerator<string[]> {
-    let cursor = '0';
-    do {
-      const [next, flat] = await this.redis.hscan(
-        this.batch.members(batchId),
-        cursor,
-        'COUNT',
-        1_000,
+    let lower = '-';
+    for (;;) {
+      const ids = await this.redis.zrangebylex(
+        this.batch.jobs(batchId),
+        lower,
+        '+',
+        'LIMIT',
+        0,
+        MEMBERS_PAGE,
       );
-      const ids: string[] = [];
-      for (let i = 0; i + 1 < flat.length; i += 2) {
-        if (statuses.includes(flat[i + 1] as JobStatus)) ids.push(flat[i] as string);
-      }
-      if (ids.length) yield ids;
-      cursor = next;
-    } while (cursor !== '0');
+      if (ids.length === 0) return;
+      const wanted = await this.#jobs.filterIds(ids, { statuses });
+      if (wanted.length) yield wanted;
+      if (ids.length < MEMBERS_PAGE) return;
+      lower = `(${ids[ids.length - 1]}`;
+    }
   }
 }

@@ -151,7 +151,7 @@ export async function rollBackIntake(deps: BatchIntakeDeps, batchId: string): Pr
   for await (const ids of memberChunks(deps, batchId)) {
     const pipeline = deps.redis.pipeline();
     deps.jobs.addDeletes(pipeline, ids);
-    pipeline.hdel(deps.batchKeys.members(batchId), ...ids);
+    pipeline.zrem(deps.batchKeys.jobs(batchId), ...ids);
     // Their places under the owner's queued-jobs cap, taken at admission, are given back.
     if (owner !== null) pipeline.srem(deps.keys.tenantQueued(owner), ...ids);
     await execAll(pipeline);
@@ -166,8 +166,8 @@ export async function rollBackIntake(deps: BatchIntakeDeps, batchId: string): Pr
 async function* memberChunks(deps: BatchIntakeDeps, batchId: string): AsyncGenerator<string[]> {
   let cursor = '0';
   do {
-    const [next, flat] = await deps.redis.hscan(
-      deps.batchKeys.members(batchId),
+    const [next, flat] = await deps.redis.zscan(
+      deps.batchKeys.jobs(batchId),
       cursor,
       'COUNT',
       INTAKE_CHUNK,

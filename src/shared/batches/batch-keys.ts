@@ -1,7 +1,8 @@
 /**
  * The Redis keys of batches, beside the job keys of `redis/keys.ts` and under the same prefix.
- * A batch is four keys: its record, its live state (counts and lifecycle, plain integers so
- * scripts can HINCRBY them), its members (job id → status last counted) and its job index.
+ * A batch is three keys: its record, its live state (counts and lifecycle, plain integers so
+ * scripts can HINCRBY them) and its job index (each job's record holds the status last
+ * counted: batch-counts.ts).
  */
 export function batchKeys(prefix: string) {
   return {
@@ -9,8 +10,11 @@ export function batchKeys(prefix: string) {
     batch: (id: string) => `${prefix}:batch:${id}`,
     /** Counts per status, total, generation, timestamps (ms): what polling reads. */
     state: (id: string) => `${prefix}:batch:${id}:state`,
-    /** Job id → the status the counts hold it in; what makes recounting idempotent. */
-    members: (id: string) => `${prefix}:batch:${id}:members`,
+    /**
+     * Job id → the status the counts hold it in: written by releases before record version 6
+     * (since, each record holds it), still counted with for their batches and deleted with them.
+     */
+    legacyMembers: (id: string) => `${prefix}:batch:${id}:members`,
     /** Jobs waiting for the batch's budget to be raised (usage-ledger.ts), resumed together. */
     parked: (id: string) => `${prefix}:batch:${id}:parked`,
     /** The batch's job ids (score 0, lexicographic = creation = item order). */

@@ -78,16 +78,13 @@ export class BatchStore {
     pipeline.hdel(this.keys.state(id), 'intake');
   }
 
-  /** Adds the commands registering jobs as members (counted queued) to `pipeline`. */
+  /**
+   * Adds the commands registering jobs as members (in the batch's job index; counted queued
+   * until their records say otherwise, see batch-counts.ts) to `pipeline`.
+   */
   addMembers(pipeline: ChainableCommander, batchId: string, jobs: readonly { id: string }[]): void {
     if (jobs.length === 0) return;
-    const members: string[] = [];
-    const index: (string | number)[] = [];
-    for (const { id } of jobs) {
-      members.push(id, 'queued');
-      index.push(0, id);
-    }
-    pipeline.hset(this.keys.members(batchId), ...members).zadd(this.keys.jobs(batchId), ...index);
+    pipeline.zadd(this.keys.jobs(batchId), ...jobs.flatMap(({ id }) => [0, id]));
   }
 
   /** Adds the commands deleting every key of a batch never made visible (a rolled-back intake). */
@@ -95,7 +92,7 @@ export class BatchStore {
     pipeline.unlink(
       this.keys.batch(id),
       this.keys.state(id),
-      this.keys.members(id),
+      this.keys.legacyMembers(id),
       this.keys.jobs(id),
     );
   }

@@ -46,7 +46,7 @@ export async function deleteBatch(deps: DeletionDeps, batch: StoredBatch): Promi
   transaction.unlink(
     keys.batch(id),
     keys.state(id),
-    keys.members(id),
+    keys.legacyMembers(id),
     keys.parked(id),
     keys.jobs(id),
     ...(await idempotencyKeysOf(deps, id)),

@@ -39,7 +39,7 @@ export async function deleteJob(deps: DeletionDeps, record: JobRecord): Promise<
   );
   transaction
     .zrem(keys.ownerJobs(record.owner), record.id)
-    .zrem(keys.ownerJobsByType(record.owner, record.type), record.id)
+    .zrem(keys.legacyOwnerJobsByType(record.owner, record.type), record.id)
     .zrem(keys.finishedJobs, record.id)
     .srem(keys.tenantQueued(record.owner), record.id);
   const upload = uploadIdOfKey(record.input?.key);

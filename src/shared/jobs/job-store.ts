@@ -50,8 +50,10 @@ export interface JobPage {
   nextCursor: string | null;
 }
 
-/** How many records one list call reads at most while filtering by status. */
+/** How many ids one list call looks at, at most, while filtering by type or status. */
 const LIST_SCAN_BUDGET = 2_000;
+/** Ids looked at per round trip while filtering. */
+const FILTER_PAGE = 200;
 
 export class JobStore {
   constructor(
@@ -86,22 +88,22 @@ export class JobStore {
     for (const [upload, ids] of byUpload) pipeline.sadd(this.keys.uploadJobs(upload), ...ids);
   }
 
-  /** The owners' index entries of jobs: one ZADD per index for all of them. */
+  /**
+   * The owners' index entries of jobs: one ZADD per owner for all of them. One index per owner
+   * (no second one by type: `?type=` filters it, see {@link list}), ~120 B per job.
+   */
   addIndexes(
     pipeline: ChainableCommander,
-    records: readonly Pick<JobRecord, 'id' | 'type' | 'owner'>[],
+    records: readonly Pick<JobRecord, 'id' | 'owner'>[],
   ): void {
-    const byIndex = new Map<string, string[]>();
-    const index = (key: string, id: string) => {
-      const ids = byIndex.get(key);
+    const byOwner = new Map<string, string[]>();
+    for (const { id, owner } of records) {
+      const ids = byOwner.get(owner);
       if (ids) ids.push(id);
-      else byIndex.set(key, [id]);
-    };
-    for (const record of records) {
-      index(this.keys.ownerJobs(record.owner), record.id);
-      index(this.keys.ownerJobsByType(record.owner, record.type), record.id);
+      else byOwner.set(owner, [id]);
     }
-    for (const [key, ids] of byIndex) pipeline.zadd(key, ...ids.flatMap((id) => [0, id]));
+    for (const [owner, ids] of byOwner)
+      pipeline.zadd(this.keys.ownerJobs(owner), ...ids.flatMap((id) => [0, id]));
   }
 
   /** Adds the commands deleting the records `ids` (an intake rolled back: never indexed). */
@@ -216,29 +218,60 @@ export class JobStore {
     return applied === 1;
   }
 
-  /** Newest first. Filtering by status reads at most LIST_SCAN_BUDGET records per call. */
+  /**
+   * Newest first, from the owner's one job index. Filtering by type or status looks at most
+   * LIST_SCAN_BUDGET ids per call (a page may come back short, with a cursor to go on from):
+   * their type and status first, then only the matching records.
+   */
   async list(query: ListJobsQuery): Promise<JobPage> {
-    const index = query.type
-      ? this.keys.ownerJobsByType(query.owner, query.type)
-      : this.keys.ownerJobs(query.owner);
+    const index = this.keys.ownerJobs(query.owner);
+    const filtered = query.type !== undefined || query.status !== undefined;
     const records: JobRecord[] = [];
     let upper = query.cursor ? `(${query.cursor}` : '+';
     let scanned = 0;
     while (records.length < query.limit && scanned < LIST_SCAN_BUDGET) {
-      const want = query.status
-        ? Math.min(200, LIST_SCAN_BUDGET - scanned)
+      const want = filtered
+        ? Math.min(FILTER_PAGE, LIST_SCAN_BUDGET - scanned)
         : query.limit - records.length;
       const ids = await this.redis.zrevrangebylex(index, upper, '-', 'LIMIT', 0, want);
       if (ids.length === 0) return { records, nextCursor: null };
       scanned += ids.length;
-      for (const [i, record] of (await this.getMany(ids)).entries()) {
-        upper = `(${ids[i]}`;
-        if (record && (!query.status || record.status === query.status)) records.push(record);
+      const wanted = filtered ? await this.filterIds(ids, idFilter(query)) : ids;
+      const read = await this.getMany(wanted);
+      const byId = new Map(read.flatMap((record) => (record ? [[record.id, record]] : [])));
+      for (const id of ids) {
+        upper = `(${id}`;
+        const record = byId.get(id);
+        if (record && matches(record, query)) records.push(record);
         if (records.length === query.limit) break;
       }
       if (ids.length < want && records.length < query.limit) return { records, nextCursor: null };
     }
     return { records, nextCursor: upper.slice(1) };
+  }
+
+  /**
+   * The ids among `ids`, in order, whose record has the filter's type and one of its statuses:
+   * one round trip reading those two fields only (what a filtered listing looks at before it
+   * reads whole records). Missing records are left out.
+   */
+  async filterIds(ids: readonly string[], filter: IdFilter): Promise<string[]> {
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hmget(this.keys.job(id), 'type', 'status');
+    const replies = (await pipeline.exec()) ?? [];
+    const type = filter.type === undefined ? undefined : JSON.stringify(filter.type);
+    const statuses = filter.statuses?.map((status) => JSON.stringify(status));
+    return ids.filter((_, i) => {
+      const [error, fields] = replies[i] ?? [null, []];
+      if (error) throw error;
+      const [storedType, storedStatus] = fields as (string | null)[];
+      // Every record has a status: none, no record.
+      if (!storedStatus) return false;
+      return (
+        (type === undefined || type === storedType) &&
+        (statuses === undefined || statuses.includes(storedStatus))
+      );
+    });
   }
 
   /** Several records in one round trip, in order; null where a record is missing. */
@@ -252,6 +285,27 @@ export class JobStore {
       return Object.keys(hash).length === 0 ? null : decodeJobRecord(hash, ids[i]);
     });
   }
+}
+
+/** What a listing's `type` and `status` ask of {@link JobStore.filterIds}. */
+export interface IdFilter {
+  type?: JobType;
+  statuses?: readonly JobStatus[];
+}
+
+/** A listing query's filters as an {@link IdFilter}. */
+export function idFilter(query: { type?: JobType; status?: JobStatus }): IdFilter {
+  return {
+    ...(query.type !== undefined && { type: query.type }),
+    ...(query.status !== undefined && { statuses: [query.status] }),
+  };
+}
+
+function matches(record: JobRecord, query: ListJobsQuery): boolean {
+  return (
+    (query.type === undefined || record.type === query.type) &&
+    (query.status === undefined || record.status === query.status)
+  );
 }
 
 /** A transition script's reply, as a result. */

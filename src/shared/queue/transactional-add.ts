@@ -36,8 +36,9 @@ export async function addWorkItem(
     queue,
     item.name,
     { job_id: item.jobId },
-    { ...queue.defaultJobOptions, ...delay, jobId: item.jobId, priority: item.priority },
-    // The constructor takes the id apart from the options (as Job.create passes it).
+    { ...queue.defaultJobOptions, ...delay, priority: item.priority },
+    // The id goes to the constructor only: in the options too it would be stored a second
+    // time in every BullMQ job hash (the hash's key already ends with it).
     item.jobId,
   );
   // The add is queued before the first await inside; the promise resolves to the transaction

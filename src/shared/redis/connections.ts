@@ -17,6 +17,9 @@ export type RedisRole = 'intake' | 'worker';
 
 const retryStrategy = (times: number): number => Math.min(times * 200, 2_000);
 
+/** How long an intake connection's command may take before it fails (a 503), ms. */
+export const INTAKE_COMMAND_TIMEOUT_MS = 2_000;
+
 /** The options of one server's connection, whatever the topology. */
 function nodeOptions(role: RedisRole, name: string): RedisOptions {
   return {
@@ -24,7 +27,10 @@ function nodeOptions(role: RedisRole, name: string): RedisOptions {
     // BullMQ workers block on Redis: null lets a command wait for the reconnect instead of failing.
     maxRetriesPerRequest: role === 'worker' ? null : 1,
     // A Redis that hangs without closing must not hang requests either: fail them with 503.
-    ...(role === 'intake' && { commandTimeout: 2_000, connectTimeout: 2_000 }),
+    ...(role === 'intake' && {
+      commandTimeout: INTAKE_COMMAND_TIMEOUT_MS,
+      connectTimeout: INTAKE_COMMAND_TIMEOUT_MS,
+    }),
   };
 }
 

@@ -40,8 +40,14 @@ export function redisKeys(prefix: string) {
     tenantUsageDay: (tenant: string, day: string) => `${prefix}:usage:${tenant}:day:${day}`,
     /** A tenant's usage in one UTC month (YYYY-MM): what its monthly cap is checked against. */
     tenantUsageMonth: (tenant: string, month: string) => `${prefix}:usage:${tenant}:month:${month}`,
+    /** An owner's jobs (ids, score 0: lexical = creation order), for `GET /v1/jobs`. */
     ownerJobs: (owner: string) => `${prefix}:idx:owner:${owner}:jobs`,
-    ownerJobsByType: (owner: string, type: string) => `${prefix}:idx:owner:${owner}:jobs:${type}`,
+    /**
+     * An owner's jobs of one type: written by releases before record version 6 only (`?type=`
+     * now filters the owner's index). Deletion still removes a job's entry from it.
+     */
+    legacyOwnerJobsByType: (owner: string, type: string) =>
+      `${prefix}:idx:owner:${owner}:jobs:${type}`,
     /**
      * A gateway stream call's upstream answer as it arrives (answer-tee.ts): a Redis stream of
      * head / data / end / error entries the gateway reads with XREAD (streamed-answer.ts).

@@ -22,7 +22,10 @@ import {
 } from '../../../src/simulator/index.ts';
 import { postSpeechToSpeech } from '../../integration/simulator/simulator-client.ts';
 import { waitUntil as pollUntil, settlesWithin } from '../../support/eventually.ts';
-import { startRedisCluster, type LocalRedisCluster } from '../../support/redis-cluster.ts';
+import {
+  startRedisCluster,
+  type LocalRedisCluster,
+} from '../../../src/shared/redis/redis-cluster-process.ts';
 import type { S3ServerInfo } from '../../support/s3-server.ts';
 import { testS3Options, uniquePrefix } from '../../support/test-env.ts';
 import { INPUT, OUTPUT_FORMAT } from './scenario.ts';

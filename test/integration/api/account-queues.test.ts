@@ -8,6 +8,7 @@ import {
   type AccountQueues,
 } from '../../../src/shared/queue/account-queues.ts';
 import { createRedis, type Redis } from '../../../src/shared/redis/connections.ts';
+import { WorkItemTransactions } from '../../../src/shared/queue/work-item-transactions.ts';
 import { redisKeys } from '../../../src/shared/redis/keys.ts';
 import {
   accountRouting,
@@ -50,7 +51,14 @@ describe('account queues', () => {
       accountRouting({ UPSTREAM_ACCOUNTS: accounts }),
     );
     opened.push(queues);
-    return { queues, jobs: new JobQueue(queues, new JobStore(redis, redisKeys(prefix))) };
+    return {
+      queues,
+      jobs: new JobQueue(
+        queues,
+        new JobStore(redis, redisKeys(prefix)),
+        new WorkItemTransactions(redis),
+      ),
+    };
   };
 
   beforeAll(() => {

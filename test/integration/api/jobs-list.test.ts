@@ -60,6 +60,31 @@ describe('GET /v1/jobs', () => {
     expect((await api.call({ method: 'GET', url: '/v1/jobs' })).json<Page>().data).toHaveLength(20);
   });
 
+  it('filters by type from the one owner index (no index by type is written)', async () => {
+    const dialogue = (
+      await api.call({
+        method: 'POST',
+        url: '/v1/jobs',
+        payload: {
+          type: 'text_to_dialogue',
+          params: { inputs: [{ text: 'Hello there.', voice_id: 'JBFqnCBsd6RMkjVDRZzb' }] },
+        },
+      })
+    ).json<JobView>();
+    const page = (
+      await api.call({ method: 'GET', url: '/v1/jobs?type=text_to_dialogue&limit=5' })
+    ).json<Page>();
+    expect(page.data.map((job) => job.id)).toEqual([dialogue.id]);
+    expect(page.next_cursor).toBeNull();
+    const older = (
+      await api.call({ method: 'GET', url: `/v1/jobs?type=speech_to_speech&limit=2` })
+    ).json<Page>();
+    expect(older.data.map((job) => job.id)).toEqual(ids.slice(-2).reverse());
+    const byType = await api.deps.redis.keys(`${api.prefix}:idx:owner:*:jobs:*`);
+    expect(byType).toEqual([]);
+    await api.call({ method: 'POST', url: `/v1/jobs/${dialogue.id}/cancel` });
+  });
+
   it.each([
     ['limit=0', 'limit'],
     ['limit=101', 'limit'],

@@ -58,7 +58,7 @@ describe('the queue board', () => {
     const names = Object.fromEntries((await boardJobs()).map((item) => [item.id, item.name]));
     expect(names[job.id]).toBe('speech_to_speech · alpha');
     const items = Object.entries(names).filter(([id]) => id !== job.id);
-    expect(items.map(([, name]) => name)).toEqual([`text_to_dialogue · alpha · batch ${batchId}`]);
+    expect(items.map(([, name]) => name)).toEqual([`text_to_dialogue · alpha · ${batchId}`]);
   });
 
   it('serves its page without web fonts from the internet', async () => {

@@ -52,7 +52,7 @@ describe('secrets never logged', () => {
       expect(response.statusCode).toBeLessThan(500);
     }
     const text = api.logs.join('');
-    expect(text).toContain('incoming request');
+    expect(text).toContain('request completed');
     expect(text).toContain('[redacted]');
     for (const secret of SECRETS) {
       const leaks = api.logs.filter((line) => line.includes(secret));

@@ -29,14 +29,58 @@ describe('batch counts', () => {
   const state = async (batch: string) =>
     batchStateSchema.parse(await redis.hgetall(bkeys.state(batch)));
 
-  async function batchOf(size: number): Promise<{ batch: string; jobs: string[] }> {
+  /** A batch as the intake leaves it: every job indexed and counted queued. */
+  async function batchOf(
+    size: number,
+    layout: 'current' | 'legacy members' = 'current',
+  ): Promise<{ batch: string; jobs: string[] }> {
     const batch = `bat_${uniquePrefix('b').replaceAll('-', '')}`;
     const jobs = Array.from({ length: size }, (_, i) => `job_${batch}_${i}`);
     for (const id of jobs) await setStatus(id, 'queued');
     await redis.hset(bkeys.state(batch), { total: size, queued: size });
-    await redis.hset(bkeys.members(batch), Object.fromEntries(jobs.map((id) => [id, 'queued'])));
+    await redis.zadd(bkeys.jobs(batch), ...jobs.flatMap((id) => [0, id]));
+    // Releases before record version 6 kept the counted statuses in a members hash.
+    if (layout === 'legacy members')
+      await redis.hset(
+        bkeys.legacyMembers(batch),
+        Object.fromEntries(jobs.map((id) => [id, 'queued'])),
+      );
     return { batch, jobs };
   }
+
+  it('keeps the counted status in the job record, and no members hash', async () => {
+    const { batch, jobs } = await batchOf(2);
+    const [a] = jobs as [string];
+    await setStatus(a, 'running');
+    await counts.sync(batch, a);
+    expect(await redis.hget(keys.job(a), 'batch_counted')).toBe('"running"');
+    expect(await redis.exists(bkeys.legacyMembers(batch))).toBe(0);
+    // Back to queued (a backoff): the field goes, as on a fresh record.
+    await setStatus(a, 'queued');
+    await counts.sync(batch, a);
+    expect(await redis.hexists(keys.job(a), 'batch_counted')).toBe(0);
+    expect(await state(batch)).toMatchObject({ queued: 2, running: 0 });
+  });
+
+  it('counts a batch written before record version 6 with its members hash', async () => {
+    const { batch, jobs } = await batchOf(2, 'legacy members');
+    const [a] = jobs as [string];
+    await setStatus(a, 'succeeded');
+    await counts.sync(batch, a);
+    await counts.sync(batch, a);
+    expect(await redis.hget(bkeys.legacyMembers(batch), a)).toBe('succeeded');
+    expect(await redis.hexists(keys.job(a), 'batch_counted')).toBe(0);
+    expect(await state(batch)).toMatchObject({ queued: 1, succeeded: 1 });
+  });
+
+  it('counts nothing for a job outside the batch’s index (a deleted batch)', async () => {
+    const { batch, jobs } = await batchOf(1);
+    const [a] = jobs as [string];
+    await redis.del(bkeys.jobs(batch), bkeys.state(batch));
+    await setStatus(a, 'succeeded');
+    expect(await counts.sync(batch, a)).toEqual({ finalize: false, generation: 0 });
+    expect(await redis.exists(bkeys.state(batch))).toBe(0);
+  });
 
   it('moves a job between counts once, however often and late it is synced', async () => {
     const { batch, jobs } = await batchOf(3);
@@ -97,7 +141,7 @@ describe('batch counts', () => {
     expect((await state(batch)).finalized).toBe(2);
   });
 
-  it('visits members by counted status', async () => {
+  it('visits members by status', async () => {
     const { batch, jobs } = await batchOf(5);
     await setStatus(jobs[0] as string, 'failed');
     await counts.sync(batch, jobs[0] as string);

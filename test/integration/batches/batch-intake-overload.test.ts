@@ -72,3 +72,45 @@ describe('a batch written while Redis stalls', () => {
     expect(left.slice(0, 10)).toEqual([]);
   });
 });
+
+/**
+ * Issue 10, B2: a batch written beside a busy intake was refused (503) because its chunks
+ * waited behind other requests' commands past the intake's 2 s fail-fast timeout, though
+ * Redis was only slow. A batch now writes on a connection of its own whose commands may take
+ * half the intake lease (15 s by default): a stall longer than 2 s makes it slow, not refused.
+ */
+describe('a batch written while Redis is slow, not gone', () => {
+  let dir: string;
+  let redis: RedisProcess;
+  let admin: Redis;
+  let api: ApiHarness;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'batch-slow-'));
+    redis = await startRedisServer({ dir, appendOnly: false });
+    admin = new Redis(redis.url);
+    api = await startApiHarness({ redisUrl: redis.url });
+  });
+  afterAll(async () => {
+    await api?.close();
+    admin?.disconnect();
+    await redis?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('accepts the batch once writes resume, and queues every job', async () => {
+    const items = Array.from({ length: 50 }, (_, i) => ({
+      custom_id: `line-${i}`,
+      type: 'text_to_dialogue',
+      params: { inputs: [{ text: `Line number ${i}.`, voice_id: VOICE }] },
+    }));
+    // Writes wait 6 s (Redis lifts the pause by itself): three times the intake's timeout,
+    // well under the batch connection's.
+    await admin.call('CLIENT', 'PAUSE', '6000', 'WRITE');
+    const response = await api.call({ method: 'POST', url: '/v1/batches', payload: { items } });
+    expect(response.statusCode, response.body).toBe(202);
+    await waitUntil(
+      'every job of the batch is queued',
+      async () => (await api.queueCounts()).waiting === 50,
+    );
+  });
+});

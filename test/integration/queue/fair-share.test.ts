@@ -12,6 +12,7 @@ import { MAX_PRIORITY, priorityAt } from '../../../src/shared/queue/fair-share.t
 import type { QueuePayload } from '../../../src/shared/queue/queues.ts';
 import { addWorkItem, queueTransaction } from '../../../src/shared/queue/transactional-add.ts';
 import { createRedis, type Redis } from '../../../src/shared/redis/connections.ts';
+import { WorkItemTransactions } from '../../../src/shared/queue/work-item-transactions.ts';
 import { redisKeys } from '../../../src/shared/redis/keys.ts';
 import { accountRouting, DEFAULT_ACCOUNT } from '../../../src/shared/tenants/upstream-accounts.ts';
 import { testRedisUrl, uniquePrefix } from '../../support/test-env.ts';
@@ -167,7 +168,11 @@ describe('fair share of a queue between tenants', () => {
   });
 
   it('queues a single job and its retry with a reservation each', async () => {
-    const jobs = new JobQueue(queues, new JobStore(redis, redisKeys(prefix)));
+    const jobs = new JobQueue(
+      queues,
+      new JobStore(redis, redisKeys(prefix)),
+      new WorkItemTransactions(redis),
+    );
     await enqueue('alpha', 4);
     const record = newJobRecord({
       owner: 'beta',

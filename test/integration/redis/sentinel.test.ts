@@ -3,14 +3,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis as PlainRedis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startService } from '../../../src/runtime/start-service.ts';
 import { loadConfig } from '../../../src/shared/config.ts';
+import { createLogger } from '../../../src/shared/logger.ts';
 import { closeQueues, createQueues, type ClassQueues } from '../../../src/shared/queue/queues.ts';
 import { createRedis, type Redis } from '../../../src/shared/redis/connections.ts';
 import { startRedisServer, type RedisProcess } from '../../../src/shared/redis/redis-process.ts';
 import { redisTargetOf } from '../../../src/shared/redis/redis-target.ts';
+import { startSimulator } from '../../../src/simulator/index.ts';
 import { waitUntil } from '../../support/eventually.ts';
+import { uniquePrefix } from '../../support/test-env.ts';
 
 const MASTER = 'audiobatch-test';
+const SIMULATOR_KEY = 'sim-key-sentinel';
+const DIALOGUE_JOB = {
+  type: 'text_to_dialogue',
+  params: { inputs: [{ text: 'Found through the Sentinel.', voice_id: 'JBFqnCBsd6RMkjVDRZzb' }] },
+};
 
 /** A plain connection to one server, closed after `use`. */
 async function withClient<T>(port: number, use: (client: PlainRedis) => Promise<T>): Promise<T> {
@@ -119,5 +128,56 @@ describe('Redis Sentinel', () => {
     );
     await queues.speech.add('job', { job_id: 'job_after' }, { jobId: 'job_after' });
     expect(await queues.speech.getJobCounts('waiting')).toEqual({ waiting: 2 });
+  });
+
+  it('runs a job through the whole service, which finds Redis through the Sentinel', async () => {
+    const simulator = await startSimulator({ apiKey: SIMULATOR_KEY, port: 0, host: '127.0.0.1' });
+    const prefix = uniquePrefix('sentinel');
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      PORT: '0',
+      REDIS_SENTINELS: `redis://127.0.0.1:${sentinel.port}`,
+      REDIS_SENTINEL_MASTER: MASTER,
+      QUEUE_PREFIX: prefix,
+      STORAGE_URL: `file://${join(dir, 'objects')}`,
+      ELEVENLABS_API_KEY: SIMULATOR_KEY,
+      ELEVENLABS_BASE_URL: simulator.url,
+      LOG_LEVEL: 'silent',
+    });
+    const service = await startService(config, 'all', createLogger({ level: 'silent' }));
+    try {
+      const created = await fetch(`${service.url}/v1/jobs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(DIALOGUE_JOB),
+      });
+      expect(created.status).toBe(202);
+      const { id } = (await created.json()) as { id: string };
+      let job: { status: string } = { status: 'queued' };
+      await waitUntil(
+        'the job has finished',
+        async () => {
+          const response = await fetch(`${service.url}/v1/jobs/${id}?wait=5`);
+          job = (await response.json()) as { status: string };
+          return ['succeeded', 'failed', 'canceled'].includes(job.status);
+        },
+        { timeoutMs: 90_000, intervalMs: 100 },
+      );
+      expect(job.status).toBe('succeeded');
+      // Its record is on the server the Sentinel names as master now, under the test's prefix.
+      const masterPort = Number(
+        (
+          (await withClient(sentinel.port, (client) =>
+            client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', MASTER),
+          )) as [string, string]
+        )[1],
+      );
+      expect(await withClient(masterPort, (client) => client.exists(`${prefix}:job:${id}`))).toBe(
+        1,
+      );
+    } finally {
+      await service.stop();
+      await simulator.close();
+    }
   });
 });

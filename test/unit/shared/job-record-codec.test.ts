@@ -48,14 +48,15 @@ function expectListpackFriendly(fields: Record<string, string>): void {
   }
 }
 
-describe('the job record codec (version 5)', () => {
+describe('the job record codec (version 6)', () => {
   it('writes a fresh record in values of at most 64 bytes, and reads it back whole', () => {
     const record = freshRecord(dialogue);
     const fields = encodeRecord(record);
     expectListpackFriendly(fields);
-    expect(fields.record_version).toBe(String(JOB_RECORD_VERSION));
+    expect(fields.v).toBe(String(JOB_RECORD_VERSION));
     // Defaults are left out; the fingerprint is 32 bytes in base64url.
     expect(fields).not.toHaveProperty('id');
+    expect(fields).not.toHaveProperty('record_version');
     expect(fields).not.toHaveProperty('error');
     expect(fields).not.toHaveProperty('usage');
     expect(fields).not.toHaveProperty('cache_scope');
@@ -91,6 +92,64 @@ describe('the job record codec (version 5)', () => {
     expect(decoded).toEqual(record);
     expect(decoded.request).toEqual(record.request);
     expect(decoded.request.cache).toBe('bypass');
+  });
+
+  it('stores the creation time as epoch ms, the estimate as a number, the seed once', () => {
+    const record = freshRecord(dialogue);
+    const fields = encodeRecord(record);
+    expect(fields.at).toBe(String(Date.parse('2026-12-06T01:00:00.000Z')));
+    expect(fields.est).toBe('82');
+    expect(fields.seed).toBe('42');
+    expect(Object.keys(fields).filter((key) => /^r\d+$/.test(key))).not.toHaveLength(0);
+    const request = Object.entries(fields)
+      .filter(([key]) => /^r\d+$/.test(key))
+      .map(([, part]) => part)
+      .join('');
+    expect((JSON.parse(request) as { params: object }).params).not.toHaveProperty('seed');
+    const decoded = decodeJobRecord(fields, record.id);
+    expect(decoded.request.params).toMatchObject({ seed: 42 });
+    expect(decoded).toEqual(record);
+  });
+
+  it('keeps a creation time that epoch ms would not give back, and a seed unlike the record', () => {
+    const record = freshRecord(dialogue, { createdAt: '2026-12-06T01:00:00Z' });
+    const odd = {
+      ...record,
+      request: { ...record.request, params: { ...record.request.params, seed: 7 } },
+    } as JobRecord;
+    const fields = encodeRecord(odd);
+    expect(fields.at).toBe('"2026-12-06T01:00:00Z"');
+    expect(decodeJobRecord(fields, record.id)).toEqual(odd);
+  });
+
+  it('reads a field patched under its own name over its short intake name', () => {
+    const record = freshRecord(dialogue);
+    const fields = { ...encodeRecord(record), ...encodeFields({ estimate: { characters: 90 } }) };
+    expect(decodeJobRecord(fields, record.id).estimate).toEqual({ characters: 90 });
+    const reversed = Object.fromEntries(Object.entries(fields).reverse());
+    expect(decodeJobRecord(reversed, record.id).estimate).toEqual({ characters: 90 });
+  });
+
+  it('reads a version-5 record (long names, ISO time, the seed in params) as it was', () => {
+    const record = freshRecord({ ...dialogue, custom_id: 'line-1' }, { batchId: 'bat_01' });
+    const { type: _type, cache: _cache, custom_id: _id, ...stored } = record.request;
+    const versionFive: Record<string, string> = {
+      record_version: '5',
+      owner: '"tenant-a"',
+      type: '"text_to_dialogue"',
+      status: '"queued"',
+      batch_id: '"bat_01"',
+      custom_id: '"line-1"',
+      created_at: '"2026-12-06T01:00:00.000Z"',
+      seed: '42',
+      estimate: '{"characters":82}',
+      deployment: '"dep_0123456789abcdef"',
+      fp: encodeFields({ fingerprint: record.fingerprint }).fp!,
+    };
+    splitUtf8(JSON.stringify(stored), 64).forEach(
+      (part, i) => (versionFive[`request.${i}`] = part),
+    );
+    expect(decodeJobRecord(versionFive, record.id)).toEqual({ ...record, record_version: 5 });
   });
 
   it('reads an empty metadata object given in the request as it was given', () => {

@@ -7,7 +7,7 @@ describe('workItemName', () => {
     [{ type: 'music', owner: 'alpha', batch_id: null }, 'music · alpha'],
     [
       { type: 'speech_to_speech', owner: 'beta', batch_id: 'bat_01' },
-      'speech_to_speech · beta · batch bat_01',
+      'speech_to_speech · beta · bat_01',
     ],
   ] as const)('%o → %s', (record, name) => {
     expect(workItemName(record)).toBe(name);

@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { startRedisServer, type RedisProcess } from '../../src/shared/redis/redis-process.ts';
-import { waitUntil } from './eventually.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startRedisServer, type RedisProcess } from './redis-process.ts';
 
 const run = promisify(execFile);
 
@@ -33,7 +33,8 @@ export interface StartRedisClusterOptions {
  * Starts `masters` redis-server processes with cluster mode on, each on a free port of
  * 127.0.0.1 in its own folder (startRedisServer checks each answering server is our child),
  * joins them with `redis-cli --cluster create`, and resolves once every node reports
- * `cluster_state:ok`. For tests and benchmarks; the caller owns the processes and the folder.
+ * `cluster_state:ok`. For tests and benchmarks (the service only connects to a cluster, through
+ * REDIS_CLUSTER_NODES); the caller owns the processes and the folder.
  */
 export async function startRedisCluster(
   options: StartRedisClusterOptions,
@@ -66,11 +67,7 @@ export async function startRedisCluster(
       ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'],
       { timeout: timeoutMs },
     );
-    await waitUntil(
-      'every node reports cluster_state:ok',
-      async () => (await Promise.all(nodes.map(clusterStateOk))).every(Boolean),
-      { timeoutMs, intervalMs: 100 },
-    );
+    await untilClusterOk(nodes, timeoutMs);
     return {
       nodes,
       nodesEnv: nodes.map((node) => node.url).join(','),
@@ -82,6 +79,16 @@ export async function startRedisCluster(
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+/** Polls every node's CLUSTER INFO until all agree on their slots; throws after `timeoutMs`. */
+async function untilClusterOk(nodes: RedisProcess[], timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await Promise.all(nodes.map(clusterStateOk))).every(Boolean)) {
+    if (performance.now() > deadline)
+      throw new Error(`the cluster did not report cluster_state:ok within ${timeoutMs} ms`);
+    await sleep(100);
   }
 }
 
