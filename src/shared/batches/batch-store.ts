@@ -97,9 +97,17 @@ export class BatchStore {
     );
   }
 
+  /**
+   * One batch: its two HGETALLs sent back to back (one round trip), not as a pipeline. ioredis
+   * builds each pipeline by copying every script defined on the connection onto it (ours and
+   * the rate limiter's), which cost a batch poll more CPU than the reads themselves (B6).
+   */
   async get(id: string): Promise<StoredBatch | null> {
-    const [found] = await this.getMany([id]);
-    return found ?? null;
+    const [record, state] = await Promise.all([
+      this.redis.hgetall(this.keys.batch(id)),
+      this.redis.hgetall(this.keys.state(id)),
+    ]);
+    return toStored(record, state);
   }
 
   /**
@@ -148,11 +156,18 @@ export class BatchStore {
       const [stateError, state] = replies[2 * i + 1] ?? [];
       if (recordError) throw recordError;
       if (stateError) throw stateError;
-      const fields = record as Record<string, string>;
-      if (Object.keys(fields).length === 0) return null;
-      return { record: decode(fields), state: batchStateSchema.parse(state) };
+      return toStored(record as Record<string, string>, state as Record<string, string>);
     });
   }
+}
+
+/** A batch from the HGETALL replies of its record and state; null when it has no record. */
+function toStored(
+  record: Record<string, string>,
+  state: Record<string, string>,
+): StoredBatch | null {
+  if (Object.keys(record).length === 0) return null;
+  return { record: decode(record), state: batchStateSchema.parse(state) };
 }
 
 function encode(fields: object): Record<string, string> {
