@@ -2,14 +2,15 @@ import { jobWebhookMessageIds } from '../batches/job-events.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
 import { JOB_CLASS_OF, isFinished } from '../jobs/job-types.ts';
 import { jobFolder } from '../lifecycle/job-objects.ts';
+import { cacheHintNaming } from '../lifecycle/cache-hints.ts';
 import { removeFromCache } from '../lifecycle/result-cache.ts';
 import { deleteFolder } from '../storage/delete-folder.ts';
 import { uploadIdOfKey } from '../uploads/upload-store.ts';
 import { idempotencyKeysOf, removeQueueEntry, type DeletionDeps } from './deletion-deps.ts';
 
 /**
- * Deletes a finished job and every trace of it: its cache pointer (a later identical request
- * calls the upstream again), its objects (`jobs/{id}/`: outputs of every run, fetched inputs,
+ * Deletes a finished job and every trace of it: its cache pointer and hint (a later identical
+ * request calls the upstream again), its objects (`jobs/{id}/`: outputs of every run, fetched inputs,
  * job.json), its BullMQ entries (work item, webhook deliveries), then its Redis keys and index
  * entries, in one transaction. The record goes last: a deletion cut short (a crash, storage
  * away) leaves the job findable, and deleting it again completes the deletion.
@@ -30,12 +31,16 @@ export async function deleteJob(deps: DeletionDeps, record: JobRecord): Promise<
     await removeQueueEntry(deps, deps.eventQueues.webhooks, messageId);
 
   const { keys } = deps;
+  // Read before the transaction: a hint another job writes in between is removed with it,
+  // which costs that job's next rerun a storage lookup, never a result (cache-hints.ts).
+  const hint = await cacheHintNaming(deps, record);
   const transaction = deps.redis.multi();
   transaction.unlink(
     keys.job(record.id),
     keys.jobAttempts(record.id),
     keys.jobCalls(record.id),
     ...(await idempotencyKeysOf(deps, record.id)),
+    ...(hint === null ? [] : [hint]),
   );
   transaction
     .zrem(keys.ownerJobs(record.owner), record.id)

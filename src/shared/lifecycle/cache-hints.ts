@@ -39,6 +39,19 @@ export async function storeCacheHint(deps: CacheHintDeps, record: JobRecord): Pr
 }
 
 /**
+ * The key of `record`'s hint if it still names that job, for its deletion to remove (a hint
+ * another job wrote since is left alone); null when there is none.
+ */
+export async function cacheHintNaming(
+  deps: CacheHintDeps,
+  record: JobRecord,
+): Promise<string | null> {
+  if (record.fingerprint === null) return null;
+  const key = deps.keys.cacheHint(jobCacheScope(record), record.fingerprint);
+  return (await deps.redis.get(key)) === record.id ? key : null;
+}
+
+/**
  * The candidates whose fingerprint has a hint naming another job than themselves, in one
  * MGET; worth a real cache lookup, the others are not.
  */
