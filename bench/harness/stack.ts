@@ -13,6 +13,8 @@ const REPO = fileURLToPath(new URL('../..', import.meta.url));
 /** The bench runs what production runs: the output of `npm run build`. */
 const SERVICE_MAIN = join(REPO, 'dist/main.js');
 const SIMULATOR_MAIN = join(REPO, 'dist/simulator/main.js');
+/** B1's ceiling: bench code, not the service, so run by tsx (compiled once at start). */
+const BARE_INTAKE_MAIN = join(REPO, 'bench/harness/bare-intake-server.ts');
 export const SIMULATOR_KEY = 'bench-simulator-key';
 
 /** What a scenario's stack looks like. */
@@ -90,6 +92,19 @@ export class Stack {
   async startWorker(env: Record<string, string> = {}): Promise<ServiceProcess> {
     const workerEnv = { ...this.serviceEnv, METRICS_PORT: '0', ...env };
     return this.#startService('worker', 'worker metrics listening', workerEnv);
+  }
+
+  /** The least an HTTP intake can do (bare-intake-server.ts), on this stack's Redis. */
+  async startBareIntake(): Promise<ServiceProcess> {
+    if (this.redis.url === null) throw new Error('the bare intake runs on a single Redis only');
+    const process = await spawnNode(
+      'bare intake',
+      [...productionNodeFlags(), '--import', 'tsx', BARE_INTAKE_MAIN],
+      { REDIS_URL: this.redis.url, NODE_ENV: 'production' },
+      (line) => line.startsWith('bare intake listening '),
+    );
+    this.#owned.push(process);
+    return { process, url: process.readyLine.replace('bare intake listening ', '') };
   }
 
   /** A Redis client of the bench's own (closed by stop()); the baselines use a single Redis. */

@@ -11,7 +11,8 @@ const CONNECTIONS = 50;
 /**
  * B1, intake: `POST /v1/jobs` of a small dialogue job with 50 connections, against BullMQ's
  * `queue.add` of the same payload with 50 in flight, on the same Redis. Only an api process
- * runs: the jobs stay queued.
+ * runs: the jobs stay queued. Also measured, for reading the ratio: the HTTP ceiling, a bare
+ * Fastify route doing nothing but that `queue.add` (bare-intake-server.ts), with the same load.
  */
 export const b1Intake: Scenario = {
   id: 'B1',
@@ -39,12 +40,24 @@ export const b1Intake: Scenario = {
         seconds,
       });
       const ratio = service.rate / baseline.rate;
+      const bareIntake = await stack.startBareIntake();
+      progress.update(`HTTP ceiling: bare POST + queue.add, ${CONNECTIONS} connections`);
+      const ceiling = await httpLoad({
+        url: `${bareIntake.url}/v1/jobs`,
+        method: 'POST',
+        body: JSON.stringify(request),
+        connections: CONNECTIONS,
+        seconds,
+      });
+      await bareIntake.process.stop();
       return [
         {
           id: 'B1',
           title: `POST /v1/jobs, ${CONNECTIONS} connections, ${seconds} s`,
           baseline: `${Math.round(baseline.rate)} jobs/s, p99 ${round(baseline.p99Ms)} ms`,
-          measured: `${Math.round(service.rate)} jobs/s, p99 ${round(service.p99Ms)} ms`,
+          measured:
+            `${Math.round(service.rate)} jobs/s, p99 ${round(service.p99Ms)} ms; ` +
+            `HTTP ceiling ${Math.round(ceiling.rate)} jobs/s (${round(ceiling.rate / baseline.rate)} ×)`,
           ratio,
           checks: [
             check('ratio', ratio, '≥', 0.5),
@@ -59,6 +72,9 @@ export const b1Intake: Scenario = {
             p50_ms: service.p50Ms,
             p99_ms: service.p99Ms,
             errors: service.errors,
+            ceiling_rate: ceiling.rate,
+            ceiling_ratio: ceiling.rate / baseline.rate,
+            service_to_ceiling: service.rate / ceiling.rate,
           },
         },
       ];
