@@ -1,6 +1,6 @@
 import { FlowProducer, Worker, type Job } from 'bullmq';
 import { JOB_CLASSES, type JobClass } from '../shared/jobs/job-types.ts';
-import { WORK_ITEM_EXPIRY, type QueuePayload } from '../shared/queue/queues.ts';
+import { WORK_ITEM_EXPIRY, recordIdOf, type QueuePayload } from '../shared/queue/queues.ts';
 import { createCancelListener } from './cancel-listener.ts';
 import { startHeartbeats } from './heartbeats.ts';
 import { completeFinish, finishJob } from '../shared/lifecycle/finish-job.ts';
@@ -53,7 +53,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
       // Three declared parameters: BullMQ only creates the abort signal for such processors.
       const tracked = async (job: Job<QueuePayload>, token?: string, signal?: AbortSignal) => {
         const id = job.id ?? '';
-        active.set(id, { jobClass, recordId: job.data.job_id });
+        active.set(id, { jobClass, recordId: recordIdOf(job) });
         lastFetchAt[jobClass] = Date.now();
         try {
           // A dub's step (a child job of its flow) has no record of its own: see workers/dub.
@@ -103,8 +103,8 @@ export async function createWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
       });
       worker.on('failed', (job, error) => {
         if (job && error.message.includes('stalled'))
-          markStalledOut(deps, job.data.job_id, error.message).catch((err: unknown) =>
-            logger.error({ err, job_id: job.data.job_id }, 'could not mark a stalled job failed'),
+          markStalledOut(deps, recordIdOf(job), error.message).catch((err: unknown) =>
+            logger.error({ err, job_id: recordIdOf(job) }, 'could not mark a stalled job failed'),
           );
       });
       return [jobClass, worker] as const;

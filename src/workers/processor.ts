@@ -13,7 +13,7 @@ import {
   recoverFinished,
 } from '../shared/lifecycle/finish-job.ts';
 import { removeRunObjects } from '../shared/lifecycle/job-objects.ts';
-import { queuePayloadSchema, type QueuePayload } from '../shared/queue/queues.ts';
+import { queuePayloadSchema, recordIdOf, type QueuePayload } from '../shared/queue/queues.ts';
 import {
   cancelRun,
   delayForFinish,
@@ -49,7 +49,7 @@ export function createProcessor(deps: WorkerDeps, flows: FlowProducer) {
   return async function process(job: Job<QueuePayload>, token?: string, signal?: AbortSignal) {
     const payload = queuePayloadSchema.safeParse(job.data);
     if (!payload.success) throw new UnrecoverableError(`invalid payload: ${payload.error.message}`);
-    const jobId = payload.data.job_id;
+    const jobId = recordIdOf({ id: job.id, data: payload.data });
     const found = await deps.jobs.get(jobId);
     if (!found) throw new UnrecoverableError(`job record ${jobId} not found`);
     if (found.deployment !== null && found.deployment !== deps.deployment) {

@@ -80,10 +80,10 @@ export type FinishIntent = z.infer<typeof finishIntentSchema>;
  * The version of the stored form written by this release. Records of any version are read
  * leniently (job-record-codec.ts): unknown fields kept, fields added since filled in.
  */
-export const JOB_RECORD_VERSION = 6;
+export const JOB_RECORD_VERSION = 7;
 
 export const jobRecordSchema = z.object({
-  /** The stored form's version (1: before fencing, when the field did not exist; 3: usage; 4: estimate; 5: the compact layout of job-record-codec.ts; 6: a more compact one). */
+  /** The stored form's version (1: before fencing, when the field did not exist; 3: usage; 4: estimate; 5: the compact layout of job-record-codec.ts; 6: a more compact one; 7: the request without its defaults). */
   record_version: z.number().int(),
   id: z.string(),
   owner: z.string(),

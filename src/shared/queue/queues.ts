@@ -10,11 +10,20 @@ import { DEFAULT_ACCOUNT } from '../tenants/upstream-accounts.ts';
  * do two accounts' calls, nor does one account's paused queue hold another's jobs).
  */
 
-/** What a queued BullMQ job carries: references only. The job record holds the rest. */
+/**
+ * What a queued BullMQ job carries: nothing, its BullMQ id being its job record's id (the
+ * record holds the rest). `job_id` is that id again in work items queued by releases before
+ * 2026-12-06 (~40 B per item), and in a dub's step jobs, whose own ids are not the dub's.
+ */
 export const queuePayloadSchema = z.object({
-  job_id: z.string(),
+  job_id: z.string().optional(),
 });
 export type QueuePayload = z.infer<typeof queuePayloadSchema>;
+
+/** The id of the job record a work item (or a dub's step job) is for. */
+export function recordIdOf(job: { id?: string | undefined; data: QueuePayload }): string {
+  return job.data.job_id ?? job.id ?? '';
+}
 
 /** Name of the backoff strategy the workers implement (full jitter, Retry-After honoured). */
 export const UPSTREAM_BACKOFF = 'upstream';

@@ -35,7 +35,8 @@ export async function addWorkItem(
   const job = new Job<QueuePayload>(
     queue,
     item.name,
-    { job_id: item.jobId },
+    // No `job_id`: the item's BullMQ id (below) is the record's id already (recordIdOf).
+    {},
     { ...queue.defaultJobOptions, ...delay, priority: item.priority },
     // The id goes to the constructor only: in the options too it would be stored a second
     // time in every BullMQ job hash (the hash's key already ends with it).

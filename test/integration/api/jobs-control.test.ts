@@ -102,7 +102,7 @@ describe('POST /v1/jobs/{id}/cancel and /retry', () => {
       finished_at: null,
       error: null,
     });
-    expect((await api.queues.speech.getJob(job.id))?.data).toEqual({ job_id: job.id });
+    expect((await api.queues.speech.getJob(job.id))?.data).toEqual({});
     expect((await api.deps.jobs.get(job.id))?.cancel_requested).toBe(false);
   });
 

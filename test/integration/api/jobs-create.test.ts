@@ -54,7 +54,9 @@ describe('POST /v1/jobs and GET /v1/jobs/{id}', () => {
     for (const hidden of ['owner', 'input', 'cancel_requested'])
       expect(job).not.toHaveProperty(hidden);
     const queued = await api.queues.speech.getJob(job.id);
-    expect(queued?.data).toEqual({ job_id: job.id });
+    // The item's BullMQ id is the record's: its data repeats nothing (queues.ts recordIdOf).
+    expect(queued?.id).toBe(job.id);
+    expect(queued?.data).toEqual({});
     // Named for the queue board: type · tenant (`local` with auth off).
     expect(queued?.name).toBe('speech_to_speech · local');
     expect((await api.deps.jobs.get(job.id))?.input).toEqual({

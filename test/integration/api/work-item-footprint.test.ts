@@ -4,7 +4,7 @@ import { startApiHarness, type ApiHarness } from './api-harness.ts';
 
 /**
  * Issue 10 item 6: a queued work item's BullMQ hash holds only what has no worker-wide
- * setting. Its id is the hash key's own suffix (not repeated in its options), and how finished
+ * setting. Its id is the hash key's own suffix (not repeated in its options nor its data), and how finished
  * items expire is the class workers' setting (WORK_ITEM_EXPIRY), not a copy per item.
  */
 describe('a queued work item', () => {
@@ -20,7 +20,8 @@ describe('a queued work item', () => {
     const job: JobView = await api.createJob();
     const item = await api.queues.speech.getJob(job.id);
     expect(item?.id).toBe(job.id);
-    expect(item?.data).toEqual({ job_id: job.id });
+    // Not in its data either: a worker takes the record id from the BullMQ id (recordIdOf).
+    expect(item?.data).toEqual({});
     const stored = await api.deps.redis.hget(
       `${api.prefix}:${api.queues.speech.name}:${job.id}`,
       'opts',

@@ -39,6 +39,14 @@ const dialogue = {
   },
 };
 
+/** The stored request's JSON, joined from its parts. */
+function storedRequest(fields: Record<string, string>): string {
+  return Object.entries(fields)
+    .filter(([key]) => /^r\d+$/.test(key))
+    .map(([, part]) => part)
+    .join('');
+}
+
 function expectListpackFriendly(fields: Record<string, string>): void {
   expect(Object.keys(fields).length * 2).toBeLessThanOrEqual(LISTPACK_ENTRIES * 2);
   for (const [field, value] of Object.entries(fields)) {
@@ -48,7 +56,7 @@ function expectListpackFriendly(fields: Record<string, string>): void {
   }
 }
 
-describe('the job record codec (version 6)', () => {
+describe('the job record codec (version 7)', () => {
   it('writes a fresh record in values of at most 64 bytes, and reads it back whole', () => {
     const record = freshRecord(dialogue);
     const fields = encodeRecord(record);
@@ -109,6 +117,35 @@ describe('the job record codec (version 6)', () => {
     const decoded = decodeJobRecord(fields, record.id);
     expect(decoded.request.params).toMatchObject({ seed: 42 });
     expect(decoded).toEqual(record);
+  });
+
+  it('stores the request without what the intake filled in as defaults, and reads it whole', () => {
+    const record = freshRecord(dialogue);
+    const stored = JSON.parse(storedRequest(encodeRecord(record))) as Record<string, object>;
+    expect(stored).not.toHaveProperty('options');
+    expect(Object.keys(stored.params!)).toEqual(['inputs']);
+    expect(decodeJobRecord(encodeRecord(record), record.id)).toEqual(record);
+
+    const chosen = freshRecord({
+      ...dialogue,
+      params: { ...dialogue.params, output_format: 'pcm_16000', model_id: 'eleven_v3' },
+      options: { stream: true },
+    });
+    const kept = JSON.parse(storedRequest(encodeRecord(chosen))) as Record<string, object>;
+    expect(kept).toMatchObject({
+      params: { output_format: 'pcm_16000' },
+      options: { stream: true },
+    });
+    expect(kept.params).not.toHaveProperty('model_id');
+    expect(decodeJobRecord(encodeRecord(chosen), chosen.id)).toEqual(chosen);
+  });
+
+  it('fills in no defaults for a version-6 record (its request was stored whole)', () => {
+    const record = freshRecord(dialogue);
+    const fields = { ...encodeRecord(record), v: '6' };
+    const decoded = decodeJobRecord(fields, record.id);
+    expect(decoded.request.params).not.toHaveProperty('model_id');
+    expect(decoded.request.options).toEqual({});
   });
 
   it('keeps a creation time that epoch ms would not give back, and a seed unlike the record', () => {
