@@ -87,8 +87,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       name: 'audiobatch_finish_overhead_seconds',
       help: 'Time from the end of the upstream body to the job reading succeeded',
       labelNames: ['type'],
-      // The target is p50 < 10 ms and p99 < 50 ms: fine buckets there.
-      buckets: [0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+      // The target is p50 < 10 ms and p99 < 50 ms: fine buckets on both sides of each, so a
+      // quantile is not interpolated across a bucket as wide as the target itself.
+      buckets: [
+        0.001, 0.0025, 0.005, 0.0075, 0.01, 0.0125, 0.015, 0.02, 0.025, 0.03, 0.035, 0.04, 0.045,
+        0.05, 0.06, 0.075, 0.1, 0.25, 0.5, 1, 5,
+      ],
       registers,
     }),
     upstreamResponses: new Counter({
