@@ -103,7 +103,7 @@ export const b6Scale: Scenario = {
   },
 };
 
-/** A p99 in whole microseconds: these routes answer in about a millisecond. */
+/** A p99 in whole microseconds: on a quiet machine these routes answer in about a millisecond. */
 function micros(load: LoadResult): number {
   return Math.round(load.p99Ms * 1000);
 }
