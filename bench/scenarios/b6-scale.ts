@@ -5,7 +5,6 @@ import { httpLoad, type LoadResult } from '../harness/load.ts';
 import { dialogueRequest } from '../harness/requests.ts';
 import { check } from '../harness/results.ts';
 import type { Scenario } from '../harness/scenario.ts';
-import { round } from '../harness/stats.ts';
 import { Stack } from '../harness/stack.ts';
 
 const CHUNK = 10_000;
@@ -75,8 +74,8 @@ export const b6Scale: Scenario = {
         {
           id: 'B6',
           title: `${size.toLocaleString('en')} queued jobs`,
-          baseline: `bare entry ${Math.round(barePerJob)} B; /healthz p99 ${round(health.p99Ms)} ms`,
-          measured: `${Math.round(perJob)} B/job; GET job p99 ${round(jobRead.p99Ms)} ms, GET batch p99 ${round(batchRead.p99Ms)} ms`,
+          baseline: `bare entry ${Math.round(barePerJob)} B; /healthz p99 ${micros(health)} µs`,
+          measured: `${Math.round(perJob)} B/job; GET job p99 ${micros(jobRead)} µs, GET batch p99 ${micros(batchRead)} µs`,
           ratio: null,
           checks: [
             check('bytes per job', perJob, '≤', 1500),
@@ -89,9 +88,9 @@ export const b6Scale: Scenario = {
             refused_batches: refused,
             bytes_per_job: perJob,
             bare_bytes_per_job: barePerJob,
-            healthz_p99_ms: health.p99Ms,
-            job_p99_ms: jobRead.p99Ms,
-            batch_p99_ms: batchRead.p99Ms,
+            healthz_p99_us: health.p99Ms * 1000,
+            job_p99_us: jobRead.p99Ms * 1000,
+            batch_p99_us: batchRead.p99Ms * 1000,
             healthz_rate: health.rate,
             job_rate: jobRead.rate,
             batch_rate: batchRead.rate,
@@ -103,6 +102,11 @@ export const b6Scale: Scenario = {
     }
   },
 };
+
+/** A p99 in whole microseconds: on a quiet machine these routes answer in about a millisecond. */
+function micros(load: LoadResult): number {
+  return Math.round(load.p99Ms * 1000);
+}
 
 async function usedMemory(redis: Redis): Promise<number> {
   const info = await redis.info('memory');

@@ -34,10 +34,13 @@ export const jobRoutes: FastifyPluginCallbackZod<JobRoutesOptions> = (app, { ser
       },
     },
     async (request) => {
-      // Stop waiting when the client goes away: a long poll must not outlive its caller.
+      const { wait } = request.query;
+      if (!wait) return services.reads.get(request.owner, request.params.id);
+      // Stop waiting when the client goes away: a long poll must not outlive its caller. Only
+      // a long poll listens: every request closes, and each abort builds a DOMException.
       const gone = new AbortController();
       request.raw.once('close', () => gone.abort());
-      return services.reads.get(request.owner, request.params.id, request.query.wait, gone.signal);
+      return services.reads.get(request.owner, request.params.id, wait, gone.signal);
     },
   );
 
