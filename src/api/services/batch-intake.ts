@@ -12,7 +12,11 @@ import type { JobType } from '../../shared/jobs/job-types.ts';
 import { estimateItems, pricesOf } from '../../shared/usage/estimate.ts';
 import type { UploadStore } from '../../shared/uploads/upload-store.ts';
 import { webhookProblems, type WebhookPolicy } from '../../shared/webhooks/webhook-target.ts';
-import type { BatchCacheAnswers, BatchCacheCandidate } from './batch-cache-answers.ts';
+import type {
+  BatchCacheAnswers,
+  BatchCacheCandidate,
+  BatchCacheHit,
+} from './batch-cache-answers.ts';
 import { resolveInputs } from './batch-inputs.ts';
 import { checkBatchUrls } from './batch-urls.ts';
 import { validateItems, type BatchItem } from './batch-items.ts';
@@ -103,7 +107,7 @@ export class BatchIntake {
     const ids = numbered.map((item) => item.id);
     await this.deps.queued.admit(owner, ids);
     const candidates: BatchCacheCandidate[] = [];
-    let hits: BatchCacheCandidate[] = [];
+    let hits: BatchCacheHit[] = [];
     try {
       await writeBatch(
         this.deps,
@@ -113,7 +117,7 @@ export class BatchIntake {
           const record = itemRecord(context, item);
           if (record.request.cache === 'use' && record.fingerprint !== null) {
             const { id, fingerprint, type } = record;
-            candidates.push({ id, fingerprint, type, scope: context.cacheScope });
+            candidates.push({ id, fingerprint, type, owner, scope: context.cacheScope });
           }
           return record;
         },

@@ -79,7 +79,7 @@ export class CacheIntake {
     await this.deps.queue.create(running, this.deps.config.CACHE_INTAKE_RECOVERY_MS);
     crashPoint('intake-cache-stored');
     // From here the job is accepted: a failure is not the caller's 503, but a worker's job.
-    const run = { id: record.id, type: record.type, runId, startedAt };
+    const run = { id: record.id, type: record.type, owner: record.owner, runId, startedAt };
     const answered = await this.copyAndFinish(run, () =>
       answerFromCache(this.deps, fingerprint, { jobId: record.id, runId, scope }),
     );
@@ -90,14 +90,17 @@ export class CacheIntake {
    * A batch item the batch intake stored `queued`, with a delayed work item as its safety net
    * (as {@link answer} stores a single job), answered the same way: its run starts here (only
    * from `queued`: a worker whose safety net came due, or a cancel, keeps the job), then
-   * steps 2–4. No answer after all: the work item is made due now, for a worker.
+   * steps 2–4. No answer after all: the work item is made due now, for a worker. `cached`: its
+   * source as the caller looked it up already (null: a miss), else looked up here.
    */
-  async answerQueued(job: CacheCandidate & { type: JobType }): Promise<void> {
+  async answerQueued(
+    job: CacheCandidate & { type: JobType; owner: string },
+    cached?: JobRecord | null,
+  ): Promise<void> {
     const { deps } = this;
-    const source = await findCachedSource(deps, job.fingerprint, {
-      jobId: job.id,
-      scope: job.scope,
-    });
+    const target = { jobId: job.id, scope: job.scope };
+    const source =
+      cached === undefined ? await findCachedSource(deps, job.fingerprint, target) : cached;
     if (!source) {
       await this.promote(job.id);
       return;
@@ -105,6 +108,7 @@ export class CacheIntake {
     const run = {
       id: job.id,
       type: job.type,
+      owner: job.owner,
       runId: newId('run'),
       startedAt: new Date().toISOString(),
     };
@@ -191,7 +195,7 @@ export class CacheIntake {
     if (!finished) return null;
     deps.metrics.jobs.inc({ type: run.type, status: 'succeeded' });
     crashPoint('intake-cache-finished');
-    await deps.queue.remove(run.type, run.id).catch((error: unknown) => {
+    await deps.queue.removeSafetyNet(run).catch((error: unknown) => {
       deps.logger.warn({ job_id: run.id, err: error }, 'cache answer: safety net left');
     });
     return finished;
@@ -214,6 +218,7 @@ export class CacheIntake {
 interface IntakeRun {
   id: string;
   type: JobType;
+  owner: string;
   runId: string;
   startedAt: string;
 }

@@ -111,6 +111,17 @@ export class JobQueue {
     return 'absent';
   }
 
+  /**
+   * A safety net (see {@link create}) removed once its job is finished, in one script call: the
+   * item is the one {@link create} or the batch intake queued, in the job's own queue, so it is
+   * not looked up first. False when a worker holds it (it came due): that delivery then finds
+   * the job finished and only repeats what follows a finish.
+   */
+  async removeSafetyNet(job: { id: string; owner: string; type: JobType }): Promise<boolean> {
+    // 1: removed, or already gone; 0: locked by a worker.
+    return (await this.queues.forJob(job.owner, job.type).remove(job.id)) === 1;
+  }
+
   /** Runs a transaction; any failed command, or Redis away, is a 503 with nothing accepted. */
   private async commit(run: () => Promise<[Error | null, unknown][] | null>): Promise<void> {
     let replies: [Error | null, unknown][] | null;

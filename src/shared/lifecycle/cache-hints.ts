@@ -10,6 +10,10 @@ import { jobCacheScope } from '../tenants/cache-groups.ts';
  * storage pointer and checked against the source job's record, so a stale hint (its job
  * deleted, its pointer replaced) is a miss like any other, and a missing one (written before
  * hints existed, or expired) leaves the item to its worker's own lookup, as before.
+ *
+ * A hint names what its storage pointer names, the job and the run that committed it, so a
+ * batch intake checks its hits against their sources' records read in bulk from Redis
+ * (findHintedSource), without a storage read per hit.
  */
 
 /**
@@ -31,11 +35,29 @@ export interface CacheCandidate {
   scope: string;
 }
 
+/**
+ * What a hint names: the job and its run, as the storage pointer does. `runId` is null in hints
+ * written before they named the run (the job id alone): those are checked against the pointer.
+ */
+export interface CacheHint {
+  jobId: string;
+  runId: string | null;
+}
+
 /** Notes that `record` (a successful generation) answers its fingerprint in its scope. */
 export async function storeCacheHint(deps: CacheHintDeps, record: JobRecord): Promise<void> {
   if (record.fingerprint === null) return;
   const key = deps.keys.cacheHint(jobCacheScope(record), record.fingerprint);
-  await deps.redis.set(key, record.id, 'PX', HINT_TTL_MS);
+  // Ids hold no space: "job run", or the job alone for a record without a run.
+  const value = record.run_id === null ? record.id : `${record.id} ${record.run_id}`;
+  await deps.redis.set(key, value, 'PX', HINT_TTL_MS);
+}
+
+/** A hint's value read back; null for none. */
+export function parseCacheHint(value: unknown): CacheHint | null {
+  if (typeof value !== 'string' || value === '') return null;
+  const [jobId = '', runId] = value.split(' ');
+  return { jobId, runId: runId ?? null };
 }
 
 /**
@@ -48,17 +70,17 @@ export async function cacheHintNaming(
 ): Promise<string | null> {
   if (record.fingerprint === null) return null;
   const key = deps.keys.cacheHint(jobCacheScope(record), record.fingerprint);
-  return (await deps.redis.get(key)) === record.id ? key : null;
+  return parseCacheHint(await deps.redis.get(key))?.jobId === record.id ? key : null;
 }
 
 /**
- * The candidates whose fingerprint has a hint naming another job than themselves, in one
- * MGET; worth a real cache lookup, the others are not.
+ * The candidates whose fingerprint has a hint naming another job than themselves, each with
+ * its hint, in one MGET; worth a real cache lookup, the others are not.
  */
 export async function hintedCandidates<T extends CacheCandidate>(
   deps: CacheHintDeps,
   candidates: readonly T[],
-): Promise<T[]> {
+): Promise<(T & { hint: CacheHint })[]> {
   if (candidates.length === 0) return [];
   // One round trip; MGETs of a bounded size, so none holds Redis up for long.
   const pipeline = deps.redis.pipeline();
@@ -73,9 +95,9 @@ export async function hintedCandidates<T extends CacheCandidate>(
     if (error) throw error;
     hints.push(...(reply as unknown[]));
   }
-  return candidates.filter((c, i) => {
-    const hint = hints[i];
-    return typeof hint === 'string' && hint !== c.id;
+  return candidates.flatMap((c, i) => {
+    const hint = parseCacheHint(hints[i]);
+    return hint && hint.jobId !== c.id ? [{ ...c, hint }] : [];
   });
 }
 

@@ -94,12 +94,29 @@ export async function findCachedSource(
 ): Promise<JobRecord | null> {
   const key = cacheKey(target.scope, fingerprint);
   const pointer = await readJson(deps.storage, key, cachePointerSchema);
-  if (!pointer || pointer.job_id === target.jobId) return null;
-  const source = await deps.jobs.get(pointer.job_id);
+  if (!pointer) return null;
+  const named = { jobId: pointer.job_id, runId: pointer.run_id ?? null };
+  if (named.jobId === target.jobId) return null;
+  return answersFrom(await deps.jobs.get(named.jobId), fingerprint, named, target);
+}
+
+/**
+ * `source`, the record of the job a pointer or a cache hint names (`named`), if it answers
+ * `fingerprint` for `target`: another job, `succeeded` with the very run named. The one check
+ * every lookup makes, whoever read the name and the record.
+ */
+export function answersFrom(
+  source: JobRecord | null,
+  fingerprint: string,
+  named: { jobId: string; runId: string | null },
+  target: Pick<CacheTarget, 'jobId'>,
+): JobRecord | null {
   if (
-    source?.status !== 'succeeded' ||
+    named.jobId === target.jobId ||
+    source?.id !== named.jobId ||
+    source.status !== 'succeeded' ||
     source.fingerprint !== fingerprint ||
-    source.run_id !== (pointer.run_id ?? null)
+    source.run_id !== named.runId
   ) {
     return null;
   }

@@ -63,11 +63,11 @@ export class FileStorage implements ObjectStorage {
       const path = this.#path(key);
       signal?.throwIfAborted();
       const measure = new MeasureStream({ maxBytes });
-      await mkdir(this.#tempDir, { recursive: true });
       tempPath = join(this.#tempDir, tempFileName(key));
+      const handle = await this.#inTempDir(() => open(tempPath as string, 'wx'));
       // `flush` fsyncs before close: the rename must never publish a file whose bytes are
       // still only in the page cache (unless the caller can lose them: `durable: false`).
-      const file = createWriteStream(tempPath, { flags: 'wx', flush: durable });
+      const file = createWriteStream(tempPath, { fd: handle, flush: durable });
       await pipeline(source, measure, file, signal ? { signal } : {});
       signal?.throwIfAborted();
       await this.#commit(key, tempPath, path);
@@ -107,10 +107,10 @@ export class FileStorage implements ObjectStorage {
   async copy(fromKey: string, toKey: string): Promise<void> {
     const path = this.#path(toKey);
     const from = this.#path(fromKey);
-    await mkdir(this.#tempDir, { recursive: true });
     const tempPath = join(this.#tempDir, tempFileName(toKey));
     try {
-      await link(from, tempPath);
+      // ENOENT twice (the temp folder made in between): the source is missing.
+      await this.#inTempDir(() => link(from, tempPath));
     } catch (error) {
       if (isFsError(error, 'ENOENT', 'ENOTDIR')) throw new ObjectNotFoundError(fromKey);
       if (isFsError(error, 'EXDEV', 'EPERM', 'EMLINK', 'ENOTSUP'))
@@ -182,6 +182,22 @@ export class FileStorage implements ObjectStorage {
       .filter(
         (temp): temp is { name: string; key: string } => temp.key?.startsWith(prefix) === true,
       );
+  }
+
+  /**
+   * Runs `create` (a new entry in the temp folder), making the folder only when `create` finds
+   * it missing (ENOENT), then once more: a mkdir per write would be one more trip through
+   * libuv's small thread pool, which every write's fsync shares (a batch of cache hits makes a
+   * link and a job.json per item).
+   */
+  async #inTempDir<T>(create: () => Promise<T>): Promise<T> {
+    try {
+      return await create();
+    } catch (error) {
+      if (!isFsError(error, 'ENOENT')) throw error;
+      await mkdir(this.#tempDir, { recursive: true });
+      return create();
+    }
   }
 
   /** Creates the root if needed, then checks that it is readable and writable. */
