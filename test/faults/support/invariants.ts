@@ -65,7 +65,19 @@ export async function checkInvariants(
     doubleRuns += job.takeovers;
   }
 
-  const pending = await cluster.storage.listPendingUploads('');
+  // A job reads finished before its batch does: the batch's finalize may still be writing its
+  // results and manifest. A write under way ends; one a dead process left stays, and fails here.
+  let pending: string[] = [];
+  await cluster
+    .waitUntil(
+      'no upload under way',
+      async () => {
+        pending = await cluster.storage.listPendingUploads('');
+        return pending.length === 0;
+      },
+      20_000,
+    )
+    .catch(() => undefined);
   expect(pending, 'leftover multipart uploads').toEqual([]);
 
   const counters = cluster.simulator.counters();
