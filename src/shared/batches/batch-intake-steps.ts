@@ -53,16 +53,18 @@ export async function queueMembers(
   const priorities = await reservePriorities(deps.queues, members);
   const transaction = await queueTransaction(deps.queues.anyQueue);
   deps.jobs.addIndexes(transaction, members);
-  for (const [i, member] of members.entries()) {
-    const queue = deps.queues.forJob(member.owner, member.type);
-    const priority = priorities[i] ?? 0;
-    await addWorkItem(queue, transaction, {
-      name: workItemName(member),
-      jobId: member.id,
-      priority,
-      ...(member.delayMs === undefined ? {} : { delayMs: member.delayMs }),
-    });
-  }
+  // Each add is queued on the transaction synchronously, in member order; awaiting them
+  // together spares a suspension per member (10,000 in a batch), not any ordering.
+  await Promise.all(
+    members.map((member, i) =>
+      addWorkItem(deps.queues.forJob(member.owner, member.type), transaction, {
+        name: workItemName(member),
+        jobId: member.id,
+        priority: priorities[i] ?? 0,
+        ...(member.delayMs === undefined ? {} : { delayMs: member.delayMs }),
+      }),
+    ),
+  );
   await execAll(transaction);
   for (const member of members) deps.metrics.jobs.inc({ type: member.type, status: 'queued' });
 }

@@ -24,20 +24,52 @@ export function computeFingerprint(
   return `sha256:${createHash('sha256').update(canonical).digest('hex')}`;
 }
 
-/** JSON with object keys sorted at every depth: the same value always gives the same text. */
+/**
+ * JSON with object keys sorted at every depth: the same value always gives the same text.
+ * Written straight into one string (a batch fingerprints 10,000 requests in its request, and
+ * sorted copies of each were most of that work and its garbage); the text is exactly what
+ * `JSON.stringify` gives of a copy whose keys are sorted ({@link sortedKeys} says what that
+ * means), so fingerprints stay those of earlier releases.
+ */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
+  return canonical(value) as string;
 }
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value)
-        .filter(([, v]) => v !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([k, v]) => [k, sortKeys(v)]),
-    );
+/** As `JSON.stringify` of the sorted copy: undefined for what it leaves out of an object. */
+function canonical(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let text = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) text += ',';
+      // JSON.stringify writes what it cannot show (undefined, functions) in an array as null.
+      text += canonical(value[i]) ?? 'null';
+    }
+    return `${text}]`;
   }
-  return value;
+  const object = value as Record<string, unknown>;
+  let text = '{';
+  for (const key of sortedKeys(object)) {
+    const json = canonical(object[key]);
+    if (json === undefined) continue;
+    if (text.length > 1) text += ',';
+    text += `${JSON.stringify(key)}:${json}`;
+  }
+  return `${text}}`;
+}
+
+/**
+ * Own enumerable keys in the order the sorted copy had them: sorted by UTF-16 code units,
+ * except that an object lists array-index keys ("0", "12") first, in numeric order,
+ * whatever order they were added in.
+ */
+function sortedKeys(object: object): string[] {
+  const keys = Object.keys(object).sort();
+  if (!keys.some(isArrayIndex)) return keys;
+  const indices = keys.filter(isArrayIndex).sort((a, b) => Number(a) - Number(b));
+  return [...indices, ...keys.filter((key) => !isArrayIndex(key))];
+}
+
+function isArrayIndex(key: string): boolean {
+  return /^(?:0|[1-9]\d*)$/.test(key) && Number(key) < 2 ** 32 - 1;
 }

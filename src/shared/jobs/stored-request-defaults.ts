@@ -94,8 +94,15 @@ function omitEqual(
 ): Record<string, unknown> {
   const kept: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(values)) {
-    if (key in defaults && JSON.stringify(value) === JSON.stringify(defaults[key])) continue;
+    if (key in defaults && sameJson(value, defaults[key])) continue;
     kept[key] = value;
   }
   return kept;
+}
+
+/** Whether both have the same JSON text; the common cases (a batch's every item) without it. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a === 'string' && typeof b === 'string') return false;
+  return JSON.stringify(a) === JSON.stringify(b);
 }

@@ -60,3 +60,32 @@ describe('canonicalJson', () => {
     );
   });
 });
+
+describe('canonicalJson, as the sorted copy it replaced', () => {
+  // The text fingerprints were made of before canonicalJson wrote it directly: a cache hit
+  // across the upgrade needs the very same text.
+  const sortedCopy = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(sortedCopy);
+    if (value !== null && typeof value === 'object')
+      return Object.fromEntries(
+        Object.entries(value)
+          .filter(([, v]) => v !== undefined)
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([k, v]) => [k, sortedCopy(v)]),
+      );
+    return value;
+  };
+
+  it.each([
+    ['nested objects and arrays', { b: [1, { y: null, x: 'é"\n' }], a: { c: true, b: -0.5 } }],
+    ['index-like keys first, in numeric order', { b: 1, 10: 'x', 9: 'y', '01': 2, a: 3 }],
+    ['the largest array index and the first key past it', { 4294967294: 1, 4294967295: 2, 2: 3 }],
+    ['undefined, functions and NaN', { a: undefined, b: () => 1, c: [undefined, NaN], d: NaN }],
+    ['empty values and a Date', { a: {}, b: [], c: new Date(0), d: '' }],
+    ['unicode key order', { é: 1, z: 2, Z: 3, '𝄞': 4, _: 5 }],
+    ['a bare array', [{ b: 1, a: 2 }, 'x']],
+    ['a bare string', 'text'],
+  ])('%s', (_, value) => {
+    expect(canonicalJson(value)).toBe(JSON.stringify(sortedCopy(value)));
+  });
+});
