@@ -52,7 +52,8 @@ describe.each(['file', 's3'] as const)('F13: Redis SIGKILLed mid-run (%s storage
       await cluster.redis.restart();
       const ids = [...speech, ...music];
       const records = await cluster.waitFinished(ids, 120_000);
-      for (const record of records) expect(record.status, record.id).toBe('succeeded');
+      for (const record of records)
+        expect(record.status, `${record.id}: ${JSON.stringify(record.error)}`).toBe('succeeded');
       const figures = await checkInvariants(cluster, { jobIds: ids, limit: 4, musicLimit: 2 });
       report(`F13-${storage}`, {
         ...figures,
