@@ -32,6 +32,11 @@ describe.each(['file', 's3'] as const)('F13: Redis SIGKILLed mid-run (%s storage
       workers: 2,
       storage,
       simulator: { latencyMs: 1_500 },
+      // The suite's 2 s locks are renewed every second: on two loaded cores a run coming back
+      // from the outage could miss renewals and stall twice more, failing its job `stalled`
+      // (seen under CI with `yes` beside it). The outage's one stall per job is the scenario;
+      // starvation stalls are not, so they get the room production's 30 s locks give them.
+      env: { WORKER_MAX_STALLED_COUNT: '5' },
     });
     try {
       const upload = await cluster.upload(INPUT);
