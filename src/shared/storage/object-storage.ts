@@ -15,8 +15,10 @@ export interface PutOptions {
   /** Refuse bodies larger than this: the write fails with PayloadTooLargeError, nothing stored. */
   maxBytes?: number;
   /**
-   * False for a hint whose loss costs nothing but a miss (a cache pointer): the file driver
-   * then skips the fsync, still renaming into place whole. Default true; S3 is always durable.
+   * False skips the file driver's fsync (the object is still renamed into place whole): for a
+   * hint whose loss costs nothing but a miss (a cache pointer), or an object whose namer makes
+   * it durable later with `sync`, beside its own write (a run's outputs, synced by the finish).
+   * Default true; S3 is always durable.
    */
   durable?: boolean;
 }
@@ -47,6 +49,12 @@ export interface ObjectStorage {
   head(key: string): Promise<ObjectHead | null>;
   /** Server-side copy (S3 CopyObject / file copy + rename); throws ObjectNotFoundError. */
   copy(fromKey: string, toKey: string): Promise<void>;
+  /**
+   * Makes objects written with `durable: false` durable (the file driver fsyncs each; an S3
+   * write is durable once it returns, so that driver does not look). The file driver throws
+   * ObjectNotFoundError for a missing key.
+   */
+  sync(keys: readonly string[]): Promise<void>;
   /** Deletes; deleting an absent key is not an error. */
   delete(key: string): Promise<void>;
   /** Every key under `prefix`, in lexicographic order. */

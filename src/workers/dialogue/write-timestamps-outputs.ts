@@ -1,5 +1,5 @@
 import type { StoredOutput } from '../../shared/jobs/job-record.ts';
-import { outputKey, type OutputTarget } from '../outputs/write-output.ts';
+import { outputKey, putOutput, type OutputTarget } from '../outputs/write-output.ts';
 import type { AlignmentReport } from './alignment-check.ts';
 import { buildCaptionCues } from './caption-cues.ts';
 import { renderSrt, renderVtt } from './captions-format.ts';
@@ -9,19 +9,12 @@ async function putText(
   target: OutputTarget,
   output: { name: string; file: string; extension: string; contentType: string; text: string },
 ): Promise<StoredOutput> {
-  const key = outputKey(target.outputFolder, output.file, output.extension);
-  const stored = await target.storage.put(key, output.text, {
-    contentType: output.contentType,
-    signal: target.signal,
-  });
-  return {
+  return putOutput(target, {
     name: output.name,
-    key,
-    content_type: output.contentType,
-    bytes: stored.bytes,
-    sha256: stored.sha256,
-    duration_ms: null,
-  };
+    key: outputKey(target.outputFolder, output.file, output.extension),
+    contentType: output.contentType,
+    body: output.text,
+  });
 }
 
 /**

@@ -7,7 +7,7 @@ import type { StoredOutput } from '../../shared/jobs/job-record.ts';
 import { describeOutputFormat } from '../../shared/jobs/output-formats.ts';
 import type { ObjectStorage } from '../../shared/storage/object-storage.ts';
 import { mixTracks } from '../mix/mix-audio.ts';
-import { outputKey } from '../outputs/write-output.ts';
+import { outputKey, putOutput } from '../outputs/write-output.ts';
 
 export interface MixStepInput {
   storage: ObjectStorage;
@@ -51,16 +51,13 @@ export async function mixStep(input: MixStepInput): Promise<StoredOutput> {
       },
       signal,
     );
-    const key = outputKey(input.outputFolder, 'audio', extension);
-    const stored = await storage.put(key, createReadStream(mixPath), { contentType, signal });
-    return {
+    const output = await putOutput(input, {
       name: 'audio',
-      key,
-      content_type: mixed.contentType || contentType,
-      bytes: stored.bytes,
-      sha256: stored.sha256,
-      duration_ms: Math.round(mixed.durationSeconds * 1000),
-    };
+      key: outputKey(input.outputFolder, 'audio', extension),
+      contentType: mixed.contentType || contentType,
+      body: createReadStream(mixPath),
+    });
+    return { ...output, duration_ms: Math.round(mixed.durationSeconds * 1000) };
   } finally {
     await rm(folder, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { StoredOutput } from '../../shared/jobs/job-record.ts';
-import { outputKey, type OutputTarget } from '../outputs/write-output.ts';
+import { outputKey, putOutput, type OutputTarget } from '../outputs/write-output.ts';
 import { toNetworkError } from '../upstream/upstream-client.ts';
 import { UpstreamError } from '../upstream/upstream-error.ts';
 
@@ -15,19 +15,12 @@ export async function writeJsonOutput(
   name: string,
   json: string,
 ): Promise<StoredOutput> {
-  const key = outputKey(target.outputFolder, name, 'json');
-  const stored = await target.storage.put(key, json, {
-    contentType: 'application/json',
-    signal: target.signal,
-  });
-  return {
+  return putOutput(target, {
     name,
-    key,
-    content_type: 'application/json',
-    bytes: stored.bytes,
-    sha256: stored.sha256,
-    duration_ms: null,
-  };
+    key: outputKey(target.outputFolder, name, 'json'),
+    contentType: 'application/json',
+    body: json,
+  });
 }
 
 /**

@@ -3,7 +3,7 @@ import { describeOutputFormat } from '../../shared/jobs/output-formats.ts';
 import type { StoredOutput } from '../../shared/jobs/job-record.ts';
 import type { ObjectStorage } from '../../shared/storage/object-storage.ts';
 import { expectLength } from '../upstream/expect-length.ts';
-import { probeDurationMs } from './probe-duration.ts';
+import { DurationTap } from './duration-tap.ts';
 
 export interface OutputTarget {
   /** The writing run's own folder (`jobs/{job_id}/runs/{run_id}/`): no other run writes there. */
@@ -18,33 +18,47 @@ export function outputKey(folder: string, name: string, extension: string): stri
 }
 
 /**
- * Streams an upstream audio body to its final key (hashed and counted on the way, checked
- * against Content-Length before the write completes), then probes its duration.
+ * Stores one of a run's outputs. It is not fsynced here: whoever names it in a durable record
+ * syncs it first, beside that record's own write (the job's finish beside job.json, a dub step
+ * before its step.json), so a job waits for one fsync at its end, not two in a row. No reader
+ * finds it before then: a run's folder is read once a finish or a step names it.
+ */
+export async function putOutput(
+  target: OutputTarget,
+  output: { name: string; key: string; contentType: string; body: Readable | Buffer | string },
+): Promise<StoredOutput> {
+  const stored = await target.storage.put(output.key, output.body, {
+    contentType: output.contentType,
+    signal: target.signal,
+    durable: false,
+  });
+  return {
+    name: output.name,
+    key: output.key,
+    content_type: output.contentType,
+    bytes: stored.bytes,
+    sha256: stored.sha256,
+    duration_ms: null,
+  };
+}
+
+/**
+ * Streams an upstream audio body to its final key (hashed, counted and parsed for its duration
+ * on the way, checked against Content-Length before the write completes).
  */
 export async function writeAudioOutput(
   target: OutputTarget,
   audio: { name: string; format: string; body: Readable; contentLength: number | null },
 ): Promise<StoredOutput> {
   const { contentType, extension } = describeOutputFormat(audio.format);
-  const key = outputKey(target.outputFolder, audio.name, extension);
+  const tap = new DurationTap(audio.format, contentType, audio.contentLength);
   // pipeline, not pipe: a reset mid-body must fail the write, not leave it waiting.
-  const checked = pipeline(audio.body, expectLength(audio.contentLength), () => {});
-  const stored = await target.storage.put(key, checked, {
-    contentType,
-    signal: target.signal,
-  });
-  const durationMs = await probeDurationMs(
-    audio.format,
-    stored.bytes,
-    () => target.storage.get(key, { signal: target.signal }),
-    contentType,
-  );
-  return {
+  const checked = pipeline(audio.body, expectLength(audio.contentLength), tap, () => {});
+  const output = await putOutput(target, {
     name: audio.name,
-    key,
-    content_type: contentType,
-    bytes: stored.bytes,
-    sha256: stored.sha256,
-    duration_ms: durationMs,
-  };
+    key: outputKey(target.outputFolder, audio.name, extension),
+    contentType,
+    body: checked,
+  });
+  return { ...output, duration_ms: await tap.durationMs(output.bytes) };
 }

@@ -1,6 +1,7 @@
 import type { StoredOutput } from '../../shared/jobs/job-record.ts';
-import { outputKey, type OutputTarget } from '../outputs/write-output.ts';
-import { probeDurationMs } from '../outputs/probe-duration.ts';
+import { pipeline } from 'node:stream';
+import { DurationTap } from '../outputs/duration-tap.ts';
+import { outputKey, putOutput, type OutputTarget } from '../outputs/write-output.ts';
 import type { PlannedStem } from './stem-entries.ts';
 import { describeStemEntry } from './stem-format.ts';
 import { openEntry, openStemsArchive } from './stems-archive.ts';
@@ -39,27 +40,14 @@ async function storeStem(
 ): Promise<StoredOutput> {
   const format = describeStemEntry(stem.extension, outputFormat);
   const name = `stem.${stem.stem}`;
-  const key = outputKey(target.outputFolder, name, format.extension);
-  const body = await openEntry(zip, stem.entry, target.signal);
-  const stored = await target.storage.put(key, body, {
-    contentType: format.contentType,
-    signal: target.signal,
-  });
-  const durationMs =
-    format.probeFormat === null
-      ? null
-      : await probeDurationMs(
-          format.probeFormat,
-          stored.bytes,
-          () => target.storage.get(key, { signal: target.signal }),
-          format.contentType,
-        );
-  return {
+  const entry = await openEntry(zip, stem.entry, target.signal);
+  const tap =
+    format.probeFormat === null ? null : new DurationTap(format.probeFormat, format.contentType);
+  const output = await putOutput(target, {
     name,
-    key,
-    content_type: format.contentType,
-    bytes: stored.bytes,
-    sha256: stored.sha256,
-    duration_ms: durationMs,
-  };
+    key: outputKey(target.outputFolder, name, format.extension),
+    contentType: format.contentType,
+    body: tap ? pipeline(entry, tap, () => {}) : entry,
+  });
+  return { ...output, duration_ms: tap ? await tap.durationMs(output.bytes) : null };
 }

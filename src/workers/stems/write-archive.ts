@@ -1,6 +1,6 @@
 import { pipeline, type Readable } from 'node:stream';
 import type { StoredOutput } from '../../shared/jobs/job-record.ts';
-import { outputKey, type OutputTarget } from '../outputs/write-output.ts';
+import { outputKey, putOutput, type OutputTarget } from '../outputs/write-output.ts';
 import { expectLength } from '../upstream/expect-length.ts';
 
 /** The archive as the upstream sent it: output `stems.zip`. */
@@ -16,18 +16,11 @@ export async function writeArchiveOutput(
   response: { body: Readable; contentLength: number | null },
 ): Promise<StoredOutput> {
   // The key is `stems.zip`: the output name already carries its extension.
-  const key = outputKey(target.outputFolder, 'stems', 'zip');
   const checked = pipeline(response.body, expectLength(response.contentLength), () => {});
-  const stored = await target.storage.put(key, checked, {
-    contentType: ARCHIVE_CONTENT_TYPE,
-    signal: target.signal,
-  });
-  return {
+  return putOutput(target, {
     name: ARCHIVE_OUTPUT_NAME,
-    key,
-    content_type: ARCHIVE_CONTENT_TYPE,
-    bytes: stored.bytes,
-    sha256: stored.sha256,
-    duration_ms: null,
-  };
+    key: outputKey(target.outputFolder, 'stems', 'zip'),
+    contentType: ARCHIVE_CONTENT_TYPE,
+    body: checked,
+  });
 }
