@@ -8,7 +8,7 @@ import { startTestService, type TestService } from '../e2e/service-harness.ts';
 // job is canceled rather than left to run for nobody (issue 12, item 4).
 
 const KEY = 'k_gateway-wait-0123456789abcdef';
-const MAX_WAIT_MS = 5_000;
+const MAX_WAIT_MS = 3_000;
 const DIALOGUE = { inputs: [{ text: 'Hold the line.', voiceId: 'JBFqnCBsd6RMkjVDRZzb' }] };
 
 describe('a gateway call that finds no slot in time', () => {

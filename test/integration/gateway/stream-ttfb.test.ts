@@ -7,8 +7,8 @@ import { SIMULATOR_KEY, startTestService, type TestService } from '../e2e/servic
 // the upstream finished is condition-based, in sdk-gateway.test.ts.
 
 const KEY = 'k_gateway-ttfb-0123456789abcdef';
-const RUNS = 8;
-const CHUNK_DELAY_MS = 150;
+const RUNS = 4;
+const CHUNK_DELAY_MS = 75;
 
 interface Timing {
   firstByteMs: number;

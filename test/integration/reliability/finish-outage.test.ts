@@ -8,7 +8,7 @@ import { startTestService, type TestService } from '../e2e/service-harness.ts';
  * job.json writes the storage refuses: far more than the S3 client's own retries absorb, and
  * more deliveries than the job has attempts (2 here).
  */
-const REFUSED_WRITES = 15;
+const REFUSED_WRITES = 8;
 
 /**
  * Storage goes away after a job's finish was decided (its intent is on the record) and before
