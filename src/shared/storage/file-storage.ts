@@ -136,7 +136,11 @@ export class FileStorage implements ObjectStorage {
   async sync(keys: readonly string[]): Promise<void> {
     await Promise.all(
       keys.map(async (key) => {
-        const handle = await this.#openObject(key);
+        const handle = await this.#openObject(key).catch((error: unknown) => {
+          if (error instanceof ObjectNotFoundError) return null;
+          throw error;
+        });
+        if (!handle) return;
         try {
           await handle.sync();
         } finally {

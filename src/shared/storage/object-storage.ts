@@ -51,8 +51,9 @@ export interface ObjectStorage {
   copy(fromKey: string, toKey: string): Promise<void>;
   /**
    * Makes objects written with `durable: false` durable (the file driver fsyncs each; an S3
-   * write is durable once it returns, so that driver does not look). The file driver throws
-   * ObjectNotFoundError for a missing key.
+   * write is durable once it returns). A missing key is skipped, not an error: nothing of it is
+   * left to make durable, and a finish that names it is decided and must not wait forever on
+   * an object someone removed.
    */
   sync(keys: readonly string[]): Promise<void>;
   /** Deletes; deleting an absent key is not an error. */

@@ -42,7 +42,9 @@ async function storeStem(
   const name = `stem.${stem.stem}`;
   const entry = await openEntry(zip, stem.entry, target.signal);
   const tap =
-    format.probeFormat === null ? null : new DurationTap(format.probeFormat, format.contentType);
+    format.probeFormat === null
+      ? null
+      : new DurationTap(format.probeFormat, format.contentType, stem.entry.uncompressedSize);
   const output = await putOutput(target, {
     name,
     key: outputKey(target.outputFolder, name, format.extension),
