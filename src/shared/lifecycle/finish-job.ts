@@ -60,8 +60,8 @@ export interface FinishRequest {
  * 1. intent: a compare-and-set writes the finish onto the record (status, fence and no other
  *    finish checked). From here this finish is the job's only possible end: no run can start
  *    nor finish it, and whoever delivers the job next completes this finish instead.
- * 2. in storage: a successful generation's outputs made durable (written without an fsync)
- *    and its cache pointer, and job.json; in Redis the pointer's hint;
+ * 2. the cache pointer (a successful generation) and job.json, in storage, the pointer's hint
+ *    in Redis;
  * 3. commit: the intent becomes the record's status and fields in one step;
  * 4. what follows (see `afterFinish`).
  *
@@ -135,23 +135,18 @@ export async function completeFinish(deps: FinishDeps, record: JobRecord): Promi
     finished_at: intent.finished_at,
   };
   const finished: JobRecord = { ...record, ...fields, finishing: null };
-  // The outputs, the pointer and job.json are independent, and all come before the commit:
-  // done at once, a finish waits for one fsync, not one per step in a row. A cache hit's
-  // outputs are links to a committed generation's, durable already.
-  const generation = async () => {
+  // The pointer and job.json are independent, and both come before the commit: written at
+  // once, a finish waits for one storage write (and its fsync), not two in a row.
+  const pointer = async () => {
     if (finished.status !== 'succeeded' || finished.cache !== 'miss') return;
-    await Promise.all([
-      deps.storage.sync(finished.outputs.map((output) => output.key)),
-      storeInCache(deps.storage, finished),
-      storeCacheHint(deps, finished),
-    ]);
+    await Promise.all([storeInCache(deps.storage, finished), storeCacheHint(deps, finished)]);
     crashPoint('finish-cache-pointer');
   };
   const jobJson = async () => {
     await writeJobJson(deps.storage, finished, deps.attempts);
     crashPoint('finish-job-json');
   };
-  await Promise.all([generation(), jobJson()]);
+  await Promise.all([pointer(), jobJson()]);
   await deps.jobs.commitFinish(record.id, intent.id, fields);
   crashPoint('finish-commit');
   await afterFinish(deps, finished);

@@ -66,8 +66,7 @@ export class FileStorage implements ObjectStorage {
       tempPath = join(this.#tempDir, tempFileName(key));
       const handle = await this.#inTempDir(() => open(tempPath as string, 'wx'));
       // `flush` fsyncs before close: the rename must never publish a file whose bytes are
-      // still only in the page cache, unless the caller can lose them or syncs them before
-      // anything durable names them (`durable: false`).
+      // still only in the page cache (unless the caller can lose them: `durable: false`).
       const file = createWriteStream(tempPath, { fd: handle, flush: durable });
       await pipeline(source, measure, file, signal ? { signal } : {});
       signal?.throwIfAborted();
@@ -130,24 +129,6 @@ export class FileStorage implements ObjectStorage {
   async #copyBytes(fromKey: string, toKey: string): Promise<void> {
     const handle = await this.#openObject(fromKey);
     await this.put(toKey, handle.createReadStream());
-  }
-
-  /** fsync on any descriptor of a file flushes its data: a read-only one does. */
-  async sync(keys: readonly string[]): Promise<void> {
-    await Promise.all(
-      keys.map(async (key) => {
-        const handle = await this.#openObject(key).catch((error: unknown) => {
-          if (error instanceof ObjectNotFoundError) return null;
-          throw error;
-        });
-        if (!handle) return;
-        try {
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-      }),
-    );
   }
 
   async delete(key: string): Promise<void> {

@@ -15,10 +15,8 @@ export interface PutOptions {
   /** Refuse bodies larger than this: the write fails with PayloadTooLargeError, nothing stored. */
   maxBytes?: number;
   /**
-   * False skips the file driver's fsync (the object is still renamed into place whole): for a
-   * hint whose loss costs nothing but a miss (a cache pointer), or an object whose namer makes
-   * it durable later with `sync`, beside its own write (a run's outputs, synced by the finish).
-   * Default true; S3 is always durable.
+   * False for a hint whose loss costs nothing but a miss (a cache pointer): the file driver
+   * then skips the fsync, still renaming into place whole. Default true; S3 is always durable.
    */
   durable?: boolean;
 }
@@ -49,13 +47,6 @@ export interface ObjectStorage {
   head(key: string): Promise<ObjectHead | null>;
   /** Server-side copy (S3 CopyObject / file copy + rename); throws ObjectNotFoundError. */
   copy(fromKey: string, toKey: string): Promise<void>;
-  /**
-   * Makes objects written with `durable: false` durable (the file driver fsyncs each; an S3
-   * write is durable once it returns). A missing key is skipped, not an error: nothing of it is
-   * left to make durable, and a finish that names it is decided and must not wait forever on
-   * an object someone removed.
-   */
-  sync(keys: readonly string[]): Promise<void>;
   /** Deletes; deleting an absent key is not an error. */
   delete(key: string): Promise<void>;
   /** Every key under `prefix`, in lexicographic order. */

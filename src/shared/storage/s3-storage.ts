@@ -136,11 +136,6 @@ export class S3Storage implements ObjectStorage {
     }
   }
 
-  /** A completed PutObject or multipart upload is already durable on the server. */
-  sync(_keys: readonly string[]): Promise<void> {
-    return Promise.resolve();
-  }
-
   async delete(key: string): Promise<void> {
     await this.#client.send(
       new DeleteObjectCommand({ Bucket: this.bucket, Key: this.#objectKey(key) }),

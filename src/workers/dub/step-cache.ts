@@ -64,8 +64,6 @@ export async function storeStep(
     await deleteFolder(storage, stepRunFolder(scope, entry.fingerprint, entry.run_id));
     return existing;
   }
-  // The step's outputs were written without an fsync (putOutput): durable before named here.
-  await storage.sync(entry.outputs.map((output) => output.key));
   await storage.put(entryKey(scope, entry.fingerprint), JSON.stringify(entry), {
     contentType: 'application/json',
   });

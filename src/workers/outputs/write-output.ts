@@ -17,12 +17,7 @@ export function outputKey(folder: string, name: string, extension: string): stri
   return `${folder}${name}.${extension}`;
 }
 
-/**
- * Stores one of a run's outputs. It is not fsynced here: whoever names it in a durable record
- * syncs it first, beside that record's own write (the job's finish beside job.json, a dub step
- * before its step.json), so a job waits for one fsync at its end, not two in a row. No reader
- * finds it before then: a run's folder is read once a finish or a step names it.
- */
+/** Stores one of a run's outputs under `key` in its folder: durable once it returns. */
 export async function putOutput(
   target: OutputTarget,
   output: { name: string; key: string; contentType: string; body: Readable | Buffer | string },
@@ -30,7 +25,6 @@ export async function putOutput(
   const stored = await target.storage.put(output.key, output.body, {
     contentType: output.contentType,
     signal: target.signal,
-    durable: false,
   });
   return {
     name: output.name,

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ObjectNotFoundError, PayloadTooLargeError } from '../../../src/shared/errors.ts';
@@ -215,20 +214,6 @@ export function describeStorageContract(
       expect(await result).toBeInstanceOf(Error);
       expect(await storage.head('jobs/j1/audio.mp3')).toBeNull();
       expect(await storage.listPendingUploads('')).toEqual([]);
-    });
-
-    it('stores a write that skips the fsync whole, then syncs it on demand', async () => {
-      // Compared with equals: toEqual walks a Buffer byte by byte (seconds per MiB).
-      const body = randomBytes(256 * 1024);
-      const stored = await storage.put('jobs/j1/runs/r1/audio.mp3', body, { durable: false });
-      expect(stored.bytes).toBe(body.length);
-      expect((await content('jobs/j1/runs/r1/audio.mp3')).equals(body)).toBe(true);
-      await storage.sync(['jobs/j1/runs/r1/audio.mp3']);
-      await storage.sync([]);
-      expect((await content('jobs/j1/runs/r1/audio.mp3')).equals(body)).toBe(true);
-      // A missing key has nothing left to sync: skipped, beside one that is there.
-      await storage.sync(['jobs/j1/runs/r1/gone.mp3', 'jobs/j1/runs/r1/audio.mp3']);
-      expect(await storage.head('jobs/j1/runs/r1/gone.mp3')).toBeNull();
     });
 
     it('heads: null when absent, size and type when present', async () => {
