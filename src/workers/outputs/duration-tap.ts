@@ -1,4 +1,5 @@
 import { PassThrough, Transform, type TransformCallback } from 'node:stream';
+import { rawSampleRate } from '../../shared/jobs/output-formats.ts';
 import { parseDurationMs, rawDurationMs } from './audio-duration.ts';
 
 /**
@@ -18,7 +19,7 @@ export class DurationTap extends Transform {
   constructor(format: string, contentType: string, size: number | null = null) {
     super();
     this.#format = format;
-    if (rawDurationMs(format, 0) !== undefined) {
+    if (rawSampleRate(format) !== null) {
       this.#feed = null;
       this.#parsed = null;
       return;

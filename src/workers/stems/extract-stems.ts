@@ -1,5 +1,5 @@
-import type { StoredOutput } from '../../shared/jobs/job-record.ts';
 import { pipeline } from 'node:stream';
+import type { StoredOutput } from '../../shared/jobs/job-record.ts';
 import { DurationTap } from '../outputs/duration-tap.ts';
 import { outputKey, putOutput, type OutputTarget } from '../outputs/write-output.ts';
 import type { PlannedStem } from './stem-entries.ts';

@@ -15,10 +15,10 @@ export async function writeArchiveOutput(
   target: OutputTarget,
   response: { body: Readable; contentLength: number | null },
 ): Promise<StoredOutput> {
-  // The key is `stems.zip`: the output name already carries its extension.
   const checked = pipeline(response.body, expectLength(response.contentLength), () => {});
   return putOutput(target, {
     name: ARCHIVE_OUTPUT_NAME,
+    // The key is `stems.zip`: the output name already carries its extension.
     key: outputKey(target.outputFolder, 'stems', 'zip'),
     contentType: ARCHIVE_CONTENT_TYPE,
     body: checked,
