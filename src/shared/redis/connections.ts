@@ -1,5 +1,6 @@
 import { Cluster, Redis as SingleRedis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from '../logger.ts';
+import { coalesceWrites } from './coalesced-writes.ts';
 import type { RedisTarget } from './redis-target.ts';
 
 /**
@@ -39,6 +40,12 @@ function nodeOptions(role: RedisRole, name: string): RedisOptions {
  * `audiobatch:<name>`. On a cluster, every node connection gets the role's options.
  */
 export function createRedis(target: RedisTarget, role: RedisRole, name: string): Redis {
+  const redis = connect(target, role, name);
+  coalesceWrites(redis);
+  return redis;
+}
+
+function connect(target: RedisTarget, role: RedisRole, name: string): Redis {
   // The intake refuses commands while disconnected instead of queueing them in memory.
   const enableOfflineQueue = role === 'worker';
   switch (target.kind) {
@@ -113,16 +120,18 @@ export function duplicateRedis(redis: Redis, changes: DuplicateOptions): Redis {
     ...(commandTimeout !== undefined && { commandTimeout }),
     ...(maxRetriesPerRequest !== undefined && { maxRetriesPerRequest }),
   };
-  if (redis instanceof Cluster) {
-    return redis.duplicate(undefined, {
-      ...(enableOfflineQueue !== undefined && { enableOfflineQueue }),
-      redisOptions: { ...redis.options.redisOptions, ...nodeChanges },
-    });
-  }
-  return redis.duplicate({
-    ...nodeChanges,
-    ...(enableOfflineQueue !== undefined && { enableOfflineQueue }),
-  });
+  const duplicate =
+    redis instanceof Cluster
+      ? redis.duplicate(undefined, {
+          ...(enableOfflineQueue !== undefined && { enableOfflineQueue }),
+          redisOptions: { ...redis.options.redisOptions, ...nodeChanges },
+        })
+      : redis.duplicate({
+          ...nodeChanges,
+          ...(enableOfflineQueue !== undefined && { enableOfflineQueue }),
+        });
+  coalesceWrites(duplicate);
+  return duplicate;
 }
 
 /**
