@@ -1,7 +1,7 @@
 import { NO_USAGE } from '../usage/usage.ts';
 import { JOB_RECORD_VERSION, type JobRecord } from './job-record.ts';
 import type { JobType } from './job-types.ts';
-import { storedJobRecordSchema } from './stored-job-record.ts';
+import { readStoredRecord } from './stored-job-record.ts';
 import { withDefaults, withoutDefaults } from './stored-request-defaults.ts';
 
 /**
@@ -184,7 +184,7 @@ export function decodeJobRecord(fields: Record<string, string>, id?: string): Jo
   if (parts.length > 0) raw.request = requestFromParts(parts.join(''), raw);
   // The request and nested values keep the shapes their release gave them; the types this
   // release declares for them are what it reads, and what it does not know it passes on.
-  const record = storedJobRecordSchema.parse(raw);
+  const record = readStoredRecord(raw, JOB_RECORD_VERSION);
   const compact = record.record_version >= 5;
   return {
     ...record,
