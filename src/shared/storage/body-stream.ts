@@ -1,8 +1,9 @@
 import { Readable } from 'node:stream';
 
 /**
- * One stream type for every body `put` accepts, so both drivers run a single write path.
- * Strings are stored as UTF-8.
+ * One stream type for every body `put` accepts, so each driver runs a single streamed write
+ * path (the file driver writes a body already in memory without one). Strings are stored as
+ * UTF-8.
  */
 export function toReadable(body: Readable | Buffer | string): Readable {
   if (body instanceof Readable) return body;

@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { constants, createWriteStream } from 'node:fs';
 import { access, link, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ObjectNotFoundError } from '../errors.ts';
+import { ObjectNotFoundError, PayloadTooLargeError } from '../errors.ts';
 import { toReadable } from './body-stream.ts';
 import { listFileKeys } from './file-list.ts';
 import { keyOfTempFile, MAX_FILE_KEY_BYTES, TEMP_DIR, tempFileName } from './file-temp-name.ts';
@@ -56,6 +57,8 @@ export class FileStorage implements ObjectStorage {
     body: Readable | Buffer | string,
     options: PutOptions = {},
   ): Promise<StoredObject> {
+    if (typeof body === 'string' || Buffer.isBuffer(body))
+      return this.#putBytes(key, body, options);
     const source = toReadable(body);
     const { signal, maxBytes, durable = true } = options;
     let tempPath: string | undefined;
@@ -79,6 +82,37 @@ export class FileStorage implements ObjectStorage {
       signal?.throwIfAborted();
       throw error;
     }
+  }
+
+  /**
+   * `put` of a body already in memory (job.json, cache pointers: one or two per job), without
+   * the stream machinery a body of unknown size needs: in B7's profile that machinery made a
+   * job.json write cost its api ~0.35 ms of CPU. Same steps, same guarantees: a temp file,
+   * fsynced unless `durable: false`, renamed into place.
+   */
+  async #putBytes(key: string, body: Buffer | string, options: PutOptions): Promise<StoredObject> {
+    const { signal, maxBytes, durable = true } = options;
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    const path = this.#path(key);
+    signal?.throwIfAborted();
+    if (maxBytes !== undefined && bytes.length > maxBytes) throw new PayloadTooLargeError(maxBytes);
+    const tempPath = join(this.#tempDir, tempFileName(key));
+    const handle = await this.#inTempDir(() => open(tempPath, 'wx'));
+    try {
+      try {
+        await handle.writeFile(bytes);
+        if (durable) await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      signal?.throwIfAborted();
+      await this.#commit(key, tempPath, path);
+    } catch (error) {
+      await rm(tempPath, { force: true });
+      signal?.throwIfAborted();
+      throw error;
+    }
+    return { key, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
   }
 
   async get(key: string, options: { signal?: AbortSignal } = {}): Promise<Readable> {
