@@ -124,6 +124,7 @@ async function main(): Promise<void> {
     console.log('one BullMQ job hash:', await one('*:jobs-*:job_*'));
   } finally {
     await stack.stop();
+    await Stack.removeFolders();
   }
 }
 

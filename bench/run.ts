@@ -66,6 +66,9 @@ for (const scenario of chosen) {
   }
 }
 
+// Only now: a scenario must not pay for the deletions of the one before (Stack.removeFolders).
+await Stack.removeFolders();
+
 const machine = {
   cores: availableParallelism(),
   cpu: cpus()[0]?.model ?? 'unknown',

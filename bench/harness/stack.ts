@@ -36,7 +36,8 @@ export interface ServiceProcess {
 /**
  * One scenario's world: its own redis-server or Redis Cluster (free ports, each server checked
  * to be our child by its pid), file storage in a temp folder, the simulator as its own process, and the api and
- * worker roles as compiled processes started on demand. `stop()` takes all of it down.
+ * worker roles as compiled processes started on demand. `stop()` takes all of it down; its folder
+ * goes with {@link Stack.removeFolders}, after the last scenario.
  */
 export class Stack {
   /**
@@ -44,6 +45,14 @@ export class Stack {
    * Chrome DevTools or speedscope). Null: no profiling.
    */
   static profileDir: string | null = null;
+  /**
+   * The folders of stopped stacks, removed only by {@link removeFolders} once every scenario
+   * has run. Deleting thousands of files is not free for the next scenario: on an ext4 without
+   * a journal (this bench's machines), the kernel's inode allocator then skips every inode
+   * freed in the last 5 s, or 305 s when its inode table block is dirty, reading each one, and
+   * that cost 22 % of the api's CPU in a B7 run that followed the deletions.
+   */
+  static readonly #stoppedFolders: string[] = [];
   readonly #owned: { stop(): Promise<void> }[] = [];
   readonly #clients: Redis[] = [];
 
@@ -131,7 +140,14 @@ export class Stack {
     for (const client of this.#clients) client.disconnect();
     await this.simulator.process.stop();
     await this.redis.stop();
-    await rm(this.dir, { recursive: true, force: true });
+    Stack.#stoppedFolders.push(this.dir);
+  }
+
+  /** Removes the folders of every stopped stack (see {@link #stoppedFolders}). */
+  static async removeFolders(): Promise<void> {
+    for (const dir of Stack.#stoppedFolders.splice(0)) {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 
   async #startService(role: string, ready: string, env: Record<string, string>) {
