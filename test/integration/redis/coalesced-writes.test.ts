@@ -25,8 +25,8 @@ function countSocketWrites(socket: Socket): { calls: number } {
   return counter;
 }
 
-/** Twenty commands issued in one tick, as a Redis reply that resolves many awaits does. */
-async function twentyInOneTick(redis: Redis, key: string): Promise<number[]> {
+/** Twenty commands issued at once, as a Redis reply that resolves many awaits does. */
+async function twentyAtOnce(redis: Redis, key: string): Promise<number[]> {
   return Promise.all(Array.from({ length: 20 }, () => redis.incr(key)));
 }
 
@@ -44,14 +44,14 @@ describe('coalesced writes', () => {
     return redis;
   }
 
-  it('sends the commands of one tick in one socket write, in the order issued', async () => {
+  it('sends the commands of one turn of the event loop in one socket write, in order', async () => {
     const redis = await connect(() =>
       createRedis({ kind: 'single', url: testRedisUrl() }, 'intake', 'coalesce-test'),
     );
     const writes = countSocketWrites(socketOf(redis));
     const key = uniquePrefix('coalesce');
 
-    const replies = await twentyInOneTick(redis, key);
+    const replies = await twentyAtOnce(redis, key);
 
     expect(replies).toEqual(Array.from({ length: 20 }, (_, index) => index + 1));
     expect(writes.calls).toBe(1);
@@ -72,7 +72,7 @@ describe('coalesced writes', () => {
     });
     const writes = countSocketWrites(socketOf(redis));
 
-    const replies = await twentyInOneTick(redis, uniquePrefix('coalesce'));
+    const replies = await twentyAtOnce(redis, uniquePrefix('coalesce'));
 
     expect(replies.at(-1)).toBe(20);
     expect(writes.calls).toBe(1);
