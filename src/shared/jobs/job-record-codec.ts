@@ -225,7 +225,8 @@ function requestFromParts(json: string, record: Record<string, unknown>): unknow
         params: { ...params, seed },
       }),
     ...(stored.custom_id === undefined && customId !== null && { custom_id: customId }),
-    ...(stored.metadata === undefined && !isEmptyObject(metadata) && { metadata }),
+    // A copy: the record's own metadata and the request's are not one object to change.
+    ...(stored.metadata === undefined && !isEmptyObject(metadata) && { metadata: { ...metadata } }),
     cache: stored.cache ?? 'use',
   };
 }

@@ -128,7 +128,9 @@ const DEFAULTS: Record<string, unknown> = storedJobRecordSchema.parse({
  * release writes, is taken as written with the schema's defaults put where the compact layout
  * left them out: its fields were typed when they were written, and checking them again on
  * every read was 5–8 % of the api's CPU in B7's profile. Any other version, or a record missing
- * what no record can be without, goes through the schema (which refuses the latter).
+ * what no record can be without, goes through the schema (which refuses the latter). So a
+ * release that changes {@link storedJobRecordSchema} (a default, a caught value, a field) must
+ * raise JOB_RECORD_VERSION: a test pins the schema to the version.
  */
 export function readStoredRecord(
   raw: Record<string, unknown>,

@@ -10,7 +10,7 @@ import { toReadable } from './body-stream.ts';
 import { listFileKeys } from './file-list.ts';
 import { keyOfTempFile, MAX_FILE_KEY_BYTES, TEMP_DIR, tempFileName } from './file-temp-name.ts';
 import { isFsError } from './fs-error.ts';
-import { MeasureStream } from './measure-stream.ts';
+import { assertMaxBytes, MeasureStream } from './measure-stream.ts';
 import { assertValidKey, assertValidPrefix, InvalidObjectKeyError } from './object-key.ts';
 import type {
   ObjectHead,
@@ -92,6 +92,7 @@ export class FileStorage implements ObjectStorage {
    */
   async #putBytes(key: string, body: Buffer | string, options: PutOptions): Promise<StoredObject> {
     const { signal, maxBytes, durable = true } = options;
+    assertMaxBytes(maxBytes);
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     const path = this.#path(key);
     signal?.throwIfAborted();
@@ -100,11 +101,14 @@ export class FileStorage implements ObjectStorage {
     const handle = await this.#inTempDir(() => open(tempPath, 'wx'));
     try {
       try {
-        await handle.writeFile(bytes);
+        await handle.writeFile(bytes, signal ? { signal } : {});
         if (durable) await handle.sync();
-      } finally {
-        await handle.close();
+      } catch (error) {
+        // The write's own failure is the one to report, not a close failing after it.
+        await handle.close().catch(() => undefined);
+        throw error;
       }
+      await handle.close();
       signal?.throwIfAborted();
       await this.#commit(key, tempPath, path);
     } catch (error) {

@@ -29,9 +29,7 @@ export class MeasureStream extends Transform {
   constructor(options: MeasureStreamOptions = {}) {
     super();
     const { maxBytes } = options;
-    if (maxBytes !== undefined && !(Number.isSafeInteger(maxBytes) && maxBytes >= 0)) {
-      throw new RangeError(`maxBytes must be a non-negative integer, got ${maxBytes}`);
-    }
+    assertMaxBytes(maxBytes);
     this.maxBytes = maxBytes;
   }
 
@@ -61,6 +59,13 @@ export class MeasureStream extends Transform {
   override _flush(callback: TransformCallback): void {
     this.#sha256 = this.#hash.digest('hex');
     callback();
+  }
+}
+
+/** A byte limit is a non-negative integer, or none at all. */
+export function assertMaxBytes(maxBytes: number | undefined): void {
+  if (maxBytes !== undefined && !(Number.isSafeInteger(maxBytes) && maxBytes >= 0)) {
+    throw new RangeError(`maxBytes must be a non-negative integer, got ${maxBytes}`);
   }
 }
 

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
+import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { jobRequestSchema } from '../../../src/shared/jobs/job-request.ts';
 import { JOB_RECORD_VERSION, type JobRecord } from '../../../src/shared/jobs/job-record.ts';
@@ -106,6 +108,18 @@ describe('reading a stored record of the current version', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('is pinned to its version: a change to the stored schema comes with a new version', () => {
+    // The fast path trusts a current-version record to hold whatever this schema would add
+    // (nested defaults, caught values): that stays true only while a release that changes
+    // them also raises JOB_RECORD_VERSION. When this fails, raise it, then update the pin.
+    const schema = z.toJSONSchema(storedJobRecordSchema, { unrepresentable: 'any' });
+    const shape = createHash('sha256').update(JSON.stringify(schema)).digest('hex').slice(0, 16);
+    expect({ version: JOB_RECORD_VERSION, shape }).toEqual({
+      version: 7,
+      shape: '47525d28f179e443',
+    });
   });
 
   it('gives each record defaults of its own', () => {
