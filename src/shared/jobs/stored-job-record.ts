@@ -160,7 +160,6 @@ export function readStoredRecord(
 
 /** A default of its own for each record: an object default is never shared between records. */
 function freshDefault(field: string): unknown {
-  if (!(field in DEFAULTS)) return undefined;
   const value = DEFAULTS[field];
   return typeof value === 'object' && value !== null ? structuredClone(value) : value;
 }

@@ -30,13 +30,13 @@ export function coalesceWrites(redis: Redis): void {
 function coalesceNodeWrites(redis: SingleRedis): void {
   const cover = () => {
     const socket = (redis as unknown as { stream?: Socket }).stream;
-    if (socket) corkEachTick(socket);
+    if (socket) corkEachTurn(socket);
   };
   redis.on('connect', cover);
   cover();
 }
 
-function corkEachTick(socket: Socket): void {
+function corkEachTurn(socket: Socket): void {
   if (coalesced.has(socket)) return;
   coalesced.add(socket);
   const write = socket.write.bind(socket);
