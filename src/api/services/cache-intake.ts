@@ -9,7 +9,7 @@ import {
   FinishPendingError,
   type FinishDeps,
 } from '../../shared/lifecycle/finish-job.ts';
-import type { CacheCandidate } from '../../shared/lifecycle/cache-hints.ts';
+import { hintedCandidates, type CacheCandidate } from '../../shared/lifecycle/cache-hints.ts';
 import {
   answerFromCache,
   copyCachedOutputs,
@@ -48,12 +48,19 @@ export class CacheIntake {
   /**
    * Whether the cache has an answer for `record` now; reads only. A request that takes no
    * cached answer (`cache: "bypass"`), a URL input (hashed by its worker) or a batch item: no.
+   * Storage is read only for a fingerprint with a cache hint in Redis (cache-hints.ts), as a
+   * batch intake does: a miss, the common case, costs one Redis GET instead of a storage read
+   * (a failed open on the file driver, a GET round trip on S3). A hit whose hint is gone is
+   * still found by its worker's own lookup.
    */
   async canAnswer(record: JobRecord): Promise<boolean> {
     const { fingerprint } = record;
     if (record.request.cache !== 'use' || fingerprint === null || record.batch_id !== null)
       return false;
-    const target = { jobId: record.id, scope: jobCacheScope(record) };
+    const scope = jobCacheScope(record);
+    const [hinted] = await hintedCandidates(this.deps, [{ id: record.id, fingerprint, scope }]);
+    if (hinted === undefined) return false;
+    const target = { jobId: record.id, scope };
     // A miss is counted by the worker's own lookup, which follows.
     return (await findCachedSource(this.deps, fingerprint, target)) !== null;
   }

@@ -94,6 +94,28 @@ describe('a cache hit answered at intake', () => {
     expect(await queues.speech.getJob(hit.id)).toBeUndefined();
   });
 
+  it('leaves a hit with no cache hint in Redis to its worker: the intake reads no storage', async () => {
+    const request = { ...DIALOGUE, params: { ...DIALOGUE.params, seed: 4343 } };
+    const created = await post(request);
+    expect(created.status, JSON.stringify(created.body)).toBe(202);
+    const first = await waitFinished(service, created.body.id);
+    expect(first.status, JSON.stringify(first.error)).toBe('succeeded');
+    const callsAfterFirst = upstreamCalls();
+    // The hint gone (lost with Redis, or expired): the storage pointer alone still answers.
+    const fingerprint = (first.fingerprint ?? '').replace(/^sha256:/, '');
+    const hints = await redis.keys(`${service.config.QUEUE_PREFIX}:cache-hint:*:${fingerprint}`);
+    expect(hints).toHaveLength(1);
+    expect(await redis.del(...hints)).toBe(1);
+
+    const repeat = await post(request);
+    expect(repeat.status, JSON.stringify(repeat.body)).toBe(202);
+    expect(repeat.body.status).toBe('queued');
+    const done = await waitFinished(service, repeat.body.id);
+    expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+    expect(done.cache).toBe('hit');
+    expect(upstreamCalls()).toBe(callsAfterFirst);
+  });
+
   it('queues a request that asks to bypass the cache, as before', async () => {
     const created = await post({ ...DIALOGUE, cache: 'bypass' });
     expect(created.status, JSON.stringify(created.body)).toBe(202);
