@@ -58,18 +58,36 @@ function canonical(value: unknown): string | undefined {
   return `${text}}`;
 }
 
+/** Above this many keys, an object's keys are sorted by Array#sort rather than in place. */
+const INSERTION_SORT_MAX = 16;
+
 /**
  * Own enumerable keys in the order the sorted copy had them: sorted by UTF-16 code units,
  * except that an object lists array-index keys ("0", "12") first, in numeric order,
- * whatever order they were added in.
+ * whatever order they were added in. A request's objects have a few keys each, sorted here in
+ * place: Array#sort allocates a work copy per call, which was a fifth of a 10,000-item batch
+ * intake's garbage.
  */
 function sortedKeys(object: object): string[] {
-  const keys = Object.keys(object).sort();
+  const keys = Object.keys(object);
+  if (keys.length > INSERTION_SORT_MAX) keys.sort();
+  else {
+    for (let i = 1; i < keys.length; i++) {
+      const key = keys[i] as string;
+      let j = i - 1;
+      for (; j >= 0 && (keys[j] as string) > key; j--) keys[j + 1] = keys[j] as string;
+      keys[j + 1] = key;
+    }
+  }
   if (!keys.some(isArrayIndex)) return keys;
   const indices = keys.filter(isArrayIndex).sort((a, b) => Number(a) - Number(b));
   return [...indices, ...keys.filter((key) => !isArrayIndex(key))];
 }
 
+const ARRAY_INDEX = /^(?:0|[1-9]\d*)$/;
+
 function isArrayIndex(key: string): boolean {
-  return /^(?:0|[1-9]\d*)$/.test(key) && Number(key) < 2 ** 32 - 1;
+  const first = key.charCodeAt(0);
+  if (first < 48 || first > 57) return false;
+  return ARRAY_INDEX.test(key) && Number(key) < 2 ** 32 - 1;
 }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, computeFingerprint } from '../../../src/shared/jobs/fingerprint.ts';
 import { jobRequestSchema } from '../../../src/shared/jobs/job-request.ts';
@@ -87,5 +88,16 @@ describe('canonicalJson, as the sorted copy it replaced', () => {
     ['a bare string', 'text'],
   ])('%s', (_, value) => {
     expect(canonicalJson(value)).toBe(JSON.stringify(sortedCopy(value)));
+  });
+
+  it('for any JSON value, with objects of few keys and of many', () => {
+    const value = fc.jsonValue({ maxDepth: 4 });
+    const wide = fc.dictionary(fc.string(), value, { minKeys: 17, maxKeys: 40 });
+    fc.assert(
+      fc.property(fc.oneof(value, wide), (input) => {
+        expect(canonicalJson(input)).toBe(JSON.stringify(sortedCopy(input)));
+      }),
+      { numRuns: 500 },
+    );
   });
 });
