@@ -67,12 +67,17 @@ export class FileStorage implements ObjectStorage {
       signal?.throwIfAborted();
       const measure = new MeasureStream({ maxBytes });
       tempPath = join(this.#tempDir, tempFileName(key));
+      // The key's folder is made while the body streams in: a run's outputs go to a folder
+      // of its own, new, and finding that out at the rename cost two more trips through the
+      // thread pool after the last byte. A failure here is the rename's to report.
+      const folderMade = mkdir(dirname(path), { recursive: true }).catch(() => undefined);
       const handle = await this.#inTempDir(() => open(tempPath as string, 'wx'));
       // `flush` fsyncs before close: the rename must never publish a file whose bytes are
       // still only in the page cache (unless the caller can lose them: `durable: false`).
       const file = createWriteStream(tempPath, { fd: handle, flush: durable });
       await pipeline(source, measure, file, signal ? { signal } : {});
       signal?.throwIfAborted();
+      await folderMade;
       await this.#commit(key, tempPath, path);
       return { key, ...measure.result() };
     } catch (error) {
