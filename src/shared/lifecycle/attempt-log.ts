@@ -29,6 +29,12 @@ export interface AttemptEntry {
   error: string | null;
 }
 
+/** What job.json records of a job's life beside its record: its attempts and upstream calls. */
+export interface JobHistory {
+  attempts: AttemptEntry[];
+  calls: UpstreamCallRecord[];
+}
+
 /**
  * The attempt log lives in a Redis list while the job runs (attempts may happen on different
  * worker processes) and is copied into job.json when the job finishes, with the job's upstream
@@ -53,5 +59,11 @@ export class AttemptLog {
   async calls(jobId: string): Promise<UpstreamCallRecord[]> {
     const raw = await this.redis.lrange(this.keys.jobCalls(jobId), 0, -1);
     return raw.map((line) => JSON.parse(line) as UpstreamCallRecord);
+  }
+
+  /** Both lists, read in the same round trip. */
+  async history(jobId: string): Promise<JobHistory> {
+    const [attempts, calls] = await Promise.all([this.read(jobId), this.calls(jobId)]);
+    return { attempts, calls };
   }
 }

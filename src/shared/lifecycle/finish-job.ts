@@ -9,7 +9,7 @@ import type { JobStatus } from '../jobs/job-types.ts';
 import type { Logger } from '../logger.ts';
 import type { RedisKeys } from '../redis/keys.ts';
 import type { ObjectStorage } from '../storage/object-storage.ts';
-import type { AttemptEntry, AttemptLog } from './attempt-log.ts';
+import type { AttemptEntry, AttemptLog, JobHistory } from './attempt-log.ts';
 import { storeCacheHint } from './cache-hints.ts';
 import { writeJobJson } from './job-json.ts';
 import { jobJsonKey, sweepJobObjects } from './job-objects.ts';
@@ -80,12 +80,13 @@ export async function finishJob(
     run_id: request.runId,
     patch: request.patch,
   };
-  // One round trip, not three: the attempt entry, the intent and the re-read go out together,
-  // and one connection runs them in the order sent.
-  const [appended, prepared, reread] = await Promise.allSettled([
+  // One round trip, not four: the attempt entry, the intent, the re-read and the history
+  // job.json copies go out together, and one connection runs them in the order sent.
+  const [appended, prepared, reread, history] = await Promise.allSettled([
     request.attempt && deps.attempts.append(id, request.attempt),
     deps.jobs.transition(id, request.from, { finishing: intent }, request.runId),
     deps.jobs.get(id),
+    deps.attempts.history(id),
   ]);
   if (prepared.status === 'rejected') throw prepared.reason;
   if (prepared.value.outcome !== 'applied') {
@@ -99,7 +100,7 @@ export async function finishJob(
       await deps.attempts.append(id, request.attempt);
     const record = await readIntent(deps, id, intent.id, reread);
     if (!record) return null;
-    return await completeFinish(deps, record);
+    return await completeFinish(deps, record, historyRead(request, history));
   } catch (error) {
     throw new FinishPendingError(error);
   }
@@ -122,11 +123,37 @@ async function readIntent(
 }
 
 /**
+ * The history read with the intent, when it is the one job.json must copy: it holds the attempt
+ * entry this finish appended (the commands ran in the order sent), and the finish is a run's
+ * own, whose upstream calls all ended before it. Otherwise (a cancel or a stall ends a job
+ * another run may still be recording on) job.json reads the history afresh.
+ */
+function historyRead(
+  request: FinishRequest,
+  history: PromiseSettledResult<JobHistory>,
+): JobHistory | undefined {
+  if (request.runId === null || history.status === 'rejected') return undefined;
+  const last = history.value.attempts.at(-1);
+  const { attempt } = request;
+  const holdsEntry =
+    attempt === undefined ||
+    (last !== undefined &&
+      last.run_id === attempt.run_id &&
+      last.finished_at === attempt.finished_at &&
+      last.outcome === attempt.outcome);
+  return holdsEntry ? history.value : undefined;
+}
+
+/**
  * Steps 2–4 of a finish whose intent is on `record`: by the caller that wrote it, or by the
  * next delivery of a job whose finisher died. Every step is idempotent and produces the same
  * thing whoever runs it, so running it twice, even at once, is safe.
  */
-export async function completeFinish(deps: FinishDeps, record: JobRecord): Promise<JobRecord> {
+export async function completeFinish(
+  deps: FinishDeps,
+  record: JobRecord,
+  history?: JobHistory,
+): Promise<JobRecord> {
   const intent = record.finishing;
   if (!intent) throw new Error(`job ${record.id} has no finish on its way`);
   const fields: JobPatch = {
@@ -143,7 +170,7 @@ export async function completeFinish(deps: FinishDeps, record: JobRecord): Promi
     crashPoint('finish-cache-pointer');
   };
   const jobJson = async () => {
-    await writeJobJson(deps.storage, finished, deps.attempts);
+    await writeJobJson(deps.storage, finished, history ?? (await deps.attempts.history(record.id)));
     crashPoint('finish-job-json');
   };
   await Promise.all([pointer(), jobJson()]);
@@ -197,6 +224,6 @@ export async function afterFinish(deps: FinishDeps, record: JobRecord): Promise<
  */
 export async function recoverFinished(deps: FinishDeps, record: JobRecord): Promise<void> {
   if ((await deps.storage.head(jobJsonKey(record.id))) === null)
-    await writeJobJson(deps.storage, record, deps.attempts);
+    await writeJobJson(deps.storage, record, await deps.attempts.history(record.id));
   await afterFinish(deps, record);
 }

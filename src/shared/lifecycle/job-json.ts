@@ -1,7 +1,6 @@
 import type { JobRecord } from '../jobs/job-record.ts';
-import type { UpstreamCallRecord } from '../usage/usage.ts';
 import type { ObjectStorage } from '../storage/object-storage.ts';
-import type { AttemptEntry, AttemptLog } from './attempt-log.ts';
+import type { JobHistory } from './attempt-log.ts';
 import { jobJsonKey } from './job-objects.ts';
 
 /**
@@ -13,13 +12,9 @@ import { jobJsonKey } from './job-objects.ts';
 export async function writeJobJson(
   storage: ObjectStorage,
   record: JobRecord,
-  log: AttemptLog,
+  { attempts, calls }: JobHistory,
   extra: Record<string, unknown> = {},
 ): Promise<void> {
-  const [attempts, calls]: [AttemptEntry[], UpstreamCallRecord[]] = await Promise.all([
-    log.read(record.id),
-    log.calls(record.id),
-  ]);
   const document = {
     id: record.id,
     type: record.type,

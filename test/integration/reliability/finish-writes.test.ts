@@ -88,16 +88,14 @@ describe('the writes of a finish', () => {
     return record;
   }
 
-  it('writes the cache pointer and job.json side by side, with the attempt it ends', async () => {
-    const storage = new OverlapStorage({ root: join(dir, 'objects') });
-    const jobs = new JobStore(redis, keys);
-    const attempts = new AttemptLog(redis, keys);
+  /** Finish deps over `storage` and `attempts`, with the finished events they announced. */
+  function finishDeps(storage: FileStorage, attempts: AttemptLog) {
     const finishedEvents: string[] = [];
     const events = {
       finished: (record: JobRecord) => Promise.resolve(void finishedEvents.push(record.id)),
     } as unknown as JobEvents;
     const deps: FinishDeps = {
-      jobs,
+      jobs: new JobStore(redis, keys),
       storage,
       attempts,
       events,
@@ -105,9 +103,11 @@ describe('the writes of a finish', () => {
       keys,
       logger: createLogger({ level: 'silent' }),
     };
-    const runId = 'run_01jabcdefghjkmnpqrstvwxyz1';
-    const record = await runningJob(jobs, runId);
-    const attempt: AttemptEntry = {
+    return { deps, finishedEvents };
+  }
+
+  function attemptOf(runId: string): AttemptEntry {
+    return {
       attempt: 1,
       run_id: runId,
       started_at: new Date().toISOString(),
@@ -119,6 +119,36 @@ describe('the writes of a finish', () => {
       headers: {},
       error: null,
     };
+  }
+
+  async function jobJsonOf(
+    storage: FileStorage,
+    id: string,
+  ): Promise<{ attempts: AttemptEntry[]; calls: { request_id: string }[] }> {
+    return JSON.parse(await readFile(join(storage.root, jobJsonKey(id)), 'utf8')) as {
+      attempts: AttemptEntry[];
+      calls: { request_id: string }[];
+    };
+  }
+
+  /** A call of the job as the usage ledger lists it. */
+  function callLine(requestId: string): string {
+    return JSON.stringify({
+      attempt: 1,
+      at: new Date().toISOString(),
+      endpoint: '/v1/text-to-dialogue',
+      status: 200,
+      request_id: requestId,
+    });
+  }
+
+  it('writes the cache pointer and job.json side by side, with the attempt it ends', async () => {
+    const storage = new OverlapStorage({ root: join(dir, 'objects') });
+    const attempts = new AttemptLog(redis, keys);
+    const { deps, finishedEvents } = finishDeps(storage, attempts);
+    const runId = 'run_01jabcdefghjkmnpqrstvwxyz1';
+    const record = await runningJob(deps.jobs, runId);
+    const attempt = attemptOf(runId);
 
     const finished = await finishJob(deps, record.id, {
       status: 'succeeded',
@@ -129,13 +159,92 @@ describe('the writes of a finish', () => {
     });
 
     expect(finished?.status).toBe('succeeded');
-    expect((await jobs.get(record.id))?.status).toBe('succeeded');
+    expect((await deps.jobs.get(record.id))?.status).toBe('succeeded');
     expect(finishedEvents).toEqual([record.id]);
     // The attempt went out with the intent, before job.json read the log.
     expect(await attempts.read(record.id)).toEqual([attempt]);
-    const document = JSON.parse(
-      await readFile(join(storage.root, jobJsonKey(record.id)), 'utf8'),
-    ) as { attempts: AttemptEntry[] };
-    expect(document.attempts).toEqual([attempt]);
+    expect((await jobJsonOf(storage, record.id)).attempts).toEqual([attempt]);
+  });
+
+  describe('the history job.json copies', () => {
+    /** An attempt log that counts its history reads and lists a late call after the first. */
+    class LateCallLog extends AttemptLog {
+      reads = 0;
+      override async history(jobId: string) {
+        const history = await super.history(jobId);
+        this.reads += 1;
+        if (this.reads === 1) await redis.rpush(keys.jobCalls(jobId), callLine('req_late'));
+        return history;
+      }
+    }
+
+    it('is read with a run’s intent, once: its calls all ended before its finish', async () => {
+      const storage = new FileStorage({ root: join(dir, 'history-run') });
+      const attempts = new LateCallLog(redis, keys);
+      const { deps } = finishDeps(storage, attempts);
+      const runId = 'run_01jabcdefghjkmnpqrstvwxyz2';
+      const record = await runningJob(deps.jobs, runId);
+      await redis.rpush(keys.jobCalls(record.id), callLine('req_run'));
+      const attempt = attemptOf(runId);
+
+      await finishJob(deps, record.id, {
+        status: 'succeeded',
+        from: ['running'],
+        runId,
+        patch: { outputs: [], cache: 'miss', error: null },
+        attempt,
+      });
+
+      expect(attempts.reads).toBe(1);
+      const document = await jobJsonOf(storage, record.id);
+      expect(document.attempts).toEqual([attempt]);
+      expect(document.calls.map((call) => call.request_id)).toEqual(['req_run']);
+    });
+
+    it('is read afresh by a finish outside a run: a call listed after the intent is kept', async () => {
+      const storage = new FileStorage({ root: join(dir, 'history-cancel') });
+      const attempts = new LateCallLog(redis, keys);
+      const { deps } = finishDeps(storage, attempts);
+      const record = await runningJob(deps.jobs, 'run_01jabcdefghjkmnpqrstvwxyz3');
+
+      await finishJob(deps, record.id, {
+        status: 'canceled',
+        from: ['running'],
+        runId: null,
+        patch: { error: null },
+      });
+
+      expect(attempts.reads).toBe(2);
+      const document = await jobJsonOf(storage, record.id);
+      expect(document.calls.map((call) => call.request_id)).toEqual(['req_late']);
+    });
+
+    it('is read afresh when the attempt entry missed the intent’s round trip', async () => {
+      class FailingOnceLog extends AttemptLog {
+        failed = false;
+        override async append(jobId: string, entry: AttemptEntry) {
+          if (this.failed) return super.append(jobId, entry);
+          this.failed = true;
+          throw new Error('connection reset');
+        }
+      }
+      const storage = new FileStorage({ root: join(dir, 'history-append') });
+      const attempts = new FailingOnceLog(redis, keys);
+      const { deps } = finishDeps(storage, attempts);
+      const runId = 'run_01jabcdefghjkmnpqrstvwxyz4';
+      const record = await runningJob(deps.jobs, runId);
+      const attempt = attemptOf(runId);
+
+      const finished = await finishJob(deps, record.id, {
+        status: 'succeeded',
+        from: ['running'],
+        runId,
+        patch: { outputs: [], cache: 'miss', error: null },
+        attempt,
+      });
+
+      expect(finished?.status).toBe('succeeded');
+      expect((await jobJsonOf(storage, record.id)).attempts).toEqual([attempt]);
+    });
   });
 });
