@@ -16,8 +16,7 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 3000
-# Role: all (default), api or worker. The node flags are those of `npm run start:prod` and
-# `start:prod:worker` (package.json; test/unit/runtime/production-flags.test.ts keeps them the
-# same). An api-only container takes start:prod:api's instead: docker-compose.yml sets them.
+# Role: all (default), api or worker. The node flags are those of `npm run start:prod`
+# (package.json; test/unit/runtime/production-flags.test.ts keeps the two the same).
 ENTRYPOINT ["node", "--max-semi-space-size=4", "dist/main.js"]
 CMD ["all"]

@@ -108,7 +108,7 @@ export class Stack {
     if (this.redis.url === null) throw new Error('the bare intake runs on a single Redis only');
     const process = await spawnNode(
       'bare intake',
-      [...productionNodeFlags('api'), '--import', 'tsx', BARE_INTAKE_MAIN],
+      [...productionNodeFlags(), '--import', 'tsx', BARE_INTAKE_MAIN],
       { REDIS_URL: this.redis.url, NODE_ENV: 'production' },
       (line) => line.startsWith('bare intake listening '),
     );
@@ -150,12 +150,12 @@ export class Stack {
     }
   }
 
-  async #startService(role: 'api' | 'worker', ready: string, env: Record<string, string>) {
+  async #startService(role: string, ready: string, env: Record<string, string>) {
     const profile =
       Stack.profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${Stack.profileDir}`];
     const process = await spawnNode(
       role,
-      [...profile, ...productionNodeFlags(role), SERVICE_MAIN, role],
+      [...profile, ...productionNodeFlags(), SERVICE_MAIN, role],
       env,
       (line) => line.includes(`"msg":"${ready}"`),
     );
