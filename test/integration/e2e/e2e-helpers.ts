@@ -59,7 +59,7 @@ const SUBMIT_ATTEMPTS = 3;
  * POSTs a JSON job request and expects `expected` (default 202). A 503 is the intake saying
  * "overloaded, retry after Retry-After" (a Redis command past the intake's 2 s timeout, as a
  * test process starved of CPU on a loaded machine meets): the request is sent again after that
- * wait, as the CLI does, a few times at most.
+ * wait, as the answer asks of a client, a few times at most.
  */
 export async function submit(
   service: TestService,

@@ -131,6 +131,17 @@ describe('the writes of a finish', () => {
     };
   }
 
+  /** The finish a run makes when its job succeeded, ending `attempt`. */
+  function succeedRun(deps: FinishDeps, id: string, runId: string, attempt: AttemptEntry) {
+    return finishJob(deps, id, {
+      status: 'succeeded',
+      from: ['running'],
+      runId,
+      patch: { outputs: [], cache: 'miss', error: null },
+      attempt,
+    });
+  }
+
   /** A call of the job as the usage ledger lists it. */
   function callLine(requestId: string): string {
     return JSON.stringify({
@@ -150,13 +161,7 @@ describe('the writes of a finish', () => {
     const record = await runningJob(deps.jobs, runId);
     const attempt = attemptOf(runId);
 
-    const finished = await finishJob(deps, record.id, {
-      status: 'succeeded',
-      from: ['running'],
-      runId,
-      patch: { outputs: [], cache: 'miss', error: null },
-      attempt,
-    });
+    const finished = await succeedRun(deps, record.id, runId, attempt);
 
     expect(finished?.status).toBe('succeeded');
     expect((await deps.jobs.get(record.id))?.status).toBe('succeeded');
@@ -187,13 +192,7 @@ describe('the writes of a finish', () => {
       await redis.rpush(keys.jobCalls(record.id), callLine('req_run'));
       const attempt = attemptOf(runId);
 
-      await finishJob(deps, record.id, {
-        status: 'succeeded',
-        from: ['running'],
-        runId,
-        patch: { outputs: [], cache: 'miss', error: null },
-        attempt,
-      });
+      await succeedRun(deps, record.id, runId, attempt);
 
       expect(attempts.reads).toBe(1);
       const document = await jobJsonOf(storage, record.id);
@@ -235,13 +234,7 @@ describe('the writes of a finish', () => {
       const record = await runningJob(deps.jobs, runId);
       const attempt = attemptOf(runId);
 
-      const finished = await finishJob(deps, record.id, {
-        status: 'succeeded',
-        from: ['running'],
-        runId,
-        patch: { outputs: [], cache: 'miss', error: null },
-        attempt,
-      });
+      const finished = await succeedRun(deps, record.id, runId, attempt);
 
       expect(finished?.status).toBe('succeeded');
       expect((await jobJsonOf(storage, record.id)).attempts).toEqual([attempt]);
