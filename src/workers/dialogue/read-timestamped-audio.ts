@@ -3,7 +3,7 @@ import type { StoredOutput } from '../../shared/jobs/job-record.ts';
 import { writeAudioOutput, type OutputTarget } from '../outputs/write-output.ts';
 import { toNetworkError, type UpstreamResponse } from '../upstream/upstream-client.ts';
 import { UpstreamError } from '../upstream/upstream-error.ts';
-import { createAudioClock } from './audio-clock.ts';
+import { createAudioClock } from '../outputs/audio-clock.ts';
 import { writeBase64Audio } from './base64-audio.ts';
 import type { DialogueChunk } from './dialogue-wire.ts';
 import { singleChunk, streamedChunks } from './timestamped-chunks.ts';

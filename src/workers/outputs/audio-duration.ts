@@ -1,14 +1,5 @@
 import type { Readable } from 'node:stream';
 import { parseStream } from 'music-metadata';
-import { rawSampleRate } from '../../shared/jobs/output-formats.ts';
-
-/** The duration of a raw format's `bytes`; undefined for a container, whose bytes say it. */
-export function rawDurationMs(format: string, bytes: number): number | undefined {
-  const rate = rawSampleRate(format);
-  if (rate === null) return undefined;
-  const bytesPerSample = format.startsWith('pcm_') ? 2 : 1;
-  return Math.round((bytes / bytesPerSample / rate) * 1000);
-}
 
 /**
  * A container's duration in ms, parsed from `stream` as it flows (read to its end if need be,

@@ -54,5 +54,5 @@ export async function writeAudioOutput(
     contentType,
     body: checked,
   });
-  return { ...output, duration_ms: await tap.durationMs(output.bytes) };
+  return { ...output, duration_ms: await tap.durationMs() };
 }

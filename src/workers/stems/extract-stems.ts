@@ -51,5 +51,5 @@ async function storeStem(
     contentType: format.contentType,
     body: tap ? pipeline(entry, tap, () => {}) : entry,
   });
-  return { ...output, duration_ms: tap ? await tap.durationMs(output.bytes) : null };
+  return { ...output, duration_ms: tap ? await tap.durationMs() : null };
 }

@@ -5,7 +5,7 @@ import { parseOutputFormat } from '../../../../src/simulator/audio/output-format
 import { renderAudio } from '../../../../src/simulator/audio/render-audio.ts';
 import { dialogueNdjson } from '../../../../src/simulator/routes/text-to-dialogue-ndjson.ts';
 import { dialogueTimeline } from '../../../../src/simulator/routes/text-to-dialogue-timeline.ts';
-import { createAudioClock } from '../../../../src/workers/dialogue/audio-clock.ts';
+import { createAudioClock } from '../../../../src/workers/outputs/audio-clock.ts';
 import { streamedChunks } from '../../../../src/workers/dialogue/timestamped-chunks.ts';
 import { TimestampsAssembler } from '../../../../src/workers/dialogue/timestamps-assembler.ts';
 
@@ -96,24 +96,3 @@ describe.each(['mp3_44100_128', 'mp3_22050_32', 'pcm_16000', 'ulaw_8000', 'opus_
     );
   },
 );
-
-describe('audio clocks', () => {
-  it.each(['mp3_44100_128', 'mp3_24000_48', 'opus_48000_32', 'pcm_22050', 'alaw_8000'])(
-    '%s: fed in odd-sized pieces, counts the rendered duration',
-    async (name) => {
-      const format = parseOutputFormat(name);
-      if (!format) throw new Error(name);
-      const rendered = await renderAudio(format, 3.2, seed);
-      const clock = createAudioClock(name);
-      for (let offset = 0; offset < rendered.length; offset += 777)
-        clock?.push(rendered.subarray(offset, offset + 777));
-      // mp3 is rendered to whole frames (≤ one frame off the asked length).
-      expect(Math.abs((clock?.seconds() ?? 0) - 3.2)).toBeLessThan(0.03);
-    },
-    SLOW_TIMEOUT_MS,
-  );
-
-  it('has no clock for wav (it never arrives in pieces)', () => {
-    expect(createAudioClock('wav_16000')).toBeNull();
-  });
-});

@@ -2,6 +2,8 @@ import { PassThrough, pipeline, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { encodeMp3 } from '../../../../src/simulator/audio/encode-mp3.ts';
 import { encodeWav } from '../../../../src/simulator/audio/encode-wav.ts';
+import { parseOutputFormat } from '../../../../src/simulator/audio/output-formats.ts';
+import { renderAudio } from '../../../../src/simulator/audio/render-audio.ts';
 import { DurationTap } from '../../../../src/workers/outputs/duration-tap.ts';
 
 const RATE = 44_100;
@@ -36,18 +38,34 @@ async function through(
 }
 
 describe('DurationTap', () => {
-  it('passes an mp3 through unchanged and parses its duration on the way', async () => {
+  it('passes an mp3 through unchanged and times it by its frames on the way', async () => {
     const mp3 = encodeMp3(tone(3), RATE, 128);
     const tap = new DurationTap('mp3_44100_128', 'audio/mpeg');
-    expect(await through(tap, mp3)).toEqual(mp3);
-    expect(Math.abs(((await tap.durationMs(mp3.length)) ?? 0) - 3_000)).toBeLessThan(30);
+    expect(await through(tap, mp3, { chunkBytes: 1000 })).toEqual(mp3);
+    // encodeMp3 cuts to the whole frame count closest to the input: 115 frames of 1152 samples.
+    expect(await tap.durationMs()).toBe(Math.round(((115 * 1152) / RATE) * 1000));
+  });
+
+  it('times an Ogg Opus output by its last granule position', async () => {
+    const format = parseOutputFormat('opus_48000_64');
+    if (!format) throw new Error('opus_48000_64');
+    const opus = await renderAudio(format, 2.5, new Uint8Array(32).fill(3));
+    const tap = new DurationTap('opus_48000_64', 'audio/ogg');
+    expect(await through(tap, opus, { chunkBytes: 700 })).toEqual(opus);
+    expect(await tap.durationMs()).toBe(2_500);
+  });
+
+  it('answers null for an mp3 in which no frame is found', async () => {
+    const tap = new DurationTap('mp3_44100_128', 'audio/mpeg');
+    await through(tap, Buffer.alloc(4096, 0x5a));
+    expect(await tap.durationMs()).toBeNull();
   });
 
   it('parses a WAV the same way', async () => {
     const wav = encodeWav(tone(12), RATE);
     const tap = new DurationTap('wav_44100', 'audio/wav');
     expect((await through(tap, wav, { sinkDelayMs: 1 })).length).toBe(wav.length);
-    expect(await tap.durationMs(wav.length)).toBe(12_000);
+    expect(await tap.durationMs()).toBe(12_000);
   });
 
   it('lets the write run to its end when the parser stops reading (bytes it cannot parse)', async () => {
@@ -56,14 +74,14 @@ describe('DurationTap', () => {
     const garbage = Buffer.alloc(1024 * 1024, 0x5a);
     const tap = new DurationTap('wav_44100', 'audio/wav');
     expect((await through(tap, garbage, { chunkBytes: 256 * 1024 })).length).toBe(garbage.length);
-    expect(await tap.durationMs(garbage.length)).toBeNull();
+    expect(await tap.durationMs()).toBeNull();
   });
 
   it('computes a raw format from its size, parsing nothing', async () => {
     const pcm = Buffer.alloc(2 * 22_050 * 2);
     const tap = new DurationTap('pcm_22050', 'audio/pcm');
     expect((await through(tap, pcm)).length).toBe(pcm.length);
-    expect(await tap.durationMs(pcm.length)).toBe(2_000);
+    expect(await tap.durationMs()).toBe(2_000);
   });
 
   it('answers null, without hanging, when the write fails midway', async () => {
@@ -76,6 +94,6 @@ describe('DurationTap', () => {
     source.write(mp3.subarray(0, 8 * 1024));
     source.destroy(new Error('connection reset'));
     expect(await failed).toMatchObject({ message: 'connection reset' });
-    expect(await tap.durationMs(8 * 1024)).toBeNull();
+    expect(await tap.durationMs()).toBeNull();
   });
 });

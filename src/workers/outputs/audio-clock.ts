@@ -22,8 +22,9 @@ class ByteRateClock implements AudioClock {
 }
 
 /**
- * A clock for `format`, or null where the bytes cannot say how long they play (wav: only one
- * chunk ever arrives, from the non-stream endpoint, so no offset is needed).
+ * A clock for `format`, or null for wav: its header says how long it plays (music-metadata
+ * reads it for an output's duration), and a timestamped dialogue answer in wav comes from the
+ * non-stream endpoint in one chunk, so no chunk needs an offset.
  */
 export function createAudioClock(format: string): AudioClock | null {
   const rate = rawSampleRate(format);

@@ -1,6 +1,8 @@
 /**
  * Counts the playing time of an MP3 byte stream fed in arbitrary pieces, by walking MPEG audio
- * frame headers. Frames may straddle pieces: the incomplete tail waits for the next piece.
+ * frame headers. Frames may straddle pieces: the incomplete tail waits for the next piece. A
+ * first frame carrying an encoder's Xing, Info or VBRI tag is metadata, not audio (decoders
+ * skip it), so it is not counted.
  */
 
 const BITRATES_V1 = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320];
@@ -10,6 +12,8 @@ const SAMPLE_RATES_V1 = [44100, 48000, 32000];
 interface FrameHeader {
   bytes: number;
   seconds: number;
+  /** Where a Xing or Info tag would start in this frame (after its side information). */
+  tagOffset: number;
 }
 
 /** The Layer III frame header at `offset`, or null when the bytes there are not one. */
@@ -29,7 +33,19 @@ function frameAt(bytes: Buffer, offset: number): FrameHeader | null {
   const kbps = (mpeg1 ? BITRATES_V1 : BITRATES_V2)[bitrateIndex] ?? 0;
   const padding = (b2 >> 1) & 0x01;
   const frameBytes = Math.floor(((mpeg1 ? 144 : 72) * kbps * 1000) / sampleRate) + padding;
-  return { bytes: frameBytes, seconds: (mpeg1 ? 1152 : 576) / sampleRate };
+  const mono = (bytes[offset + 3] ?? 0) >> 6 === 3;
+  const sideInfo = mpeg1 ? (mono ? 17 : 32) : mono ? 9 : 17;
+  return { bytes: frameBytes, seconds: (mpeg1 ? 1152 : 576) / sampleRate, tagOffset: 4 + sideInfo };
+}
+
+/** Whether the (whole) frame at `offset` is an encoder's tag frame rather than audio. */
+function isTagFrame(bytes: Buffer, offset: number, frame: FrameHeader): boolean {
+  const tag = bytes.toString('latin1', offset + frame.tagOffset, offset + frame.tagOffset + 4);
+  return (
+    tag === 'Xing' ||
+    tag === 'Info' ||
+    bytes.toString('latin1', offset + 36, offset + 40) === 'VBRI'
+  );
 }
 
 /** Bytes of an ID3v2 tag starting at `offset` (syncsafe size), or 0 when there is none. */
@@ -47,6 +63,8 @@ export class Mp3FrameClock {
   private tail: Buffer = Buffer.alloc(0);
   private skip = 0;
   private total = 0;
+  /** Whether a frame was met yet: only the first may be a tag frame. */
+  private framed = false;
 
   push(piece: Buffer): void {
     let bytes = this.tail.length > 0 ? Buffer.concat([this.tail, piece]) : piece;
@@ -67,7 +85,8 @@ export class Mp3FrameClock {
         continue;
       }
       if (offset + frame.bytes > bytes.length) break;
-      this.total += frame.seconds;
+      if (this.framed || !isTagFrame(bytes, offset, frame)) this.total += frame.seconds;
+      this.framed = true;
       offset += frame.bytes;
     }
     this.tail = Buffer.from(bytes.subarray(offset));
