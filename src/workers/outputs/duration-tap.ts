@@ -11,10 +11,10 @@ import { parseDurationMs } from './audio-duration.ts';
  * it walks frame headers or Ogg pages and decodes nothing. The rest (wav, a stem's container)
  * goes to music-metadata, whose parser sets the pace (its feed's backpressure holds the write,
  * so nothing piles up in memory) and is fed no more once it has its answer. For a small
- * dialogue MP3 music-metadata cost ~1 ms of CPU, and its backpressure held the upstream body,
- * and with it the call's slot, until it caught up: in B3 on tmpfs, clocking instead took B4's
- * p99 from 51–65 ms to 43–45 ms and the rate from 46.4–46.7 to 46.8–47.1 jobs/s. (It also
- * reads an MP3 exactly: music-metadata estimates a CBR file's length from its size.)
+ * dialogue MP3 music-metadata cost ~1 ms of CPU, and its backpressure held the output's writes
+ * until it caught up: in seven alternating B3 runs on tmpfs, clocking instead gave B4 a lower
+ * p99 in every pair (43–61 ms against 51–84), its p50 unchanged within the noise. A clock is
+ * also exact where music-metadata estimates a CBR MP3's length from its size.
  */
 export class DurationTap extends Transform {
   readonly #clock: AudioClock | null;
