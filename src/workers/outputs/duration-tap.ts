@@ -12,9 +12,10 @@ import { parseDurationMs } from './audio-duration.ts';
  * goes to music-metadata, whose parser sets the pace (its feed's backpressure holds the write,
  * so nothing piles up in memory) and is fed no more once it has its answer. For a small
  * dialogue MP3 music-metadata cost ~1 ms of CPU, and its backpressure held the output's writes
- * until it caught up: in seven alternating B3 runs on tmpfs, clocking instead gave B4 a lower
- * p99 in every pair (43–61 ms against 51–84), its p50 unchanged within the noise. A clock is
- * also exact where music-metadata estimates a CBR MP3's length from its size.
+ * until it caught up: in seven alternating pairs of B3 runs on tmpfs, clocking instead gave B4
+ * a lower p99 in every pair (43–61 ms against 51–84), but no better a p50 (higher in four
+ * pairs, lower in two). A clock is also exact where music-metadata estimates a CBR MP3's
+ * length from its size.
  */
 export class DurationTap extends Transform {
   readonly #clock: AudioClock | null;
