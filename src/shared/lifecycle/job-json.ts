@@ -6,14 +6,14 @@ import { jobJsonKey } from './job-objects.ts';
 /**
  * `jobs/{id}/job.json`, the reproducibility record: the normalized request, seed, fingerprint,
  * model, every attempt, every upstream call (what each was billed, its request and history
- * item ids), the usage they add up to and the intake's estimate beside it, and every output's size and hash. It holds no secret: the upstream key
- * travels only in a request header that is never recorded, and owners are stored as hashes.
+ * item ids), the usage they add up to and the intake's estimate beside it, and every output's
+ * size and hash. It holds no secret: the upstream key travels only in a request header that is
+ * never recorded, and owners are stored as hashes.
  */
 export async function writeJobJson(
   storage: ObjectStorage,
   record: JobRecord,
   { attempts, calls }: JobHistory,
-  extra: Record<string, unknown> = {},
 ): Promise<void> {
   const document = {
     id: record.id,
@@ -41,7 +41,6 @@ export async function writeJobJson(
     calls,
     outputs: record.outputs.map(({ key: _key, ...output }) => output),
     error: record.error,
-    ...extra,
   };
   await storage.put(jobJsonKey(record.id), JSON.stringify(document, null, 2), {
     contentType: 'application/json',
