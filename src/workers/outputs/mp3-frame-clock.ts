@@ -12,8 +12,6 @@ const SAMPLE_RATES_V1 = [44100, 48000, 32000];
 interface FrameHeader {
   bytes: number;
   seconds: number;
-  /** Where a Xing or Info tag would start in this frame (after its side information). */
-  tagOffset: number;
 }
 
 /** The Layer III frame header at `offset`, or null when the bytes there are not one. */
@@ -33,14 +31,19 @@ function frameAt(bytes: Buffer, offset: number): FrameHeader | null {
   const kbps = (mpeg1 ? BITRATES_V1 : BITRATES_V2)[bitrateIndex] ?? 0;
   const padding = (b2 >> 1) & 0x01;
   const frameBytes = Math.floor(((mpeg1 ? 144 : 72) * kbps * 1000) / sampleRate) + padding;
-  const mono = (bytes[offset + 3] ?? 0) >> 6 === 3;
-  const sideInfo = mpeg1 ? (mono ? 17 : 32) : mono ? 9 : 17;
-  return { bytes: frameBytes, seconds: (mpeg1 ? 1152 : 576) / sampleRate, tagOffset: 4 + sideInfo };
+  return { bytes: frameBytes, seconds: (mpeg1 ? 1152 : 576) / sampleRate };
 }
 
-/** Whether the (whole) frame at `offset` is an encoder's tag frame rather than audio. */
-function isTagFrame(bytes: Buffer, offset: number, frame: FrameHeader): boolean {
-  const tag = bytes.toString('latin1', offset + frame.tagOffset, offset + frame.tagOffset + 4);
+/**
+ * Whether the (whole) frame at `offset` is an encoder's tag frame rather than audio: Xing or
+ * Info right after the side information, whose length depends on the version and on mono, or
+ * VBRI at a fixed 32 bytes after the header.
+ */
+function isTagFrame(bytes: Buffer, offset: number): boolean {
+  const mpeg1 = (((bytes[offset + 1] ?? 0) >> 3) & 0x03) === 3;
+  const mono = (bytes[offset + 3] ?? 0) >> 6 === 3;
+  const tagAt = offset + 4 + (mpeg1 ? (mono ? 17 : 32) : mono ? 9 : 17);
+  const tag = bytes.toString('latin1', tagAt, tagAt + 4);
   return (
     tag === 'Xing' ||
     tag === 'Info' ||
@@ -85,7 +88,7 @@ export class Mp3FrameClock {
         continue;
       }
       if (offset + frame.bytes > bytes.length) break;
-      if (this.framed || !isTagFrame(bytes, offset, frame)) this.total += frame.seconds;
+      if (this.framed || !isTagFrame(bytes, offset)) this.total += frame.seconds;
       this.framed = true;
       offset += frame.bytes;
     }
