@@ -25,17 +25,17 @@ import { JobStore } from '../jobs/job-store.ts';
  */
 
 // KEYS: job hash, legacy members hash, state, the batch's job index. ARGV: job id, now (ms).
-// Returns {finalize (0|1), generation}.
+// Returns {finalize (0|1), generation, the status counted ('' when the batch counts no such job)}.
 const syncScript = luaScript(
   'batch_sync',
   `
 local raw = redis.call('HGET', KEYS[1], 'status')
-if not raw then return {0, 0} end
+if not raw then return {0, 0, ''} end
 local status = string.sub(raw, 2, -2)
 local previous = redis.call('HGET', KEYS[2], ARGV[1])
 local legacy = previous ~= false
 if not legacy then
-  if not redis.call('ZSCORE', KEYS[4], ARGV[1]) then return {0, 0} end
+  if not redis.call('ZSCORE', KEYS[4], ARGV[1]) then return {0, 0, ''} end
   local counted = redis.call('HGET', KEYS[1], 'batch_counted')
   previous = counted and string.sub(counted, 2, -2) or 'queued'
 end
@@ -66,13 +66,13 @@ if total > 0 and finished >= total then
     generation = redis.call('HINCRBY', KEYS[3], 'generation', 1)
     redis.call('HSET', KEYS[3], 'complete', '1', 'finished_at', ARGV[2])
   end
-  if (tonumber(s[7]) or 0) < generation then return {1, generation} end
+  if (tonumber(s[7]) or 0) < generation then return {1, generation, status} end
 elseif s[5] == '1' then
   -- Reopened by a retry: a new run starts now, from what is still finished.
   redis.call('HSET', KEYS[3], 'complete', '0', 'started_at', ARGV[2], 'run_base', tostring(finished))
   redis.call('HDEL', KEYS[3], 'finished_at')
 end
-return {0, generation}
+return {0, generation, status}
 `,
 );
 
@@ -93,6 +93,8 @@ return 1
 export interface SyncResult {
   finalize: boolean;
   generation: number;
+  /** The job's status the counts now hold; null when the batch counts no such job. */
+  counted: JobStatus | null;
 }
 
 /** Job ids read per round trip by {@link BatchCounts.members}. */
@@ -111,7 +113,7 @@ export class BatchCounts {
 
   /** Brings the batch's counts in line with the job's current status (idempotent). */
   async sync(batchId: string, jobId: string): Promise<SyncResult> {
-    const [finalize, generation] = (await runScript(
+    const [finalize, generation, counted] = (await runScript(
       this.redis,
       syncScript,
       [
@@ -121,8 +123,12 @@ export class BatchCounts {
         this.batch.jobs(batchId),
       ],
       [jobId, Date.now()],
-    )) as [number, number];
-    return { finalize: finalize === 1, generation };
+    )) as [number, number, string];
+    return {
+      finalize: finalize === 1,
+      generation,
+      counted: counted === '' ? null : (counted as JobStatus),
+    };
   }
 
   /** Records that `generation`'s results and batch.completed have been produced. */

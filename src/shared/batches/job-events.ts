@@ -1,5 +1,6 @@
 import type { Redis } from '../redis/connections.ts';
 import type { JobRecord } from '../jobs/job-record.ts';
+import { isFinished, type JobStatus } from '../jobs/job-types.ts';
 import { redisKeys } from '../redis/keys.ts';
 import {
   eventBody,
@@ -55,13 +56,7 @@ export class JobEvents {
    * backoff): the counts move, and a completed batch reopens when one of its jobs is re-queued.
    */
   async changed(record: JobRef): Promise<void> {
-    if (record.batch_id === null) return;
-    const sync = await this.#counts.sync(record.batch_id, record.id);
-    if (sync.finalize)
-      await enqueueFinalize(this.deps.queues, {
-        batch_id: record.batch_id,
-        generation: sync.generation,
-      });
+    await this.#sync(record);
   }
 
   /**
@@ -69,7 +64,33 @@ export class JobEvents {
    * the transition): the event announces that state.
    */
   async finished(record: JobRecord): Promise<void> {
-    await Promise.all([this.changed(record), this.announce(record)]);
+    await Promise.all([this.changed(record), this.announceFinished(record)]);
+  }
+
+  /**
+   * The batch counts' half of {@link finished}, for a finisher that sends it right behind its
+   * commit, on the same connection, so that both share one round trip. False when the sync
+   * did not find the job finished: it ran before the commit (a command resent after a
+   * reconnect, or a Cluster node other than the commit's), and the caller must sync again
+   * once the commit is in, or the counts would hold the job running for good.
+   */
+  async countFinished(record: JobRef): Promise<boolean> {
+    const counted = await this.#sync(record);
+    return counted === null || isFinished(counted);
+  }
+
+  /** The webhook half of {@link finished}: the job's event, if its request named a webhook. */
+  async announceFinished(record: JobRecord): Promise<void> {
+    const target = jobWebhook(record);
+    const event = jobEventOf(record.status);
+    if (target === null || event === null) return;
+    await enqueueDelivery(this.deps.queues.webhooks, {
+      message_id: finishMessageId(event, record),
+      event,
+      subject: { kind: 'job', id: record.id },
+      url: target.url,
+      body: eventBody(event, jobEventData(record)),
+    });
   }
 
   /** The batch's budget is spent (its `pause`-th pause): batch.paused to its webhook. */
@@ -85,17 +106,16 @@ export class JobEvents {
     });
   }
 
-  private async announce(record: JobRecord): Promise<void> {
-    const target = jobWebhook(record);
-    const event = jobEventOf(record.status);
-    if (target === null || event === null) return;
-    await enqueueDelivery(this.deps.queues.webhooks, {
-      message_id: finishMessageId(event, record),
-      event,
-      subject: { kind: 'job', id: record.id },
-      url: target.url,
-      body: eventBody(event, jobEventData(record)),
-    });
+  /** Syncs the job's batch counts (finalizing a batch it completed); the status counted. */
+  async #sync(record: JobRef): Promise<JobStatus | null> {
+    if (record.batch_id === null) return null;
+    const sync = await this.#counts.sync(record.batch_id, record.id);
+    if (sync.finalize)
+      await enqueueFinalize(this.deps.queues, {
+        batch_id: record.batch_id,
+        generation: sync.generation,
+      });
+    return sync.counted;
   }
 }
 

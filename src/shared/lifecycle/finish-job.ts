@@ -63,7 +63,8 @@ export interface FinishRequest {
  * 2. the cache pointer (a successful generation) and job.json, in storage, the pointer's hint
  *    in Redis;
  * 3. commit: the intent becomes the record's status and fields in one step;
- * 4. what follows (see `afterFinish`).
+ * 4. what follows (see `afterFinish`). A job that met one run has nothing to sweep, so its
+ *    `?wait=` announcement and batch counts are sent with the commit, in its round trip.
  *
  * Returns the finished record, or null when this caller may not finish the job (a cancel won,
  * a later run took over, another finish is on its way).
@@ -174,10 +175,32 @@ export async function completeFinish(
     crashPoint('finish-job-json');
   };
   await Promise.all([pointer(), jobJson()]);
-  await deps.jobs.commitFinish(record.id, intent.id, fields);
+  const commit = deps.jobs.commitFinish(record.id, intent.id, fields);
+  // Sent behind the commit: one round trip for both, where there is nothing to sweep first.
+  const announced = finished.runs > 1 ? null : announceBehindCommit(deps, finished);
+  await commit;
   crashPoint('finish-commit');
-  await afterFinish(deps, finished);
+  await afterFinish(deps, finished, (await announced) ?? false);
   return finished;
+}
+
+/**
+ * The `?wait=` announcement and the batch counts of a finish, sent right after its commit on
+ * the same connection, which runs them after it. True when both did what they do after a
+ * commit; false when either failed, or the sync ran first (see `JobEvents.countFinished`):
+ * `afterFinish` then sends them again. Never rejects: the commit's own failure is the one the
+ * caller reports.
+ */
+async function announceBehindCommit(deps: FinishDeps, record: JobRecord): Promise<boolean> {
+  try {
+    const [, counted] = await Promise.all([
+      deps.redis.publish(deps.keys.jobFinishedChannel, record.id),
+      deps.events.countFinished(record),
+    ]);
+    return counted;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -198,9 +221,14 @@ export async function completeOrphanedFinish(
 /**
  * What follows a committed finish, repeated by any later delivery of the finished job: the
  * objects no committed run wrote removed, the `?wait=` announcement, batch counts and the
- * job's webhook. Idempotent.
+ * job's webhook (only the webhook when the first two went out with the commit: `announced`).
+ * Idempotent.
  */
-export async function afterFinish(deps: FinishDeps, record: JobRecord): Promise<void> {
+export async function afterFinish(
+  deps: FinishDeps,
+  record: JobRecord,
+  announced = false,
+): Promise<void> {
   // With one run only, nobody else wrote anything: what that run wrote is either committed or
   // removed by the run itself. Only a job that met a second run (a takeover, a retry after a
   // killed worker) can hold another run's leftovers.
@@ -210,10 +238,11 @@ export async function afterFinish(deps: FinishDeps, record: JobRecord): Promise<
       deps.logger.info({ job_id: record.id, removed }, 'removed what uncommitted runs had written');
   }
   crashPoint('finish-sweep');
-  await Promise.all([
-    deps.redis.publish(deps.keys.jobFinishedChannel, record.id),
-    deps.events.finished(record),
-  ]);
+  await Promise.all(
+    announced
+      ? [deps.events.announceFinished(record)]
+      : [deps.redis.publish(deps.keys.jobFinishedChannel, record.id), deps.events.finished(record)],
+  );
   crashPoint('finish-events');
 }
 

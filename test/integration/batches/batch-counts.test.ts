@@ -78,7 +78,7 @@ describe('batch counts', () => {
     const [a] = jobs as [string];
     await redis.del(bkeys.jobs(batch), bkeys.state(batch));
     await setStatus(a, 'succeeded');
-    expect(await counts.sync(batch, a)).toEqual({ finalize: false, generation: 0 });
+    expect(await counts.sync(batch, a)).toEqual({ finalize: false, generation: 0, counted: null });
     expect(await redis.exists(bkeys.state(batch))).toBe(0);
   });
 
@@ -104,6 +104,7 @@ describe('batch counts', () => {
     expect(await counts.sync(batch, 'job_not_a_member')).toEqual({
       finalize: false,
       generation: 0,
+      counted: null,
     });
   });
 
@@ -111,13 +112,29 @@ describe('batch counts', () => {
     const { batch, jobs } = await batchOf(2);
     const [a, b] = jobs as [string, string];
     await setStatus(a, 'succeeded');
-    expect(await counts.sync(batch, a)).toEqual({ finalize: false, generation: 0 });
+    expect(await counts.sync(batch, a)).toEqual({
+      finalize: false,
+      generation: 0,
+      counted: 'succeeded',
+    });
     await setStatus(b, 'failed');
-    expect(await counts.sync(batch, b)).toEqual({ finalize: true, generation: 1 });
+    expect(await counts.sync(batch, b)).toEqual({
+      finalize: true,
+      generation: 1,
+      counted: 'failed',
+    });
     // Until finalized, a duplicate sync asks again (a lost enqueue is retried); after, never.
-    expect(await counts.sync(batch, b)).toEqual({ finalize: true, generation: 1 });
+    expect(await counts.sync(batch, b)).toEqual({
+      finalize: true,
+      generation: 1,
+      counted: 'failed',
+    });
     await counts.markFinalized(batch, 1);
-    expect(await counts.sync(batch, a)).toEqual({ finalize: false, generation: 1 });
+    expect(await counts.sync(batch, a)).toEqual({
+      finalize: false,
+      generation: 1,
+      counted: 'succeeded',
+    });
     expect(await state(batch)).toMatchObject({
       complete: true,
       finalized: 1,
@@ -134,7 +151,11 @@ describe('batch counts', () => {
     });
     expect((await state(batch)).finished_at).toBeUndefined();
     await setStatus(b, 'succeeded');
-    expect(await counts.sync(batch, b)).toEqual({ finalize: true, generation: 2 });
+    expect(await counts.sync(batch, b)).toEqual({
+      finalize: true,
+      generation: 2,
+      counted: 'succeeded',
+    });
     await counts.markFinalized(batch, 1); // a stale finalizer never moves it back
     expect((await state(batch)).finalized).toBe(1);
     await counts.markFinalized(batch, 2);

@@ -91,8 +91,12 @@ describe('the writes of a finish', () => {
   /** Finish deps over `storage` and `attempts`, with the finished events they announced. */
   function finishDeps(storage: FileStorage, attempts: AttemptLog) {
     const finishedEvents: string[] = [];
+    const announce = (record: JobRecord) => Promise.resolve(void finishedEvents.push(record.id));
+    // A one-run finish sends the counts with its commit, then announces only.
     const events = {
-      finished: (record: JobRecord) => Promise.resolve(void finishedEvents.push(record.id)),
+      finished: announce,
+      countFinished: () => Promise.resolve(true),
+      announceFinished: announce,
     } as unknown as JobEvents;
     const deps: FinishDeps = {
       jobs: new JobStore(redis, keys),
