@@ -13,7 +13,6 @@ import {
 import type { JobPatch } from '../../../src/shared/jobs/job-store.ts';
 import { JobStore } from '../../../src/shared/jobs/job-store.ts';
 import type { JobRecord } from '../../../src/shared/jobs/job-record.ts';
-import { newJobRecord } from '../../../src/shared/jobs/new-job-record.ts';
 import { AttemptLog } from '../../../src/shared/lifecycle/attempt-log.ts';
 import { finishJob, type FinishDeps } from '../../../src/shared/lifecycle/finish-job.ts';
 import { createLogger } from '../../../src/shared/logger.ts';
@@ -21,6 +20,7 @@ import { createRedis, duplicateRedis, type Redis } from '../../../src/shared/red
 import { redisKeys } from '../../../src/shared/redis/keys.ts';
 import { FileStorage } from '../../../src/shared/storage/file-storage.ts';
 import { waitUntil } from '../../support/eventually.ts';
+import { dialogueJobRecord } from '../../support/job-records.ts';
 import { testRedisUrl, uniquePrefix } from '../../support/test-env.ts';
 
 /**
@@ -62,20 +62,7 @@ describe('what a finish sends with its commit', () => {
   /** A batch of one job, claimed by `runId` and counted running, as a worker's run holds it. */
   async function runningBatchJob(jobs: JobStore, runId: string): Promise<JobRecord> {
     const batchId = `bat_${uniquePrefix('b').replaceAll('-', '')}`;
-    const record = newJobRecord({
-      owner: 'key_finishannounce',
-      cacheScope: 'tenant.announce',
-      request: {
-        type: 'text_to_dialogue',
-        params: { inputs: [{ text: 'line', voice_id: 'v' }] },
-      } as unknown as JobRecord['request'],
-      seed: 7,
-      input: null,
-      batchId,
-      createdAt: new Date().toISOString(),
-      deployment: 'dep_test',
-      estimate: null,
-    });
+    const record = dialogueJobRecord('key_finishannounce', batchId);
     const pipeline = redis.pipeline();
     jobs.addCreates(pipeline, [record]);
     pipeline.hset(bkeys.state(batchId), { total: 1, queued: 1 });

@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobEvents } from '../../../src/shared/batches/job-events.ts';
 import { JobStore } from '../../../src/shared/jobs/job-store.ts';
 import type { JobRecord } from '../../../src/shared/jobs/job-record.ts';
-import { newJobRecord } from '../../../src/shared/jobs/new-job-record.ts';
 import { AttemptLog, type AttemptEntry } from '../../../src/shared/lifecycle/attempt-log.ts';
 import { finishJob, type FinishDeps } from '../../../src/shared/lifecycle/finish-job.ts';
 import { jobJsonKey } from '../../../src/shared/lifecycle/job-objects.ts';
@@ -15,6 +14,7 @@ import { createRedis, type Redis } from '../../../src/shared/redis/connections.t
 import { redisKeys } from '../../../src/shared/redis/keys.ts';
 import { FileStorage } from '../../../src/shared/storage/file-storage.ts';
 import type { PutOptions, StoredObject } from '../../../src/shared/storage/object-storage.ts';
+import { dialogueJobRecord } from '../../support/job-records.ts';
 import { testRedisUrl, uniquePrefix } from '../../support/test-env.ts';
 
 /** How long the pointer's write waits for job.json's to begin before it gives up. */
@@ -66,20 +66,7 @@ describe('the writes of a finish', () => {
 
   /** A job claimed by `runId`, as a worker's run holds it before its finish. */
   async function runningJob(jobs: JobStore, runId: string): Promise<JobRecord> {
-    const record = newJobRecord({
-      owner: 'key_finishwrites',
-      cacheScope: 'tenant.finish',
-      request: {
-        type: 'text_to_dialogue',
-        params: { inputs: [{ text: 'line', voice_id: 'v' }] },
-      } as unknown as JobRecord['request'],
-      seed: 7,
-      input: null,
-      batchId: null,
-      createdAt: new Date().toISOString(),
-      deployment: 'dep_test',
-      estimate: null,
-    });
+    const record = dialogueJobRecord('key_finishwrites');
     const pipeline = redis.pipeline();
     jobs.addCreates(pipeline, [record]);
     await pipeline.exec();

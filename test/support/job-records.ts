@@ -1,0 +1,20 @@
+import type { JobRecord } from '../../src/shared/jobs/job-record.ts';
+import { newJobRecord } from '../../src/shared/jobs/new-job-record.ts';
+
+/** A one-line dialogue job's record, as the intake builds it (nothing stored). */
+export function dialogueJobRecord(owner: string, batchId: string | null = null): JobRecord {
+  return newJobRecord({
+    owner,
+    cacheScope: `tenant.${owner}`,
+    request: {
+      type: 'text_to_dialogue',
+      params: { inputs: [{ text: 'line', voice_id: 'v' }] },
+    } as unknown as JobRecord['request'],
+    seed: 7,
+    input: null,
+    batchId,
+    createdAt: new Date().toISOString(),
+    deployment: 'dep_test',
+    estimate: null,
+  });
+}
