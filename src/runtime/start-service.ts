@@ -7,7 +7,7 @@ import { JobStore } from '../shared/jobs/job-store.ts';
 import type { Logger } from '../shared/logger.ts';
 import { createAccountQueues } from '../shared/queue/account-queues.ts';
 import { accountRouting, upstreamAccounts } from '../shared/tenants/upstream-accounts.ts';
-import { createRedis, warnUnlessNoEviction } from '../shared/redis/connections.ts';
+import { createRedis, untilReady, warnUnlessNoEviction } from '../shared/redis/connections.ts';
 import { redisKeys, type RedisKeys } from '../shared/redis/keys.ts';
 import type { RedisTarget } from '../shared/redis/redis-target.ts';
 import { storageFromConfig } from '../shared/storage/create-storage.ts';
@@ -32,6 +32,9 @@ import { startMetricsServer } from './metrics-server.ts';
 import { metricsAuthCheck } from '../shared/metrics/metrics-auth.ts';
 
 export type Role = 'all' | 'api' | 'worker';
+
+/** How long the intake waits for its Redis connection before it listens regardless, ms. */
+const INTAKE_READY_WAIT_MS = 10_000;
 
 export interface RunningService {
   /** The intake's address, when this process serves it. */
@@ -247,6 +250,15 @@ export async function startService(
           clearTimeout(force);
         }
       });
+      // The intake's connection refuses commands until it is ready (it fails fast rather than
+      // queue them), so listening before then would answer the first requests with 503. Redis
+      // answered the deployment check a moment ago; if this connection still is not ready after
+      // the wait, the api listens anyway: it answers 503 and /readyz says why, until it is.
+      if (!(await untilReady(intakeRedis, INTAKE_READY_WAIT_MS)))
+        logger.warn(
+          { waited_ms: INTAKE_READY_WAIT_MS },
+          'the intake’s Redis connection is not ready: listening anyway, answering 503 until it is',
+        );
       url = await app.listen({ host: intakeHost(config), port: config.PORT });
       if (authDisabled(config))
         logger.warn('API_KEYS is unset: auth is off and the intake listens on loopback only');

@@ -100,6 +100,25 @@ function clusterOptions(
   };
 }
 
+/**
+ * Resolves true once `redis` is ready for commands, or false after `timeoutMs` if it is not
+ * yet. A connection that fails fast (the intake's) refuses every command until then.
+ */
+export function untilReady(redis: Redis, timeoutMs: number): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      resolve(false);
+    }, timeoutMs);
+    redis.once('ready', onReady);
+  });
+}
+
 /** The parts of a connection's behaviour a duplicate may change. */
 export interface DuplicateOptions {
   connectionName: string;

@@ -148,9 +148,11 @@ describe('Redis Sentinel', () => {
     try {
       // This service starts right after the first test's failover, while Sentinel may not yet
       // have turned the old master into a replica (it looks every 10 s). The intake answered
-      // 503 once in CI here; the cause was not found, and three runs beside a busy core did not
-      // repeat it. The README promises that the intake fails fast (503) during a failover, and
-      // 503 means "retry shortly": the test retries as a client would, and a lasting 503 fails.
+      // 503 once in CI here, most likely because it listened before its connection, which
+      // finds the master through the Sentinel, was ready; it now waits for that (see
+      // slow-connect.test.ts). The README promises that the intake fails fast (503) during a
+      // failover, and 503 means "retry shortly": the test retries as a client would, and a
+      // lasting 503 fails.
       let created: Response | undefined;
       await waitUntil(
         'the intake accepts the job',
