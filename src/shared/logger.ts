@@ -1,45 +1,9 @@
 import { pino, type Logger } from 'pino';
 import pretty from 'pino-pretty';
+import { redactSecrets } from './log-secrets.ts';
 import { scrubUrl } from './net/scrub-url.ts';
 
 export type { Logger } from 'pino';
-
-/**
- * Paths pino blanks out wherever they appear in a log line. Secrets reach log calls through
- * request headers and config objects; redaction is the net under the rule "never log them".
- */
-const redactPaths = [
-  'req.headers.authorization',
-  'req.headers["xi-api-key"]',
-  'req.headers["x-api-key"]',
-  'req.headers.cookie',
-  'headers["x-api-key"]',
-  'headers.cookie',
-  'headers.authorization',
-  'headers["xi-api-key"]',
-  '*.authorization',
-  '*["xi-api-key"]',
-  'apiKey',
-  'api_key',
-  '*.apiKey',
-  '*.api_key',
-  'ELEVENLABS_API_KEY',
-  'API_KEYS',
-  'ADMIN_API_KEY',
-  'AWS_SECRET_ACCESS_KEY',
-  'WEBHOOK_SECRET',
-  'METRICS_AUTH',
-  '*.METRICS_AUTH',
-  // Every account's api_key is inside: the whole list is blanked, as API_KEYS is.
-  'UPSTREAM_ACCOUNTS',
-  '*.UPSTREAM_ACCOUNTS',
-  '*.ELEVENLABS_API_KEY',
-  '*.API_KEYS',
-  '*.ADMIN_API_KEY',
-  '*.AWS_SECRET_ACCESS_KEY',
-  '*.secretAccessKey',
-  '*.secret',
-];
 
 export interface LoggerOptions {
   level: string;
@@ -74,7 +38,8 @@ export function createLogger(options: LoggerOptions): Logger {
   return pino(
     {
       level: options.level,
-      redact: { paths: redactPaths, censor: '[redacted]' },
+      // Every line, whatever logged it, loses its secrets on its way out (log-secrets.ts).
+      hooks: { streamWrite: redactSecrets },
       // Fastify's request serializer is replaced by ours (its own would log the raw URL).
       serializers: { req: requestSerializer },
       base: { service: 'audiobatch' },
@@ -94,7 +59,7 @@ function destination(options: LoggerOptions): NodeJS.WritableStream {
     colorize: isTerminal,
     translateTime: 'SYS:HH:MM:ss.l',
     ignore: 'pid,hostname,service',
-    // Redacted like the JSON: the stream sees lines after pino has blanked the secrets.
+    // Redacted like the JSON: the stream sees lines after their secrets are blanked.
     sync: true,
   });
 }

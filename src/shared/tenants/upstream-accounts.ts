@@ -18,7 +18,7 @@ const ACCOUNT_NAME = /^[a-z0-9-]{1,32}$/;
 /** One `UPSTREAM_ACCOUNTS` entry, as configured. */
 export const upstreamAccountSchema = z.strictObject({
   name: z.string().regex(ACCOUNT_NAME, 'must be 1-32 of a-z, 0-9 and -'),
-  /** The account's `xi-api-key`; never logged (logger.ts redacts `*.api_key`). */
+  /** The account's `xi-api-key`; never logged (log-secrets.ts blanks `api_key`). */
   api_key: z.string().min(1, 'must not be empty'),
   /** Tenants (names from API_KEYS) whose jobs run on this account. */
   tenants: z.array(z.string().min(1)).min(1, 'must name at least one tenant'),
