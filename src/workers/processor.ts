@@ -50,24 +50,21 @@ export function createProcessor(deps: WorkerDeps, flows: FlowProducer) {
     const payload = queuePayloadSchema.safeParse(job.data);
     if (!payload.success) throw new UnrecoverableError(`invalid payload: ${payload.error.message}`);
     const jobId = recordIdOf({ id: job.id, data: payload.data });
-    const found = await deps.jobs.get(jobId);
-    if (!found) throw new UnrecoverableError(`job record ${jobId} not found`);
-    if (found.deployment !== null && found.deployment !== deps.deployment) {
+    const runId = newId('run');
+    const attempt = job.attemptsMade + 1;
+    const startedAt = new Date().toISOString();
+    const claim = await deps.jobs.claim(jobId, runId, attempt, startedAt, deps.deployment);
+    if (claim.outcome === 'missing') throw new UnrecoverableError(`job record ${jobId} not found`);
+    if (claim.outcome === 'foreign') {
       deps.metrics.foreignJobs.inc();
       deps.logger.error(
-        { job_id: jobId, job_deployment: found.deployment, deployment: deps.deployment },
+        { job_id: jobId, job_deployment: claim.record.deployment, deployment: deps.deployment },
         'a job of another deployment (another storage): left in the queue for its own workers',
       );
       if (token === undefined) throw new Error('a job of another deployment');
       await job.moveToDelayed(Date.now() + FOREIGN_JOB_DELAY_MS, token);
       throw new DelayedError();
     }
-
-    const runId = newId('run');
-    const attempt = job.attemptsMade + 1;
-    const startedAt = new Date().toISOString();
-    const claim = await deps.jobs.claim(jobId, runId, attempt, startedAt);
-    if (claim.outcome === 'missing') throw new UnrecoverableError(`job record ${jobId} not found`);
     if (claim.outcome === 'finishing' || claim.outcome === 'finished') {
       try {
         if (claim.outcome === 'finishing') {

@@ -1,6 +1,9 @@
 import type { JobRecord } from '../../src/shared/jobs/job-record.ts';
 import { newJobRecord } from '../../src/shared/jobs/new-job-record.ts';
 
+/** The deployment the records below were accepted by. */
+export const TEST_DEPLOYMENT = 'dep_test';
+
 /** A one-line dialogue job's record, as the intake builds it (nothing stored). */
 export function dialogueJobRecord(owner: string, batchId: string | null = null): JobRecord {
   return newJobRecord({
@@ -14,7 +17,7 @@ export function dialogueJobRecord(owner: string, batchId: string | null = null):
     input: null,
     batchId,
     createdAt: new Date().toISOString(),
-    deployment: 'dep_test',
+    deployment: TEST_DEPLOYMENT,
     estimate: null,
   });
 }

@@ -21,7 +21,7 @@ import { withDefaults, withoutDefaults } from './stored-request-defaults.ts';
  *   default cache mode), cut into parts of at most 64 bytes.
  * Version 6 takes a typical record one allocation size smaller (a listpack of ≤ 640 B instead
  * of ≤ 768 B: jemalloc's classes are 128 B apart there), the bulk of B6's Redis bytes per job:
- * - shorter names for the fields written once at intake and read by no script ({@link
+ * - shorter names for the fields written once at intake ({@link
  *   SHORT_NAMES}; a patch that writes one under its own name later wins), `v` for the version,
  *   and request parts `r0`, `r1`, … (not `request.0`) of at most 63 bytes (a listpack entry
  *   of up to 63 bytes has a one-byte header, from 64 on two);
@@ -42,9 +42,9 @@ const REQUEST_PART = /^r(?:equest\.)?(\d+)$/;
 const VERSION = 'v';
 const LEGACY_VERSION = 'record_version';
 /**
- * Version 6's names of fields written once, by the intake, and read by no Lua script (the
- * scripts read `status`, `owner`, `batch_id`, `finishing`, `run_id`, `runs`, …: those keep
- * their names).
+ * Version 6's names of fields written once, by the intake, and read by no Lua script but the
+ * claim, which reads `dep` or else `deployment` (the scripts read `status`, `owner`,
+ * `batch_id`, `finishing`, `run_id`, `runs`, …: those keep their names).
  */
 const SHORT_NAMES = {
   created_at: 'at',

@@ -47,13 +47,18 @@ return {'applied', current}
 );
 
 // A delivery starts a run: a queued job, or a running one whose run lost its lock (a
-// takeover), gets the new run id; the old run is fenced out from here on. ARGV: run id
-// (JSON-encoded), attempts, started_at (JSON-encoded), tenant key prefix, job id.
+// takeover), gets the new run id; the old run is fenced out from here on. A job another
+// deployment accepted (its storage is not the caller's) is left alone. ARGV: run id
+// (JSON-encoded), attempts, started_at (JSON-encoded), tenant key prefix, job id, the
+// caller's deployment (JSON-encoded).
 export const claimScript = luaScript(
   'job_claim',
   `${followQueued}
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return 'missing' end
+-- Stored as \`dep\` since record version 6, as \`deployment\` before (job-record-codec.ts).
+local deployment = redis.call('HGET', KEYS[1], 'deployment') or redis.call('HGET', KEYS[1], 'dep')
+if deployment and deployment ~= 'null' and deployment ~= ARGV[6] then return 'foreign' end
 local finishing = redis.call('HGET', KEYS[1], 'finishing')
 if finishing and finishing ~= 'null' then return 'finishing' end
 if status ~= '"queued"' and status ~= '"running"' then return 'finished' end

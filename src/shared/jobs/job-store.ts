@@ -34,6 +34,8 @@ export type ClaimResult =
   /** A finish is on its way (its writer died or is still writing): complete it, run nothing. */
   | { outcome: 'finishing'; record: JobRecord }
   | { outcome: 'finished'; record: JobRecord }
+  /** Another deployment accepted the job: its own workers run it, this one must not. */
+  | { outcome: 'foreign'; record: JobRecord }
   | { outcome: 'missing' };
 
 export interface ListJobsQuery {
@@ -174,13 +176,15 @@ export class JobStore {
   /**
    * Starts run `runId` of the job: queued or running (a takeover from a run that lost its lock)
    * → running, with this run as the only one allowed to finish it. Returns the record as the
-   * claim left it, or why no run starts.
+   * claim left it, or why no run starts; a job of another deployment than `deployment` is
+   * left as it is.
    */
   async claim(
     id: string,
     runId: string,
     attempts: number,
     startedAt: string,
+    deployment: string,
   ): Promise<ClaimResult> {
     // The claim and the read go out together (one round trip): one connection runs them in
     // the order sent. A read that missed a claim it follows (a command retried after a
@@ -190,15 +194,23 @@ export class JobStore {
         this.redis,
         claimScript,
         [this.keys.job(id)],
-        [JSON.stringify(runId), attempts, JSON.stringify(startedAt), this.keys.tenantPrefix, id],
-      ) as Promise<'missing' | 'finishing' | 'finished' | 'claimed' | 'takeover'>,
+        [
+          JSON.stringify(runId),
+          attempts,
+          JSON.stringify(startedAt),
+          this.keys.tenantPrefix,
+          id,
+          JSON.stringify(deployment),
+        ],
+      ) as Promise<'missing' | 'foreign' | 'finishing' | 'finished' | 'claimed' | 'takeover'>,
       this.get(id),
     ]);
     if (outcome === 'missing') return { outcome };
     const claimed = outcome === 'claimed' || outcome === 'takeover';
     const record = claimed && read?.run_id !== runId ? await this.get(id) : read;
     if (!record) return { outcome: 'missing' };
-    if (outcome === 'finishing' || outcome === 'finished') return { outcome, record };
+    if (outcome === 'foreign' || outcome === 'finishing' || outcome === 'finished')
+      return { outcome, record };
     return { outcome: 'claimed', record, takeover: outcome === 'takeover' };
   }
 

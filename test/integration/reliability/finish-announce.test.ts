@@ -20,7 +20,7 @@ import { createRedis, duplicateRedis, type Redis } from '../../../src/shared/red
 import { redisKeys } from '../../../src/shared/redis/keys.ts';
 import { FileStorage } from '../../../src/shared/storage/file-storage.ts';
 import { waitUntil } from '../../support/eventually.ts';
-import { dialogueJobRecord } from '../../support/job-records.ts';
+import { dialogueJobRecord, TEST_DEPLOYMENT } from '../../support/job-records.ts';
 import { testRedisUrl, uniquePrefix } from '../../support/test-env.ts';
 
 /**
@@ -68,7 +68,7 @@ describe('what a finish sends with its commit', () => {
     pipeline.hset(bkeys.state(batchId), { total: 1, queued: 1 });
     pipeline.zadd(bkeys.jobs(batchId), 0, record.id);
     await pipeline.exec();
-    const claim = await jobs.claim(record.id, runId, 1, new Date().toISOString());
+    const claim = await jobs.claim(record.id, runId, 1, new Date().toISOString(), TEST_DEPLOYMENT);
     expect(claim.outcome).toBe('claimed');
     await opened.events.started(record);
     return record;

@@ -14,7 +14,7 @@ import { createRedis, type Redis } from '../../../src/shared/redis/connections.t
 import { redisKeys } from '../../../src/shared/redis/keys.ts';
 import { FileStorage } from '../../../src/shared/storage/file-storage.ts';
 import type { PutOptions, StoredObject } from '../../../src/shared/storage/object-storage.ts';
-import { dialogueJobRecord } from '../../support/job-records.ts';
+import { dialogueJobRecord, TEST_DEPLOYMENT } from '../../support/job-records.ts';
 import { testRedisUrl, uniquePrefix } from '../../support/test-env.ts';
 
 /** How long the pointer's write waits for job.json's to begin before it gives up. */
@@ -70,7 +70,7 @@ describe('the writes of a finish', () => {
     const pipeline = redis.pipeline();
     jobs.addCreates(pipeline, [record]);
     await pipeline.exec();
-    const claim = await jobs.claim(record.id, runId, 1, new Date().toISOString());
+    const claim = await jobs.claim(record.id, runId, 1, new Date().toISOString(), TEST_DEPLOYMENT);
     expect(claim.outcome).toBe('claimed');
     return record;
   }
