@@ -1,7 +1,10 @@
 import { tmpdir } from 'node:os';
+import { Queue } from 'bullmq';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../../../src/shared/config.ts';
+import type { JobClass } from '../../../src/shared/jobs/job-types.ts';
+import { queueName } from '../../../src/shared/queue/queues.ts';
 import { createLogger } from '../../../src/shared/logger.ts';
 import { storageFromConfig } from '../../../src/shared/storage/create-storage.ts';
 import type { ObjectStorage } from '../../../src/shared/storage/object-storage.ts';
@@ -103,4 +106,15 @@ function storageEnv(kind: 'file' | 's3', prefix: string): Record<string, string>
     AWS_ACCESS_KEY_ID: s3.accessKeyId,
     AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
   };
+}
+
+/**
+ * A BullMQ handle on one of the service's class queues (an upstream account's, with
+ * `account`), on its Redis: for tests that add, pause or inspect work items themselves.
+ */
+export function serviceQueue(config: Config, jobClass: JobClass, account?: string): Queue {
+  return new Queue(queueName(jobClass, account), {
+    connection: { url: config.REDIS_URL },
+    prefix: config.QUEUE_PREFIX,
+  });
 }

@@ -1,10 +1,13 @@
-import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queueName } from '../../../src/shared/queue/queues.ts';
 import { startSimulator, type RunningSimulator } from '../../../src/simulator/index.ts';
 import { waitUntil } from '../../support/eventually.ts';
 import type { Job } from './e2e-helpers.ts';
-import { SIMULATOR_KEY, startTestService, type TestService } from './service-harness.ts';
+import {
+  SIMULATOR_KEY,
+  serviceQueue,
+  startTestService,
+  type TestService,
+} from './service-harness.ts';
 
 /**
  * Two upstream accounts, each a simulator of its own that accepts only its own key: alpha uses
@@ -148,10 +151,7 @@ describe('several upstream accounts', () => {
       key: BETA,
     });
     expect(cancel.body.status).toBe('canceled');
-    const queueB = new Queue(queueName('speech', 'b'), {
-      connection: { url: service.config.REDIS_URL },
-      prefix: service.config.QUEUE_PREFIX,
-    });
+    const queueB = serviceQueue(service.config, 'speech', 'b');
     try {
       expect(await queueB.getJob(canceled)).toBeUndefined();
       expect(await queueB.getJob(betaIds[0]!)).toBeDefined();

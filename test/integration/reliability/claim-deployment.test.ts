@@ -1,14 +1,13 @@
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobRecord } from '../../../src/shared/jobs/job-record.ts';
 import { JobStore } from '../../../src/shared/jobs/job-store.ts';
 import { createRedis, type Redis } from '../../../src/shared/redis/connections.ts';
-import { queueName } from '../../../src/shared/queue/queues.ts';
 import { redisKeys } from '../../../src/shared/redis/keys.ts';
 import { waitUntil } from '../../support/eventually.ts';
 import { dialogueJobRecord, TEST_DEPLOYMENT } from '../../support/job-records.ts';
 import { testRedisUrl, uniquePrefix } from '../../support/test-env.ts';
-import { startTestService, type TestService } from '../e2e/service-harness.ts';
+import { serviceQueue, startTestService, type TestService } from '../e2e/service-harness.ts';
 
 /**
  * A worker claims a job only if the job's deployment (the storage its intake wrote to) is the
@@ -79,10 +78,7 @@ describe('a worker delivered a job of another deployment', () => {
   beforeAll(async () => {
     service = await startTestService({ storage: 'file' });
     redis = createRedis({ kind: 'single', url: testRedisUrl() }, 'worker', 'foreign-job');
-    queue = new Queue(queueName('speech'), {
-      connection: { url: service.config.REDIS_URL },
-      prefix: service.config.QUEUE_PREFIX,
-    });
+    queue = serviceQueue(service.config, 'speech');
   });
   afterAll(async () => {
     await queue?.close();

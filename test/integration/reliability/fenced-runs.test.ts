@@ -1,10 +1,9 @@
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queueName } from '../../../src/shared/queue/queues.ts';
 import type { ObjectStorage } from '../../../src/shared/storage/object-storage.ts';
 import { waitUntil } from '../../support/eventually.ts';
 import { download, sha256, submit, upload, waitFinished } from '../e2e/e2e-helpers.ts';
-import { startTestService, type TestService } from '../e2e/service-harness.ts';
+import { serviceQueue, startTestService, type TestService } from '../e2e/service-harness.ts';
 
 /**
  * Issue 8, seen failure 1: after a lost lock two runs of one job called the upstream and wrote
@@ -21,10 +20,7 @@ describe.each(['file', 's3'] as const)('two runs of one job (%s storage)', (driv
     service = await startTestService({ storage: driver });
     const config = service.config;
     storage = service.storage;
-    queue = new Queue(queueName('speech'), {
-      connection: { url: config.REDIS_URL },
-      prefix: config.QUEUE_PREFIX,
-    });
+    queue = serviceQueue(config, 'speech');
   });
   afterAll(async () => {
     await queue?.close();

@@ -1,11 +1,9 @@
 import { access, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queueName } from '../../../src/shared/queue/queues.ts';
 import { waitUntil } from '../../support/eventually.ts';
 import { submit, upload, waitFinished } from '../e2e/e2e-helpers.ts';
-import { startTestService, type TestService } from '../e2e/service-harness.ts';
+import { serviceQueue, startTestService, type TestService } from '../e2e/service-harness.ts';
 
 /**
  * A worker killed between a job's move to `succeeded` and writing its job.json leaves the job
@@ -34,10 +32,7 @@ describe('a finished job delivered again', () => {
     const calls = service.simulator.counters().requests;
 
     // What BullMQ does after a stall: the same payload runs again.
-    const queue = new Queue(queueName('speech'), {
-      connection: { url: service.config.REDIS_URL },
-      prefix: service.config.QUEUE_PREFIX,
-    });
+    const queue = serviceQueue(service.config, 'speech');
     try {
       await queue.add('speech_to_speech', { job_id: job.id }, { jobId: `${job.id}-again` });
       await waitUntil('job.json is written again', () =>

@@ -1,13 +1,12 @@
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queueName } from '../../../src/shared/queue/queues.ts';
 import type { ObjectStorage } from '../../../src/shared/storage/object-storage.ts';
 import { JobStore } from '../../../src/shared/jobs/job-store.ts';
 import { storeInCache } from '../../../src/shared/lifecycle/result-cache.ts';
 import { createRedis } from '../../../src/shared/redis/connections.ts';
 import { redisKeys } from '../../../src/shared/redis/keys.ts';
 import { sha256, submit, upload, waitFinished } from '../e2e/e2e-helpers.ts';
-import { startTestService, type TestService } from '../e2e/service-harness.ts';
+import { serviceQueue, startTestService, type TestService } from '../e2e/service-harness.ts';
 
 /**
  * Issue 8, seen failure 2: the cache pointer naming a job was written before the job was
@@ -24,10 +23,7 @@ describe.each(['file', 's3'] as const)('a job whose own cache pointer exists (%s
     service = await startTestService({ storage: driver });
     const config = service.config;
     storage = service.storage;
-    queue = new Queue(queueName('speech'), {
-      connection: { url: config.REDIS_URL },
-      prefix: config.QUEUE_PREFIX,
-    });
+    queue = serviceQueue(config, 'speech');
   });
   afterAll(async () => {
     await queue?.close();

@@ -1,11 +1,10 @@
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queueName } from '../../../src/shared/queue/queues.ts';
 import { decodeJobRecord } from '../../../src/shared/jobs/job-record-codec.ts';
 import { redisKeys } from '../../../src/shared/redis/keys.ts';
 import { submit, upload, waitFinished, type Job } from '../e2e/e2e-helpers.ts';
-import { startTestService, type TestService } from '../e2e/service-harness.ts';
+import { serviceQueue, startTestService, type TestService } from '../e2e/service-harness.ts';
 
 /**
  * Issue 8, seen failure 7: stored records were decoded with the strict intake schema, so after
@@ -21,10 +20,7 @@ describe('records written by another release', () => {
   beforeAll(async () => {
     service = await startTestService({ storage: 'file' });
     redis = new Redis(service.config.REDIS_URL as string);
-    queue = new Queue(queueName('speech'), {
-      connection: { url: service.config.REDIS_URL },
-      prefix: service.config.QUEUE_PREFIX,
-    });
+    queue = serviceQueue(service.config, 'speech');
   });
   afterAll(async () => {
     await queue?.close();
