@@ -1,9 +1,7 @@
 import type { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { JobQueue } from '../../../src/api/services/job-queue.ts';
-import type { JobRecord } from '../../../src/shared/jobs/job-record.ts';
 import { JobStore } from '../../../src/shared/jobs/job-store.ts';
-import { newJobRecord } from '../../../src/shared/jobs/new-job-record.ts';
 import {
   createAccountQueues,
   type AccountQueues,
@@ -16,6 +14,7 @@ import { WorkItemTransactions } from '../../../src/shared/queue/work-item-transa
 import { redisKeys } from '../../../src/shared/redis/keys.ts';
 import { accountRouting, DEFAULT_ACCOUNT } from '../../../src/shared/tenants/upstream-accounts.ts';
 import { testRedisUrl, uniquePrefix } from '../../support/test-env.ts';
+import { dialogueJobRecord } from '../../support/job-records.ts';
 
 /**
  * The fair-share reservations against BullMQ's real `prioritized` set: the order a worker would
@@ -174,20 +173,7 @@ describe('fair share of a queue between tenants', () => {
       new WorkItemTransactions(redis),
     );
     await enqueue('alpha', 4);
-    const record = newJobRecord({
-      owner: 'beta',
-      cacheScope: 'tenant.beta',
-      request: {
-        type: 'text_to_dialogue',
-        params: { inputs: [{ text: 'line', voice_id: 'v' }] },
-      } as unknown as JobRecord['request'],
-      seed: 1,
-      input: null,
-      batchId: null,
-      createdAt: new Date().toISOString(),
-      deployment: 'dep_test',
-      estimate: null,
-    });
+    const record = dialogueJobRecord('beta');
     await jobs.create(record);
     expect((await queue.getJob(record.id))?.priority).toBe(1);
     expect((await servingOrder()).slice(0, 2)).toEqual(['alpha-1', record.id]);
