@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { serializerCompiler } from 'fastify-type-provider-zod';
 import { registerAuth } from './auth.ts';
 import type { ApiDeps } from './deps.ts';
 import { frameworkErrorHandler, registerErrorHandler } from './error-handler.ts';
@@ -9,6 +8,7 @@ import { registerQueueMetrics } from '../shared/metrics/queue-metrics.ts';
 import { registerOpenApi } from './openapi.ts';
 import { registerRateLimit } from './rate-limit.ts';
 import { OneLineRequestLog } from './request-log.ts';
+import { createResponseSerializerCompiler } from './response-serializer.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { batchRoutes } from './routes/batches.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -44,7 +44,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     logController: new OneLineRequestLog(),
   });
   app.setValidatorCompiler(zodValidatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(createResponseSerializerCompiler());
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
