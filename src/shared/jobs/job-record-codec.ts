@@ -165,7 +165,8 @@ export function encodeFields(fields: object): Record<string, string> {
 export function decodeJobRecord(fields: Record<string, string>, id?: string): JobRecord {
   const raw: Record<string, unknown> = { id };
   const parts: string[] = [];
-  for (const [key, value] of Object.entries(fields)) {
+  for (const key in fields) {
+    const value = fields[key]!;
     const part = REQUEST_PART.exec(key);
     const long = LONG_NAMES[key];
     if (part) parts[Number(part[1])] = value;
@@ -184,16 +185,15 @@ export function decodeJobRecord(fields: Record<string, string>, id?: string): Jo
   if (parts.length > 0) raw.request = requestFromParts(parts.join(''), raw);
   // The request and nested values keep the shapes their release gave them; the types this
   // release declares for them are what it reads, and what it does not know it passes on.
+  // A new object (readStoredRecord copies), so it is completed in place.
   const record = readStoredRecord(raw, JOB_RECORD_VERSION);
   const compact = record.record_version >= 5;
-  return {
-    ...record,
-    source: record.source ?? (record.batch_id === null ? 'api' : 'batch'),
-    // Version 5 leaves usage out until the first call, and the owner's own cache scope out;
-    // before, usage was always there, and a record without a scope predates scopes.
-    usage: record.usage ?? (compact ? { ...NO_USAGE } : usageBeforeLedger(record.upstream)),
-    ...(compact && record.cache_scope === undefined && { cache_scope: `tenant.${record.owner}` }),
-  } as JobRecord;
+  record.source ??= record.batch_id === null ? 'api' : 'batch';
+  // Version 5 leaves usage out until the first call, and the owner's own cache scope out;
+  // before, usage was always there, and a record without a scope predates scopes.
+  record.usage ??= compact ? { ...NO_USAGE } : usageBeforeLedger(record.upstream);
+  if (compact) record.cache_scope ??= `tenant.${record.owner}`;
+  return record as JobRecord;
 }
 
 /** The stored request with what a version-5 or -6 record left out of it put back. */
