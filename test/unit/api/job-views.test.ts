@@ -83,6 +83,15 @@ describe('toJobView', () => {
     }
   });
 
+  it("leaves out fields a record has that the view does not name (a newer release's)", async () => {
+    const newer = { ...record, cost_center: 'internal' } as JobRecord;
+    const view = await toJobView(newer, () => Promise.resolve('u'));
+    expect(view).not.toHaveProperty('cost_center');
+    expect(Object.keys(view)).toEqual(
+      Object.keys(jobViewSchema.shape).filter((field) => field !== 'webhook_deliveries'),
+    );
+  });
+
   it('escapes ids and names in output routes', () => {
     expect(outputRoute('job_x', 'captions.vtt')).toBe('/v1/jobs/job_x/outputs/captions.vtt');
     expect(outputRoute('job_x', 'a/b')).toBe('/v1/jobs/job_x/outputs/a%2Fb');
