@@ -118,7 +118,12 @@ describe('the response serializer', () => {
   it('writes any metadata and text as JSON.parse reads them back', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.dictionary(fc.string(), fc.jsonValue()),
+        // Without `__proto__`: zod's record parse drops that key at intake, so no stored
+        // metadata holds it (and the zod encode compared with would drop it too).
+        fc.dictionary(
+          fc.string().filter((key) => key !== '__proto__'),
+          fc.jsonValue(),
+        ),
         fc.string({ unit: 'binary' }),
         async (metadata, customId) => {
           const shown = await view({
