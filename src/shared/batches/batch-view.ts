@@ -10,17 +10,24 @@ export function toBatchView(record: BatchRecord, state: BatchState, now = Date.n
   const { total, queued, running, succeeded, failed, canceled } = state;
   const finished = succeeded + failed + canceled;
   const done = isDone(state);
+  // In the order the record's spread gave the view, which manifest.json and the batch
+  // webhooks' bodies (JSON.stringify of the view) keep.
   return {
     id: record.id,
-    object: 'batch',
     name: record.name,
     seed: record.seed,
     metadata: record.metadata,
     webhook: record.webhook,
     created_at: record.created_at,
     results: record.results,
+    max_characters: state.max_characters ?? null,
+    estimate: record.estimate && {
+      ...record.estimate,
+      difference: state.usage_characters - record.estimate.characters,
+    },
     webhook_deliveries: record.webhook_deliveries,
     matrix: record.matrix,
+    object: 'batch',
     status: batchStatus(state, finished),
     started_at: iso(state.started_at),
     finished_at: done ? iso(state.finished_at) : null,
@@ -32,11 +39,6 @@ export function toBatchView(record: BatchRecord, state: BatchState, now = Date.n
       calls: state.usage_calls,
       billed_calls: state.usage_billed_calls,
     },
-    estimate: record.estimate && {
-      ...record.estimate,
-      difference: state.usage_characters - record.estimate.characters,
-    },
-    max_characters: state.max_characters ?? null,
     paused_reason: done ? null : (state.paused_reason ?? null),
     completions: state.generation,
     results_url: `/v1/batches/${encodeURIComponent(record.id)}/results`,

@@ -76,4 +76,31 @@ describe('batch view', () => {
     // Batches accepted before estimates were recorded have none.
     expect(toBatchView({ ...record, estimate: null }, state({ total: '1' })).estimate).toBeNull();
   });
+
+  it('keeps its key order, which manifest.json and the batch webhooks write as it is', () => {
+    expect(Object.keys(toBatchView(record, state({ total: '1' })))).toEqual([
+      'id',
+      'name',
+      'seed',
+      'metadata',
+      'webhook',
+      'created_at',
+      'results',
+      'max_characters',
+      'estimate',
+      'webhook_deliveries',
+      'matrix',
+      'object',
+      'status',
+      'started_at',
+      'finished_at',
+      'cancel_requested',
+      'counts',
+      'progress',
+      'usage',
+      'paused_reason',
+      'completions',
+      'results_url',
+    ]);
+  });
 });
