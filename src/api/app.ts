@@ -8,7 +8,7 @@ import { registerQueueMetrics } from '../shared/metrics/queue-metrics.ts';
 import { registerOpenApi } from './openapi.ts';
 import { registerRateLimit } from './rate-limit.ts';
 import { OneLineRequestLog } from './request-log.ts';
-import { createResponseSerializerCompiler } from './response-serializer.ts';
+import { responseSerializerCompiler } from './response-serializer.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { batchRoutes } from './routes/batches.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -44,7 +44,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     logController: new OneLineRequestLog(),
   });
   app.setValidatorCompiler(zodValidatorCompiler);
-  app.setSerializerCompiler(createResponseSerializerCompiler());
+  app.setSerializerCompiler(responseSerializerCompiler);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -3,7 +3,7 @@ import type { FastifyRouteSchemaDef } from 'fastify/types/schema.js';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
-  createResponseSerializerCompiler,
+  responseSerializerCompiler,
   toSerializableSchema,
 } from '../../../src/api/response-serializer.ts';
 import { errorEnvelopeSchema } from '../../../src/api/error-envelope.ts';
@@ -16,7 +16,7 @@ import {
 } from '../../../src/shared/jobs/job-record.ts';
 import { dialogueJobRecord } from '../../../test/support/job-records.ts';
 
-const compile = createResponseSerializerCompiler();
+const compile = responseSerializerCompiler;
 const serializerOf = (schema: z.ZodType) => compile({ schema } as FastifyRouteSchemaDef<z.ZodType>);
 const serializeJob = serializerOf(jobViewSchema);
 /** What the zod encode of fastify-type-provider-zod's serializer wrote. */
