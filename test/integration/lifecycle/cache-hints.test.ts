@@ -22,10 +22,20 @@ describe('hintedCandidates', () => {
       await storeCacheHint({ redis, keys }, record as unknown as JobRecord);
     }
   });
-  afterAll(() => redis.disconnect());
+  afterAll(async () => {
+    const written = await redis.keys(keys.cacheHint(scope, '*'));
+    if (written.length) await redis.del(...written);
+    redis.disconnect();
+  });
 
-  // One job (a plain MGET) and a batch past one MGET's size (a pipeline of them): in order.
-  it.each([1, 501, 2_500])('finds the hints of %i candidates, in order', async (count) => {
+  it('finds a single job’s hint (a plain MGET), and not one naming the job itself', async () => {
+    const found = await hintedCandidates({ redis, keys }, [candidate(500)]);
+    expect(found).toEqual([{ ...candidate(500), hint: { jobId: 'job_src500', runId: 'run_1' } }]);
+    expect(await hintedCandidates({ redis, keys }, [candidate(0)])).toEqual([]);
+  });
+
+  // Within one MGET's size, and past it (a pipeline of MGETs): in the candidates' order.
+  it.each([501, 2_500])('finds the hints of %i candidates, in order', async (count) => {
     const candidates = Array.from({ length: count }, (_, i) => candidate(i));
     const found = await hintedCandidates({ redis, keys }, candidates);
     const expected = [500, 1_000, 1_500, 2_000].filter((i) => i < count);
