@@ -9,7 +9,7 @@ import {
 import { transitionScript } from '../../shared/jobs/job-scripts.ts';
 import { JOB_CLASS_OF, type JobType } from '../../shared/jobs/job-types.ts';
 import type { AccountQueues } from '../../shared/queue/account-queues.ts';
-import { addWorkItem } from '../../shared/queue/transactional-add.ts';
+import { workItemAdds } from '../../shared/queue/work-item-adds.ts';
 import type { WorkItemTransactions } from '../../shared/queue/work-item-transactions.ts';
 import { workItemName } from '../../shared/queue/work-item-name.ts';
 import { isDependencyUnavailable } from '../error-envelope.ts';
@@ -37,14 +37,17 @@ export class JobQueue {
     const queue = this.queues.forJob(record.owner, record.type);
     await this.commit(async () => {
       const [priority = 0] = await this.queues.reservePriorities(queue, record.owner, 1);
-      const transaction = await this.transactions.open(queue);
+      const adds = await workItemAdds(queue);
+      const transaction = this.transactions.open(adds.script);
       this.jobs.addCreates(transaction, [record]);
-      await addWorkItem(queue, transaction, {
-        name: workItemName(record),
-        jobId: record.id,
-        priority,
-        ...(delayMs === undefined ? {} : { delayMs }),
-      });
+      adds.addTo(transaction, [
+        {
+          name: workItemName(record),
+          jobId: record.id,
+          priority,
+          ...(delayMs === undefined ? {} : { delayMs }),
+        },
+      ]);
       return transaction.exec();
     });
   }
@@ -75,15 +78,12 @@ export class JobQueue {
     await this.commit(async () => {
       // A retry takes its place at the back of its tenant's share, as a new job would.
       const [priority = 0] = await this.queues.reservePriorities(queue, record.owner, 1);
-      const transaction = await this.transactions.open(queue, transitionScript);
+      const adds = await workItemAdds(queue);
+      const transaction = this.transactions.open(adds.script, transitionScript);
       this.jobs.addTransition(transaction, record.id, from, patch);
       // Queued even if the compare-and-set refuses: a work item for a job that is not queued
       // is a no-op for the worker, and never a second one (same id).
-      await addWorkItem(queue, transaction, {
-        name: workItemName(record),
-        jobId: record.id,
-        priority,
-      });
+      adds.addTo(transaction, [{ name: workItemName(record), jobId: record.id, priority }]);
       const replies = await transaction.exec();
       moved = transitionOutcome(replies?.[0]?.[1]);
       return replies;

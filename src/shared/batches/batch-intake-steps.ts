@@ -5,7 +5,10 @@ import type { JobStore } from '../jobs/job-store.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { JOB_TYPES, type JobType } from '../jobs/job-types.ts';
 import type { AccountQueues } from '../queue/account-queues.ts';
-import { addWorkItem, queueTransaction } from '../queue/transactional-add.ts';
+import type { Queue } from 'bullmq';
+import { queueTransaction } from '../queue/transactional-add.ts';
+import type { QueuePayload } from '../queue/queues.ts';
+import { workItemAdds, type WorkItem } from '../queue/work-item-adds.ts';
 import { workItemName } from '../queue/work-item-name.ts';
 import type { RedisKeys } from '../redis/keys.ts';
 import type { BatchKeys } from './batch-keys.ts';
@@ -51,20 +54,26 @@ export async function queueMembers(
 ): Promise<void> {
   if (members.length === 0) return;
   const priorities = await reservePriorities(deps.queues, members);
-  const transaction = await queueTransaction(deps.queues.anyQueue);
-  deps.jobs.addIndexes(transaction, members);
-  // Each add is queued on the transaction synchronously, in member order; awaiting them
-  // together spares a suspension per member (10,000 in a batch), not any ordering.
-  await Promise.all(
-    members.map((member, i) =>
-      addWorkItem(deps.queues.forJob(member.owner, member.type), transaction, {
-        name: workItemName(member),
-        jobId: member.id,
-        priority: priorities[i] ?? 0,
-        ...(member.delayMs === undefined ? {} : { delayMs: member.delayMs }),
-      }),
-    ),
+  // One add per queue the chunk reaches (its members in order), all in one MULTI.
+  const groups = new Map<Queue<QueuePayload>, WorkItem[]>();
+  for (const [i, member] of members.entries()) {
+    const queue = deps.queues.forJob(member.owner, member.type);
+    const items = groups.get(queue) ?? [];
+    items.push({
+      name: workItemName(member),
+      jobId: member.id,
+      priority: priorities[i] ?? 0,
+      ...(member.delayMs === undefined ? {} : { delayMs: member.delayMs }),
+    });
+    groups.set(queue, items);
+  }
+  const queued = await Promise.all(
+    [...groups].map(async ([queue, items]) => ({ adds: await workItemAdds(queue), items })),
   );
+  const scripts = queued.map(({ adds }) => adds.script);
+  const transaction = await queueTransaction(deps.queues.anyQueue, ...scripts);
+  deps.jobs.addIndexes(transaction, members);
+  for (const { adds, items } of queued) adds.addTo(transaction, items);
   await execAll(transaction);
   for (const member of members) deps.metrics.jobs.inc({ type: member.type, status: 'queued' });
 }

@@ -8,7 +8,8 @@ import {
 } from '../../../src/shared/queue/account-queues.ts';
 import { MAX_PRIORITY, priorityAt } from '../../../src/shared/queue/fair-share.ts';
 import type { QueuePayload } from '../../../src/shared/queue/queues.ts';
-import { addWorkItem, queueTransaction } from '../../../src/shared/queue/transactional-add.ts';
+import { queueTransaction } from '../../../src/shared/queue/transactional-add.ts';
+import { workItemAdds } from '../../../src/shared/queue/work-item-adds.ts';
 import { createRedis, type Redis } from '../../../src/shared/redis/connections.ts';
 import { WorkItemTransactions } from '../../../src/shared/queue/work-item-transactions.ts';
 import { redisKeys } from '../../../src/shared/redis/keys.ts';
@@ -30,16 +31,14 @@ describe('fair share of a queue between tenants', () => {
   /** Reserves and adds `count` work items of `owner` as the intake does: `<owner>-<n>`. */
   async function enqueue(owner: string, count: number): Promise<number[]> {
     const priorities = await queues.reservePriorities(queue, owner, count);
-    const transaction = await queueTransaction(queue);
-    for (const priority of priorities) {
+    const adds = await workItemAdds(queue);
+    const transaction = await queueTransaction(queue, adds.script);
+    const items = priorities.map((priority) => {
       const n = (added.get(owner) ?? 0) + 1;
       added.set(owner, n);
-      await addWorkItem(queue, transaction, {
-        name: 'text_to_dialogue',
-        jobId: `${owner}-${n}`,
-        priority,
-      });
-    }
+      return { name: 'text_to_dialogue', jobId: `${owner}-${n}`, priority };
+    });
+    adds.addTo(transaction, items);
     await transaction.exec();
     return priorities;
   }

@@ -3,7 +3,7 @@ import {
   createAccountQueues,
   type AccountQueues,
 } from '../../../src/shared/queue/account-queues.ts';
-import { addWorkItem } from '../../../src/shared/queue/transactional-add.ts';
+import { workItemAdds } from '../../../src/shared/queue/work-item-adds.ts';
 import { WorkItemTransactions } from '../../../src/shared/queue/work-item-transactions.ts';
 import { createRedis, type Redis } from '../../../src/shared/redis/connections.ts';
 import { addScript, luaScript } from '../../../src/shared/redis/lua-scripts.ts';
@@ -14,8 +14,8 @@ const touchScript = luaScript('test_touch', `return redis.call('SET', KEYS[1], A
 
 /**
  * A single job's MULTI (issue 10, B1): ioredis copies every script its connection knows into
- * each new MULTI, so the intake's go on a connection that knows only BullMQ's add scripts and
- * the caller's, not BullMQ's ~50 that a queue's connection holds.
+ * each new MULTI, so the intake's go on a connection that knows only the work-item add and the
+ * caller's scripts, not BullMQ's ~50 that a queue's connection holds.
  */
 describe('work-item transactions', () => {
   let queueRedis: Redis;
@@ -43,25 +43,15 @@ describe('work-item transactions', () => {
   it('commits work items (plain, prioritized, delayed) with the caller’s writes', async () => {
     const queue = queues.account(DEFAULT_ACCOUNT).speech;
     const transactions = new WorkItemTransactions(transactionRedis);
-    const transaction = await transactions.open(queue, touchScript);
+    const adds = await workItemAdds(queue);
+    const transaction = transactions.open(adds.script, touchScript);
     transaction.set(`${prefix}:record`, 'stored');
     addScript(transaction, touchScript, [`${prefix}:touched`], ['yes']);
-    await addWorkItem(queue, transaction, {
-      name: 'text_to_dialogue',
-      jobId: 'plain',
-      priority: 0,
-    });
-    await addWorkItem(queue, transaction, {
-      name: 'text_to_dialogue',
-      jobId: 'first',
-      priority: 3,
-    });
-    await addWorkItem(queue, transaction, {
-      name: 'text_to_dialogue',
-      jobId: 'later',
-      priority: 0,
-      delayMs: 60_000,
-    });
+    adds.addTo(transaction, [
+      { name: 'text_to_dialogue', jobId: 'plain', priority: 0 },
+      { name: 'text_to_dialogue', jobId: 'first', priority: 3 },
+      { name: 'text_to_dialogue', jobId: 'later', priority: 0, delayMs: 60_000 },
+    ]);
     const replies = await transaction.exec();
     expect(replies?.filter(([error]) => error !== null)).toEqual([]);
 
@@ -72,17 +62,13 @@ describe('work-item transactions', () => {
     expect(await queue.getJobState('later')).toBe('delayed');
   });
 
-  it('keeps its connection to BullMQ’s add scripts and the caller’s', async () => {
+  it('keeps its connection to the work-item add and the caller’s scripts', async () => {
     const queue = queues.account(DEFAULT_ACCOUNT).speech;
-    await new WorkItemTransactions(transactionRedis).open(queue, touchScript);
+    const adds = await workItemAdds(queue);
+    new WorkItemTransactions(transactionRedis).open(adds.script, touchScript);
     const defined = Object.keys((transactionRedis as unknown as { scriptsSet: object }).scriptsSet);
     const queueDefined = Object.keys((queueRedis as unknown as { scriptsSet: object }).scriptsSet);
     expect(queueDefined.length).toBeGreaterThan(30);
-    expect(defined.sort()).toEqual(
-      [
-        touchScript.name,
-        ...queueDefined.filter((name) => /^add(Standard|Prioritized|Delayed)Job:/.test(name)),
-      ].sort(),
-    );
+    expect(defined.sort()).toEqual([adds.script.name, touchScript.name].sort());
   });
 });
