@@ -22,6 +22,7 @@ import {
   type AttemptContext,
 } from './attempt-outcomes.ts';
 import { budgetGate } from './budget-gate.ts';
+import { claimWhenCommitted, COMMIT_WAIT_MS } from './committed-claim.ts';
 import { CallTracker } from './call-tracker.ts';
 import type { FlowContext } from './dub/dub-flow.ts';
 import { FairShare } from '../shared/queue/fair-share.ts';
@@ -53,8 +54,21 @@ export function createProcessor(deps: WorkerDeps, flows: FlowProducer) {
     const runId = newId('run');
     const attempt = job.attemptsMade + 1;
     const startedAt = new Date().toISOString();
-    const claim = await deps.jobs.claim(jobId, runId, attempt, startedAt, deps.deployment);
-    if (claim.outcome === 'missing') throw new UnrecoverableError(`job record ${jobId} not found`);
+    const { claim, waited } = await claimWhenCommitted(
+      () => deps.jobs.claim(jobId, runId, attempt, startedAt, deps.deployment),
+      { signal },
+    );
+    if (claim.outcome === 'uncommitted') {
+      // Still not committed: its intake died, and recovery will roll it back or forward.
+      if (token === undefined) throw new Error('a job of an uncommitted batch');
+      await job.moveToDelayed(Date.now() + COMMIT_WAIT_MS, token);
+      throw new DelayedError();
+    }
+    if (claim.outcome === 'missing') {
+      // Its batch was rolled back while this delivery waited for the commit: nothing to run.
+      if (waited) return;
+      throw new UnrecoverableError(`job record ${jobId} not found`);
+    }
     if (claim.outcome === 'foreign') {
       deps.metrics.foreignJobs.inc();
       deps.logger.error(

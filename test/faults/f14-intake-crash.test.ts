@@ -4,7 +4,7 @@ import { startCluster, type Cluster } from './support/cluster.ts';
 import { report, VOICE } from './support/scenario.ts';
 import type { ApiProcess } from './support/service-process.ts';
 
-/** Three chunks of the intake's 1,000 records: room to die between any two steps. */
+/** Twelve chunks of the intake's 250 records: room to die between any two steps. */
 const ITEMS = 3_000;
 
 function batchBody(): object {

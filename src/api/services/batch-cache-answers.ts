@@ -31,12 +31,12 @@ export type BatchCacheAnswersDeps = CacheHintDeps & {
 
 /**
  * Batch items answered from the cache by the intake instead of one by one by workers. The
- * batch intake asks {@link select} which of its items have a cache hint (one MGET for the whole
- * batch), queues those items' work items delayed by CACHE_INTAKE_RECOVERY_MS as their safety
+ * batch intake asks {@link select} which of its items have a cache hint (one MGET per chunk of
+ * records), queues those items' work items delayed by CACHE_INTAKE_RECOVERY_MS as their safety
  * net, answers 202, then hands them to {@link start}: each is answered through
  * CacheIntake.answerQueued, from the source its hint names (read in bulk: HintedSources),
- * which ends in the one finish path and removes its safety net. A
- * process killed mid-way leaves the rest queued and delayed: workers take them when due.
+ * which ends in the one finish path and removes its safety net. A process killed mid-way
+ * leaves the rest queued and delayed: workers take them when due.
  */
 export class BatchCacheAnswers {
   readonly #running = new Set<Promise<void>>();

@@ -7,7 +7,7 @@ import {
 /**
  * The connection a batch intake writes on, apart from the one single jobs share. Two reasons:
  *
- * - ioredis times a command from when it is sent, so on the shared connection a chunk of 1,000
+ * - ioredis times a command from when it is sent, so on the shared connection a chunk of
  *   records waits behind every other request's commands, and the chunks in flight before it:
  *   under load that passed the intake's 2 s fail-fast timeout, and the batch was refused (503)
  *   though Redis was only slow. Here a command may take half the intake lease (never less

@@ -106,25 +106,24 @@ export class BatchIntake {
     }));
     const ids = numbered.map((item) => item.id);
     await this.deps.queued.admit(owner, ids);
-    const candidates: BatchCacheCandidate[] = [];
-    let hits: BatchCacheHit[] = [];
+    const hits: BatchCacheHit[] = [];
     try {
       await writeBatch(
         this.deps,
         batch,
         numbered,
-        (item) => {
-          const record = itemRecord(context, item);
-          if (record.request.cache === 'use' && record.fingerprint !== null) {
-            const { id, fingerprint, type } = record;
-            candidates.push({ id, fingerprint, type, owner, scope: context.cacheScope });
+        (item) => itemRecord(context, item),
+        async (records) => {
+          const candidates: BatchCacheCandidate[] = [];
+          for (const { request, fingerprint, id, type } of records) {
+            if (request.cache === 'use' && fingerprint !== null)
+              candidates.push({ id, fingerprint, type, owner, scope: context.cacheScope });
           }
-          return record;
-        },
-        async () => {
-          hits = await this.deps.cacheAnswers.select(candidates);
+          if (candidates.length === 0) return null;
+          const found = await this.deps.cacheAnswers.select(candidates);
+          hits.push(...found);
           const delayMs = this.deps.config.CACHE_INTAKE_RECOVERY_MS;
-          return { ids: new Set(hits.map((hit) => hit.id)), delayMs };
+          return { ids: new Set(found.map((hit) => hit.id)), delayMs };
         },
       );
     } catch (error) {

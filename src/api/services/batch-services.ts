@@ -73,8 +73,8 @@ export function createBatchServices(
     jobReads: parts.reads,
     outputUrl: createOutputUrl(deps.storage, deps.config),
   });
-  // A batch's admission, records, commit and rollback on a connection of their own
-  // (batch-connection.ts); its work items go on the queues' connection, after the commit.
+  // A batch's admission, records and their work items, commit and rollback on a connection of
+  // their own (batch-connection.ts).
   const writer = createBatchConnection(deps.redis, deps.config.BATCH_INTAKE_LEASE_MS);
   const onWriter = { redis: writer, jobs: new JobStore(writer, deps.keys) };
   return {

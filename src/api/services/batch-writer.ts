@@ -2,7 +2,8 @@ import {
   execAll,
   finishIntake,
   INTAKE_CHUNK,
-  queueMembers,
+  listMembers,
+  memberWorkItems,
   rollBackIntake,
   type BatchIntakeDeps,
   type MemberRef,
@@ -12,6 +13,7 @@ import { crashPoint } from '../../shared/crash-points.ts';
 import { ServiceUnavailableError } from '../../shared/errors.ts';
 import type { JobRecord } from '../../shared/jobs/job-record.ts';
 import type { Logger } from '../../shared/logger.ts';
+import { defineScripts } from '../../shared/redis/lua-scripts.ts';
 import { isDependencyUnavailable } from '../error-envelope.ts';
 
 export interface BatchWriterDeps extends BatchIntakeDeps {
@@ -21,46 +23,52 @@ export interface BatchWriterDeps extends BatchIntakeDeps {
 }
 
 /**
- * Jobs the intake answers itself (cache hits, see batch-cache-answers.ts), decided once the
- * records are committed: their work items are queued delayed by `delayMs`, as safety nets.
+ * Jobs the intake answers itself (cache hits, see batch-cache-answers.ts), decided a chunk of
+ * records at a time: their work items are queued delayed by `delayMs`, as safety nets.
  */
 export interface SafetyNets {
   ids: ReadonlySet<string>;
   delayMs: number;
 }
 
-/** Chunks sent before the first is answered. */
-const IN_FLIGHT = 3;
+/** Chunks sent before the first is answered (INTAKE_CHUNK records each). */
+const IN_FLIGHT = 8;
 
 /**
  * Stores a validated batch and queues its jobs, so that a crash anywhere leaves either
  * nothing visible or a batch that runs to its end (reliability I3):
  *
- * 1. write (invisible): the batch with its intake `writing` and a lease in `intakes`, then
- *    its job records a chunk at a time (renewing the lease), a few chunks in flight;
+ * 1. write (invisible): the batch with its intake `writing` and a lease in `intakes`, then a
+ *    chunk at a time (renewing the lease, a few chunks in flight) its job records and their
+ *    work items (delayed, for the jobs `safetyNets` names). A worker holds a work item whose
+ *    batch is not committed until it is (the claim's `uncommitted`, processor.ts): queued
+ *    with their records, the work items are added by Redis while this process encodes the
+ *    next chunks, instead of after them;
  * 2. commit: one script lists the batch for its owner and sets its intake `queueing`;
- * 3. queue: per chunk, one MULTI lists the jobs for their owner and adds their work items
- *    (delayed, for the jobs `safetyNets` names); then the intake is done.
+ * 3. list: per chunk, its jobs are listed for their owner; then the intake is done.
  *
- * Any failure before the commit is undone here, and what Redis refused to undo is undone by
- * recovery once the lease runs out; the caller gets 503 with nothing accepted. After the
- * commit nothing is undone: a failure while queueing is left to recovery, which queues the
- * rest, and the batch is accepted. Records are built a chunk at a time (`toRecord`), so they
- * never all live at once.
+ * Any failure before the commit is undone here (work items, records, keys), and what Redis
+ * refused to undo is undone by recovery once the lease runs out; the caller gets 503 with
+ * nothing accepted. After the commit nothing is undone: a failure while listing is left to
+ * recovery, which queues and lists every job again, and the batch is accepted. Records are
+ * built a chunk at a time (`toRecord`), so they never all live at once.
  */
 export async function writeBatch<T>(
   deps: BatchWriterDeps,
   batch: BatchRecord,
   items: readonly T[],
   toRecord: (item: T) => JobRecord,
-  safetyNets: () => Promise<SafetyNets | null> = () => Promise.resolve(null),
+  safetyNets: (records: readonly JobRecord[]) => Promise<SafetyNets | null> = () =>
+    Promise.resolve(null),
 ): Promise<void> {
   const members: MemberRef[] = [];
   try {
-    await write(deps, batch, items, (item) => {
-      const record = toRecord(item);
-      members.push({ id: record.id, type: record.type, owner: record.owner, batch_id: batch.id });
-      return record;
+    await write(deps, batch, items, async (chunk) => {
+      const records = chunk.map(toRecord);
+      const nets = await safetyNets(records);
+      const written = records.map((record) => memberOf(record, nets));
+      members.push(...written);
+      return { records, members: written };
     });
     if (!(await deps.batches.commitIntake(batch))) throw new Error('intake recovered meanwhile');
   } catch (error) {
@@ -75,10 +83,8 @@ export async function writeBatch<T>(
   }
   crashPoint('batch-intake-committed');
   try {
-    const nets = await safetyNets();
-    const queued = nets === null ? members : members.map((member) => delayed(member, nets));
-    await inFlight(chunks(queued), async (chunk) => {
-      await queueMembers(deps, chunk);
+    await inFlight(chunks(members), async (chunk) => {
+      await listMembers(deps, chunk);
       await renewLease(deps, batch.id);
       crashPoint('batch-intake-enqueued');
     });
@@ -87,17 +93,17 @@ export async function writeBatch<T>(
     // Accepted all the same: every record is stored, and recovery queues what is missing.
     deps.logger.warn(
       { err: error, batch_id: batch.id },
-      'batch accepted; queueing its jobs is left to intake recovery',
+      'batch accepted; listing its jobs is left to intake recovery',
     );
   }
 }
 
-/** Step 1: the batch and its records, invisible, under a lease. */
+/** Step 1: the batch, its records and their work items, invisible, under a lease. */
 async function write<T>(
   deps: BatchWriterDeps,
   batch: BatchRecord,
   items: readonly T[],
-  toRecord: (item: T) => JobRecord,
+  build: (chunk: readonly T[]) => Promise<{ records: JobRecord[]; members: MemberRef[] }>,
 ): Promise<void> {
   const first = deps.redis.multi();
   deps.batches.create(first, batch, items.length);
@@ -105,20 +111,30 @@ async function write<T>(
   await execAll(first);
   crashPoint('batch-intake-record');
   await inFlight(chunks(items), async (chunk) => {
-    const records = chunk.map(toRecord);
+    const { records, members } = await build(chunk);
+    const workItems = await memberWorkItems(deps, members);
+    defineScripts(deps.redis, ...workItems.scripts);
     const pipeline = deps.redis.pipeline();
-    // Members first: a process killed while its pipeline is on the wire leaves a prefix of it
-    // applied, and a rollback deletes only listed records, so no record may land unlisted.
+    // Members first, work items last: a process killed while its pipeline is on the wire
+    // leaves a prefix of it applied, and a rollback deletes only listed records and their
+    // work items, so no record may land unlisted, nor a work item without its record.
     deps.batches.addMembers(pipeline, batch.id, records);
     deps.jobs.addRecords(pipeline, records);
     pipeline.zadd(deps.keys.intakes, 'XX', Date.now() + deps.leaseMs, batch.id);
+    workItems.addTo(pipeline);
     await execAll(pipeline);
     crashPoint('batch-intake-chunk');
   });
 }
 
-function delayed(member: MemberRef, nets: SafetyNets): MemberRef {
-  return nets.ids.has(member.id) ? { ...member, delayMs: nets.delayMs } : member;
+function memberOf(record: JobRecord, nets: SafetyNets | null): MemberRef {
+  const member = {
+    id: record.id,
+    type: record.type,
+    owner: record.owner,
+    batch_id: record.batch_id,
+  };
+  return nets?.ids.has(record.id) ? { ...member, delayMs: nets.delayMs } : member;
 }
 
 async function renewLease(deps: BatchWriterDeps, batchId: string): Promise<void> {

@@ -48,14 +48,21 @@ return {'applied', current}
 
 // A delivery starts a run: a queued job, or a running one whose run lost its lock (a
 // takeover), gets the new run id; the old run is fenced out from here on. A job another
-// deployment accepted (its storage is not the caller's) is left alone. ARGV: run id
-// (JSON-encoded), attempts, started_at (JSON-encoded), tenant key prefix, job id, the
-// caller's deployment (JSON-encoded).
+// deployment accepted (its storage is not the caller's) is left alone, and so is a job of a
+// batch whose intake has not committed (its work items are queued with its records, before
+// the commit: batch-writer.ts). ARGV: run id (JSON-encoded), attempts, started_at
+// (JSON-encoded), tenant key prefix, job id, the caller's deployment (JSON-encoded), batch
+// key prefix.
 export const claimScript = luaScript(
   'job_claim',
   `${followQueued}
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return 'missing' end
+local batch = redis.call('HGET', KEYS[1], 'batch_id')
+if batch and batch ~= 'null' then
+  local intake = redis.call('HGET', ARGV[7] .. cjson.decode(batch) .. ':state', 'intake')
+  if intake == 'writing' or intake == 'rolling_back' then return 'uncommitted' end
+end
 -- Stored as \`dep\` since record version 6, as \`deployment\` before (job-record-codec.ts).
 local deployment = redis.call('HGET', KEYS[1], 'deployment') or redis.call('HGET', KEYS[1], 'dep')
 if deployment and deployment ~= 'null' and deployment ~= ARGV[6] then return 'foreign' end

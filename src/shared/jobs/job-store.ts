@@ -36,7 +36,13 @@ export type ClaimResult =
   | { outcome: 'finished'; record: JobRecord }
   /** Another deployment accepted the job: its own workers run it, this one must not. */
   | { outcome: 'foreign'; record: JobRecord }
+  /** Its batch is still being written (or rolled back): it may run once the batch commits. */
+  | { outcome: 'uncommitted' }
   | { outcome: 'missing' };
+
+/** What the claim script answers (job-scripts.ts). */
+type ClaimOutcome =
+  'missing' | 'uncommitted' | 'foreign' | 'finishing' | 'finished' | 'claimed' | 'takeover';
 
 export interface ListJobsQuery {
   owner: string;
@@ -201,11 +207,12 @@ export class JobStore {
           this.keys.tenantPrefix,
           id,
           JSON.stringify(deployment),
+          this.keys.batchPrefix,
         ],
-      ) as Promise<'missing' | 'foreign' | 'finishing' | 'finished' | 'claimed' | 'takeover'>,
+      ) as Promise<ClaimOutcome>,
       this.get(id),
     ]);
-    if (outcome === 'missing') return { outcome };
+    if (outcome === 'missing' || outcome === 'uncommitted') return { outcome };
     const claimed = outcome === 'claimed' || outcome === 'takeover';
     const record = claimed && read?.run_id !== runId ? await this.get(id) : read;
     if (!record) return { outcome: 'missing' };

@@ -98,6 +98,8 @@ export function redisKeys(prefix: string) {
      */
     tenantQueued: (tenant: string) => `${prefix}:tenant:${tenant}:queued`,
     tenantPrefix: `${prefix}:tenant:`,
+    /** What scripts build a batch's keys from (batch-keys.ts): `<batchPrefix><id>:state`. */
+    batchPrefix: `${prefix}:batch:`,
     /** Held while (and a little after) a tenant's queued set is swept, so sweeps stay rare. */
     tenantSweep: (tenant: string) => `${prefix}:tenant:${tenant}:swept`,
     /** The request rate limiter's counters (@fastify/rate-limit's Redis store). */

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { writeBatch, type BatchWriterDeps } from '../../../src/api/services/batch-writer.ts';
 import { recoverIntakes } from '../../../src/shared/batches/batch-intake-recovery.ts';
+import { execAll, memberWorkItems } from '../../../src/shared/batches/batch-intake-steps.ts';
 import { batchKeys } from '../../../src/shared/batches/batch-keys.ts';
 import type { BatchRecord } from '../../../src/shared/batches/batch-record.ts';
 import { BatchStore } from '../../../src/shared/batches/batch-store.ts';
@@ -15,6 +16,7 @@ import { closeQueues, createQueues, type ClassQueues } from '../../../src/shared
 import { accountRouting, DEFAULT_ACCOUNT } from '../../../src/shared/tenants/upstream-accounts.ts';
 import { createRedis, type Redis } from '../../../src/shared/redis/connections.ts';
 import { redisKeys } from '../../../src/shared/redis/keys.ts';
+import { defineScripts } from '../../../src/shared/redis/lua-scripts.ts';
 import { testRedisUrl, uniquePrefix } from '../../support/test-env.ts';
 
 const OWNER = 'local';
@@ -107,6 +109,24 @@ describe('batch intake', () => {
     });
   });
 
+  it('queues every work item with its record, before the commit', async () => {
+    setUp();
+    const batch = newBatch();
+    const commit = deps.batches.commitIntake.bind(deps.batches);
+    let atCommit: object | null = null;
+    deps.batches.commitIntake = async (committed) => {
+      atCommit = {
+        visible: (await deps.batches.getOwned(committed.id, OWNER)) !== null,
+        listed: await redis.zcard(deps.keys.ownerJobs(OWNER)),
+        queued: await queues.speech.getJobCounts('prioritized'),
+      };
+      return commit(committed);
+    };
+    await writeBatch(deps, batch, [...Array(600).keys()], (i) => record(batch.id, i));
+    expect(atCommit).toEqual({ visible: false, listed: 0, queued: { prioritized: 600 } });
+    expect(await redis.zcard(deps.keys.ownerJobs(OWNER))).toBe(600);
+  });
+
   it('leaves nothing when writing fails before the commit', async () => {
     setUp();
     const batch = newBatch();
@@ -131,10 +151,14 @@ describe('batch intake', () => {
     first.zadd(deps.keys.intakes, Date.now() - 1, batch.id);
     await first.exec();
     const records = [...Array(1_500).keys()].map((i) => record(batch.id, i));
+    // Their work items with them, as the writer queues them.
+    const workItems = await memberWorkItems(deps, records);
+    defineScripts(redis, ...workItems.scripts);
     const pipeline = redis.pipeline();
     deps.jobs.addRecords(pipeline, records);
     deps.batches.addMembers(pipeline, batch.id, records);
-    await pipeline.exec();
+    workItems.addTo(pipeline);
+    await execAll(pipeline);
     if (committed) expect(await deps.batches.commitIntake(batch)).toBe(true);
     return batch;
   }
@@ -143,9 +167,15 @@ describe('batch intake', () => {
     setUp();
     const batch = await abandonedIntake(false);
     expect(await deps.batches.getOwned(batch.id, OWNER)).toBeNull();
+    expect((await queues.speech.getJobCounts('prioritized')).prioritized).toBe(1_500);
     const recovered = await recoverIntakes(deps);
     expect(recovered).toBe(1);
     expect(await dataKeys()).toEqual([]);
+    expect(await queues.speech.getJobCounts('waiting', 'prioritized', 'delayed')).toEqual({
+      waiting: 0,
+      prioritized: 0,
+      delayed: 0,
+    });
     expect(await redis.zcard(deps.keys.intakes)).toBe(0);
   });
 
