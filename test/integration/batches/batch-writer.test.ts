@@ -2,41 +2,18 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { writeBatch, type BatchWriterDeps } from '../../../src/api/services/batch-writer.ts';
 import { recoverIntakes } from '../../../src/shared/batches/batch-intake-recovery.ts';
 import { execAll, memberWorkItems } from '../../../src/shared/batches/batch-intake-steps.ts';
-import { batchKeys } from '../../../src/shared/batches/batch-keys.ts';
 import type { BatchRecord } from '../../../src/shared/batches/batch-record.ts';
-import { BatchStore } from '../../../src/shared/batches/batch-store.ts';
-import { newId } from '../../../src/shared/ids.ts';
 import type { JobRecord } from '../../../src/shared/jobs/job-record.ts';
-import { JobStore } from '../../../src/shared/jobs/job-store.ts';
 import { newJobRecord } from '../../../src/shared/jobs/new-job-record.ts';
-import { createLogger } from '../../../src/shared/logger.ts';
-import { createMetrics } from '../../../src/shared/metrics/metrics.ts';
-import { AccountQueues } from '../../../src/shared/queue/account-queues.ts';
 import { closeQueues, createQueues, type ClassQueues } from '../../../src/shared/queue/queues.ts';
-import { accountRouting, DEFAULT_ACCOUNT } from '../../../src/shared/tenants/upstream-accounts.ts';
 import { createRedis, type Redis } from '../../../src/shared/redis/connections.ts';
-import { redisKeys } from '../../../src/shared/redis/keys.ts';
 import { defineScripts } from '../../../src/shared/redis/lua-scripts.ts';
+import { batchWriterDeps, newBatchRecord } from '../../support/batch-writer-deps.ts';
 import { testRedisUrl, uniquePrefix } from '../../support/test-env.ts';
 
 const OWNER = 'local';
 
-function newBatch(): BatchRecord {
-  return {
-    id: newId('bat'),
-    owner: OWNER,
-    name: null,
-    seed: 1,
-    metadata: {},
-    webhook: null,
-    created_at: new Date().toISOString(),
-    results: null,
-    max_characters: null,
-    estimate: null,
-    webhook_deliveries: [],
-    matrix: null,
-  };
-}
+const newBatch = () => newBatchRecord(OWNER);
 
 function record(batchId: string, i: number): JobRecord {
   return newJobRecord({
@@ -77,17 +54,7 @@ describe('batch intake', () => {
   const setUp = (leaseMs = 30_000) => {
     prefix = uniquePrefix('batch-writer');
     queues = createQueues(redis, { prefix, attempts: 1, backoffMs: 10 });
-    deps = {
-      redis,
-      keys: redisKeys(prefix),
-      batchKeys: batchKeys(prefix),
-      jobs: new JobStore(redis, redisKeys(prefix)),
-      batches: new BatchStore(redis, batchKeys(prefix)),
-      queues: new AccountQueues(new Map([[DEFAULT_ACCOUNT, queues]]), accountRouting({})),
-      logger: createLogger({ level: 'silent' }),
-      metrics: createMetrics(),
-      leaseMs,
-    };
+    deps = batchWriterDeps(redis, prefix, queues, leaseMs);
     return deps;
   };
   const dataKeys = async () =>

@@ -2,18 +2,13 @@ import type { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeBatch, type BatchWriterDeps } from '../../../src/api/services/batch-writer.ts';
 import { batchKeys } from '../../../src/shared/batches/batch-keys.ts';
-import type { BatchRecord } from '../../../src/shared/batches/batch-record.ts';
-import { BatchStore } from '../../../src/shared/batches/batch-store.ts';
 import { newId } from '../../../src/shared/ids.ts';
 import type { JobRecord } from '../../../src/shared/jobs/job-record.ts';
 import { JobStore } from '../../../src/shared/jobs/job-store.ts';
-import { createLogger } from '../../../src/shared/logger.ts';
-import { createMetrics } from '../../../src/shared/metrics/metrics.ts';
-import { AccountQueues } from '../../../src/shared/queue/account-queues.ts';
 import { closeQueues, createQueues, type ClassQueues } from '../../../src/shared/queue/queues.ts';
 import { createRedis, type Redis } from '../../../src/shared/redis/connections.ts';
 import { redisKeys } from '../../../src/shared/redis/keys.ts';
-import { accountRouting, DEFAULT_ACCOUNT } from '../../../src/shared/tenants/upstream-accounts.ts';
+import { batchWriterDeps, newBatchRecord } from '../../support/batch-writer-deps.ts';
 import { waitUntil } from '../../support/eventually.ts';
 import { dialogueJobRecord, TEST_DEPLOYMENT } from '../../support/job-records.ts';
 import { testRedisUrl, uniquePrefix } from '../../support/test-env.ts';
@@ -21,22 +16,7 @@ import { serviceQueue, startTestService, type TestService } from '../e2e/service
 
 const OWNER = 'public';
 
-function newBatch(): BatchRecord {
-  return {
-    id: newId('bat'),
-    owner: OWNER,
-    name: null,
-    seed: 1,
-    metadata: {},
-    webhook: null,
-    created_at: new Date().toISOString(),
-    results: null,
-    max_characters: null,
-    estimate: null,
-    webhook_deliveries: [],
-    matrix: null,
-  };
-}
+const newBatch = () => newBatchRecord(OWNER);
 
 /**
  * A batch's work items are queued with its records, before its intake commits (batch-writer.ts):
@@ -104,17 +84,7 @@ describe('a worker delivered a job of a batch not committed yet', () => {
     await new Promise((resolve) => redis.once('ready', resolve));
     queue = serviceQueue(service.config, 'speech');
     queues = createQueues(redis, { prefix, attempts: 1, backoffMs: 10 });
-    deps = {
-      redis,
-      keys: redisKeys(prefix),
-      batchKeys: batchKeys(prefix),
-      jobs: new JobStore(redis, redisKeys(prefix)),
-      batches: new BatchStore(redis, batchKeys(prefix)),
-      queues: new AccountQueues(new Map([[DEFAULT_ACCOUNT, queues]]), accountRouting({})),
-      logger: createLogger({ level: 'silent' }),
-      metrics: createMetrics(),
-      leaseMs: 30_000,
-    };
+    deps = batchWriterDeps(redis, prefix, queues);
   });
   afterAll(async () => {
     await queue?.close();
