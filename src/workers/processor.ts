@@ -22,7 +22,7 @@ import {
   type AttemptContext,
 } from './attempt-outcomes.ts';
 import { budgetGate } from './budget-gate.ts';
-import { claimWhenCommitted, COMMIT_WAIT_MS } from './committed-claim.ts';
+import { claimWhenCommitted } from './committed-claim.ts';
 import { CallTracker } from './call-tracker.ts';
 import type { FlowContext } from './dub/dub-flow.ts';
 import { FairShare } from '../shared/queue/fair-share.ts';
@@ -53,21 +53,26 @@ export function createProcessor(deps: WorkerDeps, flows: FlowProducer) {
     const jobId = recordIdOf({ id: job.id, data: payload.data });
     const runId = newId('run');
     const attempt = job.attemptsMade + 1;
-    const startedAt = new Date().toISOString();
-    const { claim, waited } = await claimWhenCommitted(
-      () => deps.jobs.claim(jobId, runId, attempt, startedAt, deps.deployment),
+    let startedAt = new Date().toISOString();
+    const claim = await claimWhenCommitted(
+      () => {
+        startedAt = new Date().toISOString();
+        return deps.jobs.claim(jobId, runId, attempt, startedAt, deps.deployment);
+      },
       { signal },
     );
     if (claim.outcome === 'uncommitted') {
-      // Still not committed: its intake died, and recovery will roll it back or forward.
+      // Its batch's intake is slow or dead: recovery rolls it back or forward once its lease
+      // is over. Until then the item stays out of the way of other jobs.
       if (token === undefined) throw new Error('a job of an uncommitted batch');
-      await job.moveToDelayed(Date.now() + COMMIT_WAIT_MS, token);
+      await job.moveToDelayed(Date.now() + deps.config.BATCH_INTAKE_LEASE_MS, token);
       throw new DelayedError();
     }
     if (claim.outcome === 'missing') {
-      // Its batch was rolled back while this delivery waited for the commit: nothing to run.
-      if (waited) return;
-      throw new UnrecoverableError(`job record ${jobId} not found`);
+      // Its batch was rolled back (perhaps while this delivery waited for its commit), or the
+      // job deleted: there is nothing to run, and nothing failed.
+      deps.logger.warn({ job_id: jobId }, 'a work item whose job record is gone: let go');
+      return;
     }
     if (claim.outcome === 'foreign') {
       deps.metrics.foreignJobs.inc();

@@ -59,13 +59,14 @@ export class BatchCacheAnswers {
 
   /**
    * Answers `hits` (stored, their work items delayed) in the background. Past half their
-   * safety net's delay, or once closing, the rest are made due for workers instead, so no
-   * worker's takeover races an answer still on its way here.
+   * safety net's delay (counted from `netsQueuedAt`, when the first was queued), or once
+   * closing, the rest are made due for workers instead, so no worker's takeover races an
+   * answer still on its way here.
    */
-  start(hits: readonly BatchCacheHit[]): void {
+  start(hits: readonly BatchCacheHit[], netsQueuedAt = Date.now()): void {
     if (hits.length === 0) return;
     const { cacheIntake, logger } = this.deps;
-    const deadline = Date.now() + this.deps.recoveryMs / 2;
+    const deadline = netsQueuedAt + this.deps.recoveryMs / 2;
     const sources = new HintedSources(this.deps.jobs, hits);
     const work = eachLimited(hits, LANES, async (hit, index) => {
       try {

@@ -107,6 +107,7 @@ export class BatchIntake {
     const ids = numbered.map((item) => item.id);
     await this.deps.queued.admit(owner, ids);
     const hits: BatchCacheHit[] = [];
+    let netsQueuedAt: number | null = null;
     try {
       await writeBatch(
         this.deps,
@@ -120,6 +121,7 @@ export class BatchIntake {
               candidates.push({ id, fingerprint, type, owner, scope: context.cacheScope });
           }
           if (candidates.length === 0) return null;
+          netsQueuedAt ??= Date.now();
           const found = await this.deps.cacheAnswers.select(candidates);
           hits.push(...found);
           const delayMs = this.deps.config.CACHE_INTAKE_RECOVERY_MS;
@@ -132,7 +134,7 @@ export class BatchIntake {
     }
     const stored = await this.deps.batches.get(batch.id);
     if (!stored) throw new Error(`batch ${batch.id} vanished right after it was written`);
-    this.deps.cacheAnswers.start(hits);
+    this.deps.cacheAnswers.start(hits, netsQueuedAt ?? Date.now());
     return { kind: 'created', batch: stored };
   }
 

@@ -3,12 +3,16 @@ import {
   finishIntake,
   INTAKE_CHUNK,
   listMembers,
-  memberWorkItems,
   rollBackIntake,
   type BatchIntakeDeps,
   type MemberRef,
 } from '../../shared/batches/batch-intake-steps.ts';
 import type { BatchRecord } from '../../shared/batches/batch-record.ts';
+import {
+  memberWorkItems,
+  reservePriorities,
+  type MemberWorkItems,
+} from '../../shared/batches/member-work-items.ts';
 import { crashPoint } from '../../shared/crash-points.ts';
 import { ServiceUnavailableError } from '../../shared/errors.ts';
 import type { JobRecord } from '../../shared/jobs/job-record.ts';
@@ -65,10 +69,13 @@ export async function writeBatch<T>(
   try {
     await write(deps, batch, items, async (chunk) => {
       const records = chunk.map(toRecord);
+      // Reserved before anything is awaited: chunks reserve in item order (a safety net's
+      // delay does not change its place).
+      const priorities = reservePriorities(deps.queues, records);
       const nets = await safetyNets(records);
-      const written = records.map((record) => memberOf(record, nets));
-      members.push(...written);
-      return { records, members: written };
+      const chunkMembers = records.map((record) => memberOf(record, nets));
+      members.push(...chunkMembers);
+      return { records, workItems: await memberWorkItems(deps.queues, chunkMembers, priorities) };
     });
     if (!(await deps.batches.commitIntake(batch))) throw new Error('intake recovered meanwhile');
   } catch (error) {
@@ -103,7 +110,9 @@ async function write<T>(
   deps: BatchWriterDeps,
   batch: BatchRecord,
   items: readonly T[],
-  build: (chunk: readonly T[]) => Promise<{ records: JobRecord[]; members: MemberRef[] }>,
+  prepare: (
+    chunk: readonly T[],
+  ) => Promise<{ records: readonly JobRecord[]; workItems: MemberWorkItems }>,
 ): Promise<void> {
   const first = deps.redis.multi();
   deps.batches.create(first, batch, items.length);
@@ -111,8 +120,7 @@ async function write<T>(
   await execAll(first);
   crashPoint('batch-intake-record');
   await inFlight(chunks(items), async (chunk) => {
-    const { records, members } = await build(chunk);
-    const workItems = await memberWorkItems(deps, members);
+    const { records, workItems } = await prepare(chunk);
     defineScripts(deps.redis, ...workItems.scripts);
     const pipeline = deps.redis.pipeline();
     // Members first, work items last: a process killed while its pipeline is on the wire
@@ -121,7 +129,13 @@ async function write<T>(
     deps.batches.addMembers(pipeline, batch.id, records);
     deps.jobs.addRecords(pipeline, records);
     pipeline.zadd(deps.keys.intakes, 'XX', Date.now() + deps.leaseMs, batch.id);
-    workItems.addTo(pipeline);
+    // Only while the intake is still this writer's: a writer that stalled past its lease
+    // (recovery rolled the batch back meanwhile) lands no work item for it.
+    workItems.addTo(pipeline, {
+      key: deps.batchKeys.state(batch.id),
+      field: 'intake',
+      value: 'writing',
+    });
     await execAll(pipeline);
     crashPoint('batch-intake-chunk');
   });

@@ -5,15 +5,12 @@ import type { JobStore } from '../jobs/job-store.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { JOB_TYPES, type JobType } from '../jobs/job-types.ts';
 import type { AccountQueues } from '../queue/account-queues.ts';
-import type { Queue } from 'bullmq';
 import { queueTransaction } from '../queue/transactional-add.ts';
-import type { QueuePayload } from '../queue/queues.ts';
-import { workItemAdds, type WorkItem } from '../queue/work-item-adds.ts';
-import { workItemName } from '../queue/work-item-name.ts';
 import type { RedisKeys } from '../redis/keys.ts';
 import type { BatchKeys } from './batch-keys.ts';
 import type { BatchStore } from './batch-store.ts';
-import { luaScript, runScript, type LuaScript } from '../redis/lua-scripts.ts';
+import { memberWorkItems } from './member-work-items.ts';
+import { luaScript, runScript } from '../redis/lua-scripts.ts';
 
 /**
  * The two halves of a batch intake that more than one process may run: queueing a committed
@@ -60,7 +57,7 @@ export async function queueMembers(
   members: readonly MemberRef[],
 ): Promise<void> {
   if (members.length === 0) return;
-  const workItems = await memberWorkItems(deps, members);
+  const workItems = await memberWorkItems(deps.queues, members);
   const transaction = await queueTransaction(deps.queues.anyQueue, ...workItems.scripts);
   deps.jobs.addIndexes(transaction, members);
   workItems.addTo(transaction);
@@ -77,70 +74,6 @@ export async function listMembers(
   deps.jobs.addIndexes(pipeline, members);
   await execAll(pipeline);
   for (const member of members) deps.metrics.jobs.inc({ type: member.type, status: 'queued' });
-}
-
-/** Members' work items, their fair-share priorities reserved: ready to add to a pipeline. */
-export interface MemberWorkItems {
-  /** The scripts the adds run: define them on a connection before creating its pipeline. */
-  scripts: LuaScript[];
-  /** Queues every add on `pipeline`, each queue's items in the members' order. */
-  addTo(pipeline: ChainableCommander): void;
-}
-
-export async function memberWorkItems(
-  deps: BatchIntakeDeps,
-  members: readonly MemberRef[],
-): Promise<MemberWorkItems> {
-  const priorities = await reservePriorities(deps.queues, members);
-  const groups = new Map<Queue<QueuePayload>, WorkItem[]>();
-  for (const [i, member] of members.entries()) {
-    const queue = deps.queues.forJob(member.owner, member.type);
-    const items = groups.get(queue) ?? [];
-    items.push({
-      name: workItemName(member),
-      jobId: member.id,
-      priority: priorities[i] ?? 0,
-      ...(member.delayMs === undefined ? {} : { delayMs: member.delayMs }),
-    });
-    groups.set(queue, items);
-  }
-  const queued = await Promise.all(
-    [...groups].map(async ([queue, items]) => ({ adds: await workItemAdds(queue), items })),
-  );
-  return {
-    scripts: queued.map(({ adds }) => adds.script),
-    addTo: (pipeline) => {
-      for (const { adds, items } of queued) adds.addTo(pipeline, items);
-    },
-  };
-}
-
-/**
- * Each member's fair-share priority, in the members' order: one reservation (one EVALSHA) per
- * queue and owner in the chunk, its priorities handed out in order, so an owner's members keep
- * their order within each queue. A recovery that queues a chunk again reserves again: the
- * duplicate adds are ignored, and the owner's clock has moved on by a chunk, which only costs
- * it some place behind the others.
- */
-async function reservePriorities(
-  queues: AccountQueues,
-  members: readonly MemberRef[],
-): Promise<number[]> {
-  type Group = { queue: ReturnType<AccountQueues['forJob']>; owner: string; at: number[] };
-  const groups = new Map<string, Group>();
-  for (const [i, member] of members.entries()) {
-    const queue = queues.forJob(member.owner, member.type);
-    const key = `${queue.name} ${member.owner}`;
-    const group = groups.get(key) ?? { queue, owner: member.owner, at: [] };
-    group.at.push(i);
-    groups.set(key, group);
-  }
-  const priorities: number[] = [];
-  for (const { queue, owner, at } of groups.values()) {
-    const reserved = await queues.reservePriorities(queue, owner, at.length);
-    for (const [j, i] of at.entries()) priorities[i] = reserved[j] ?? 0;
-  }
-  return priorities;
 }
 
 /**

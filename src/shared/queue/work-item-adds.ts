@@ -22,10 +22,13 @@ const KINDS = [{ priority: 0 }, { priority: 1 }, { priority: 1, delay: 1 }] as c
 /**
  * Runs BullMQ's own add scripts (their source as this BullMQ defines them, each wrapped in a
  * function) once per item, so every item is stored exactly as BullMQ's add stores it.
- * KEYS: the queue's keys the three adds use, each once. ARGV: [1] each add's KEYS as indexes
- * into KEYS (`1,2,3;…`), [2] BullMQ's packed add arguments, [3] the job data, [4–6] each add's
- * packed options, [7] the timestamp, then per item its id, name, priority and delay (ms, 0 for
- * none). Returns the id and code of every add BullMQ refused (none in practice: no parents).
+ * KEYS: the queue's keys the three adds use, each once, then the guard's key (or none).
+ * ARGV: [1] each add's KEYS as indexes into KEYS (`1,2,3;…`), [2] BullMQ's packed add
+ * arguments, [3] the job data, [4–6] each add's packed options, [7] the timestamp, [8] the
+ * guard's field and [9] its value ('' for no guard: then no guard key either), then per item
+ * its id, name, priority and delay (ms, 0 for none). Adds nothing, and answers 0, when the
+ * guard's field does not hold its value; else the number added. An add BullMQ refuses (none
+ * in practice: no parents) is an error.
  */
 function addWorkItemsLua(adds: readonly string[]): string {
   const functions = adds.map((lua, i) => `local function add_${i + 1}(KEYS, ARGV)\n${lua}\nend\n`);
@@ -37,12 +40,13 @@ for list in string.gmatch(ARGV[1], '[^;]+') do
   for index in string.gmatch(list, '%d+') do keys[#keys + 1] = KEYS[tonumber(index)] end
   layouts[#layouts + 1] = keys
 end
+if ARGV[9] ~= '' and redis.call('HGET', KEYS[#KEYS], ARGV[8]) ~= ARGV[9] then return 0 end
 local args = cmsgpack.unpack(ARGV[2])
 local data = ARGV[3]
 local options = {cmsgpack.unpack(ARGV[4]), cmsgpack.unpack(ARGV[5]), cmsgpack.unpack(ARGV[6])}
 args[4] = tonumber(ARGV[7])
-local refused = {}
-for i = 8, #ARGV, 4 do
+local added = 0
+for i = 10, #ARGV, 4 do
   local priority = tonumber(ARGV[i + 2])
   local delay = tonumber(ARGV[i + 3])
   local kind = 1
@@ -54,12 +58,19 @@ for i = 8, #ARGV, 4 do
   args[3] = ARGV[i + 1]
   local result = adds[kind](layouts[kind], {cmsgpack.pack(args), data, cmsgpack.pack(opts)})
   if type(result) == 'number' and result < 0 then
-    refused[#refused + 1] = ARGV[i]
-    refused[#refused + 1] = result
+    return redis.error_reply('BullMQ refused work item ' .. ARGV[i] .. ': ' .. result)
   end
+  added = added + 1
 end
-return refused
+return added
 `;
+}
+
+/** A hash field that must hold `value` for the adds to happen (on the queue's slot). */
+export interface Guard {
+  key: string;
+  field: string;
+  value: string;
 }
 
 type ScriptHost = { scriptsSet: Record<string, { lua: string } | undefined> };
@@ -115,13 +126,17 @@ export class WorkItemAdds {
     return new WorkItemAdds(luaScript('add_work_items', addWorkItemsLua(sources)), keys, fixedArgs);
   }
 
-  /** Queues the adds of `items` on `transaction` (whose connection defined {@link script}). */
-  addTo(transaction: ChainableCommander, items: readonly WorkItem[]): void {
+  /**
+   * Queues the adds of `items` on `transaction` (whose connection defined {@link script}); with
+   * `onlyIf`, they happen only if that hash field holds that value when the script runs.
+   */
+  addTo(transaction: ChainableCommander, items: readonly WorkItem[], onlyIf?: Guard): void {
     if (items.length === 0) return;
-    const args = [...this.#fixedArgs, Date.now()];
+    const keys = onlyIf ? [...this.#keys, onlyIf.key] : this.#keys;
+    const args = [...this.#fixedArgs, Date.now(), onlyIf?.field ?? '', onlyIf?.value ?? ''];
     for (const item of items) args.push(item.jobId, item.name, item.priority, item.delayMs ?? 0);
     // The packed arguments and options are Buffers: ioredis sends them as they are.
-    addScript(transaction, this.script, this.#keys, args as string[]);
+    addScript(transaction, this.script, keys, args as string[]);
   }
 }
 

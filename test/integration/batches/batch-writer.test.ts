@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { writeBatch, type BatchWriterDeps } from '../../../src/api/services/batch-writer.ts';
 import { recoverIntakes } from '../../../src/shared/batches/batch-intake-recovery.ts';
-import { execAll, memberWorkItems } from '../../../src/shared/batches/batch-intake-steps.ts';
+import { execAll } from '../../../src/shared/batches/batch-intake-steps.ts';
+import { memberWorkItems } from '../../../src/shared/batches/member-work-items.ts';
 import type { BatchRecord } from '../../../src/shared/batches/batch-record.ts';
 import type { JobRecord } from '../../../src/shared/jobs/job-record.ts';
 import { newJobRecord } from '../../../src/shared/jobs/new-job-record.ts';
@@ -110,21 +111,45 @@ describe('batch intake', () => {
     });
   });
 
-  /** Writes step 1 of an intake and stops, as a process killed right there would. */
-  async function abandonedIntake(committed: boolean): Promise<BatchRecord> {
+  it('lands no work item for an intake that is no longer writing (a stalled writer)', async () => {
+    setUp();
+    const batch = newBatch();
+    const records = [...Array(300).keys()].map((i) => record(batch.id, i));
+    const workItems = await memberWorkItems(deps.queues, records);
+    defineScripts(redis, ...workItems.scripts);
+    const guard = { key: deps.batchKeys.state(batch.id), field: 'intake', value: 'writing' };
+    for (const intake of [null, 'rolling_back', 'queueing']) {
+      const pipeline = redis.pipeline();
+      if (intake !== null) pipeline.hset(guard.key, 'intake', intake);
+      workItems.addTo(pipeline, guard);
+      await execAll(pipeline);
+    }
+    expect((await queues.speech.getJobCounts('prioritized')).prioritized).toBe(0);
+    await redis.hset(guard.key, 'intake', 'writing');
+    const pipeline = redis.pipeline();
+    workItems.addTo(pipeline, guard);
+    await execAll(pipeline);
+    expect((await queues.speech.getJobCounts('prioritized')).prioritized).toBe(300);
+  });
+
+  /**
+   * Writes step 1 of an intake and stops, as a process killed right there would: its records,
+   * and their work items as the writer queues them, unless `withWorkItems` is false (a writer
+   * of before b3b6abb, which queued them after the commit).
+   */
+  async function abandonedIntake(committed: boolean, withWorkItems = true): Promise<BatchRecord> {
     const batch = newBatch();
     const first = redis.multi();
     deps.batches.create(first, batch, 1_500);
     first.zadd(deps.keys.intakes, Date.now() - 1, batch.id);
     await first.exec();
     const records = [...Array(1_500).keys()].map((i) => record(batch.id, i));
-    // Their work items with them, as the writer queues them.
-    const workItems = await memberWorkItems(deps, records);
+    const workItems = await memberWorkItems(deps.queues, records);
     defineScripts(redis, ...workItems.scripts);
     const pipeline = redis.pipeline();
     deps.jobs.addRecords(pipeline, records);
     deps.batches.addMembers(pipeline, batch.id, records);
-    workItems.addTo(pipeline);
+    if (withWorkItems) workItems.addTo(pipeline);
     await execAll(pipeline);
     if (committed) expect(await deps.batches.commitIntake(batch)).toBe(true);
     return batch;
@@ -146,9 +171,11 @@ describe('batch intake', () => {
     expect(await redis.zcard(deps.keys.intakes)).toBe(0);
   });
 
-  it('recovery queues every job of a committed intake', async () => {
+  it('recovery queues every job of a committed intake, work items included', async () => {
     setUp();
-    const batch = await abandonedIntake(true);
+    // An intake of the writer before b3b6abb: committed, no work item queued yet.
+    const batch = await abandonedIntake(true, false);
+    expect((await queues.speech.getJobCounts('prioritized')).prioritized).toBe(0);
     expect(await deps.batches.getOwned(batch.id, OWNER)).not.toBeNull();
     expect(await recoverIntakes(deps)).toBe(1);
     expect((await queues.speech.getJobCounts('prioritized')).prioritized).toBe(1_500);

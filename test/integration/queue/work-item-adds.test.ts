@@ -105,7 +105,7 @@ describe('work-item adds', () => {
     const transaction = await queueTransaction(queue, adds.script);
     adds.addTo(transaction, ITEMS);
     const replies = await transaction.exec();
-    expect(replies).toEqual([[null, []]]);
+    expect(replies).toEqual([[null, ITEMS.length]]);
     for (const item of ITEMS) await addAsBullMq(reference, item);
 
     const added = await snapshot(queue, `${prefix}-ours`);

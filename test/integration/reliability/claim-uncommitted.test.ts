@@ -77,7 +77,8 @@ describe('a worker delivered a job of a batch not committed yet', () => {
   let queues: ClassQueues;
   let deps: BatchWriterDeps;
   beforeAll(async () => {
-    service = await startTestService({ storage: 'file' });
+    // A work item whose batch is still not committed after 5 s waits out the intake's lease.
+    service = await startTestService({ storage: 'file', env: { BATCH_INTAKE_LEASE_MS: '1000' } });
     const prefix = service.config.QUEUE_PREFIX;
     redis = createRedis({ kind: 'single', url: testRedisUrl() }, 'intake', 'uncommitted-job');
     // The intake's connection refuses commands until it is connected (no offline queue).
@@ -105,11 +106,12 @@ describe('a worker delivered a job of a batch not committed yet', () => {
     const record = { ...dialogueJobRecord(OWNER, batch.id), deployment };
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
-    const commit = deps.batches.commitIntake.bind(deps.batches);
+    const commitIntake = deps.batches.commitIntake.bind(deps.batches);
     deps.batches.commitIntake = async (committed) => {
+      deps.batches.commitIntake = commitIntake;
       await released;
       if (outcome === 'fails') throw new Error('the commit failed');
-      return commit(committed);
+      return commitIntake(committed);
     };
     const written = writeBatch(deps, batch, [record], (item) => item).catch((e: unknown) => e);
     await waitUntil('a worker holds the work item', async () => {
@@ -126,6 +128,20 @@ describe('a worker delivered a job of a batch not committed yet', () => {
     await waitUntil('the job ran once its batch committed', async () => {
       return (await deps.jobs.get(record.id))?.status === 'succeeded';
     });
+    expect(await deps.jobs.get(record.id)).toMatchObject({ runs: 1 });
+  });
+
+  it('sends it back to the queue when the commit is late, and runs it after', async () => {
+    const { record, commit } = await heldBatch('commits');
+    await waitUntil('the worker sent the work item back, delayed', async () => {
+      return (await queue.getJobState(record.id)) === 'delayed';
+    });
+    expect(await deps.jobs.get(record.id)).toMatchObject({ status: 'queued', runs: 0 });
+    expect(await commit()).toBeUndefined();
+    await waitUntil('the job ran once its batch committed', async () => {
+      return (await deps.jobs.get(record.id))?.status === 'succeeded';
+    });
+    // One run: the waits and the trip back to the queue started none.
     expect(await deps.jobs.get(record.id)).toMatchObject({ runs: 1 });
   });
 

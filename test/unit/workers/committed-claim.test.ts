@@ -20,31 +20,28 @@ const claimed: ClaimResult = {
 describe('claiming a job whose batch may not be committed yet', () => {
   it('claims at once a job whose batch is committed', async () => {
     const { claim, calls } = claims(claimed);
-    expect(await claimWhenCommitted(claim)).toEqual({ claim: claimed, waited: false });
+    expect(await claimWhenCommitted(claim)).toEqual(claimed);
     expect(calls()).toBe(1);
   });
 
   it('claims again until the batch commits', async () => {
     const { claim, calls } = claims(uncommitted, uncommitted, claimed);
-    expect(await claimWhenCommitted(claim)).toEqual({ claim: claimed, waited: true });
+    expect(await claimWhenCommitted(claim)).toEqual(claimed);
     expect(calls()).toBe(3);
   });
 
-  it('says it waited when the job vanished meanwhile (its batch rolled back)', async () => {
+  it('answers a job that vanished meanwhile (its batch rolled back) as missing', async () => {
     const { claim } = claims(uncommitted, { outcome: 'missing' });
-    expect(await claimWhenCommitted(claim)).toEqual({
-      claim: { outcome: 'missing' },
-      waited: true,
-    });
+    expect(await claimWhenCommitted(claim)).toEqual({ outcome: 'missing' });
   });
 
   it('gives up once its wait is over, or its signal aborts', async () => {
     const late = claims(uncommitted);
-    expect((await claimWhenCommitted(late.claim, { waitMs: 120 })).claim).toEqual(uncommitted);
+    expect(await claimWhenCommitted(late.claim, { waitMs: 120 })).toEqual(uncommitted);
     expect(late.calls()).toBeGreaterThan(1);
     const closing = claims(uncommitted);
     const signal = AbortSignal.abort();
-    expect((await claimWhenCommitted(closing.claim, { signal })).claim).toEqual(uncommitted);
+    expect(await claimWhenCommitted(closing.claim, { signal })).toEqual(uncommitted);
     expect(closing.calls()).toBe(1);
   });
 });
