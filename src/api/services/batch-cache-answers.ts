@@ -63,7 +63,7 @@ export class BatchCacheAnswers {
    * closing, the rest are made due for workers instead, so no worker's takeover races an
    * answer still on its way here.
    */
-  start(hits: readonly BatchCacheHit[], netsQueuedAt = Date.now()): void {
+  start(hits: readonly BatchCacheHit[], netsQueuedAt: number): void {
     if (hits.length === 0) return;
     const { cacheIntake, logger } = this.deps;
     const deadline = netsQueuedAt + this.deps.recoveryMs / 2;
